@@ -1,0 +1,1 @@
+//! mlrole: least-privilege IAM execution roles for SageMaker personas and ML activities, as code.
