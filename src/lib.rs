@@ -1,1 +1,26 @@
 //! mlrole: least-privilege IAM execution roles for SageMaker personas and ML activities, as code.
+//!
+//! Pipeline: `catalog` (validated YAML) + `request` (validated user choices) → `compose`
+//! (statements with provenance) → `policy` (packing into IAM quotas) → `render` (tera) →
+//! `generate` (the bundle) → `output` (atomic writes). `cli` is the only module that prints.
+
+pub mod catalog;
+pub mod cli;
+pub mod compose;
+pub mod error;
+pub mod generate;
+pub mod output;
+pub mod params;
+pub mod placeholder;
+pub mod policy;
+pub mod render;
+pub mod request;
+pub mod suggest;
+pub mod validate;
+pub mod yaml;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+pub use error::{Diagnostic, Error, Result};

@@ -1,0 +1,47 @@
+//! Embeds the built-in catalog (`personas/`, `activities/`) and `templates/` into the binary, so that
+//! `cargo install` works anywhere. Generates a table of `(relative path, include_str!)` pairs sorted by
+//! path, so the embedded order is deterministic.
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+fn collect(root: &Path, dir: &str, out: &mut Vec<String>) {
+    let full = root.join(dir);
+    println!("cargo:rerun-if-changed={}", full.display());
+    let Ok(entries) = fs::read_dir(&full) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        if path.is_dir() {
+            collect(root, &format!("{dir}/{name}"), out);
+        } else if name.ends_with(".yaml") || name.ends_with(".tera") {
+            println!("cargo:rerun-if-changed={}", path.display());
+            out.push(format!("{dir}/{name}"));
+        }
+    }
+}
+
+fn main() {
+    let root =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["personas", "activities", "templates"] {
+        collect(&root, dir, &mut files);
+    }
+    files.sort();
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let mut generated = fs::File::create(out_dir.join("embedded.rs")).expect("OUT_DIR is writable");
+    writeln!(generated, "pub static FILES: &[(&str, &str)] = &[").expect("write embedded.rs");
+    for file in &files {
+        let absolute = root.join(file);
+        writeln!(
+            generated,
+            "    ({file:?}, include_str!({:?})),",
+            absolute.display().to_string()
+        )
+        .expect("write embedded.rs");
+    }
+    writeln!(generated, "];").expect("write embedded.rs");
+}

@@ -1,0 +1,783 @@
+//! The persona and activity catalog: raw YAML types kept apart from the validated model.
+//!
+//! Loading reads the built-in files embedded in the binary, lets a user directory add or replace
+//! files (`--catalog DIR` with `personas/` and `activities/` inside), and validates everything,
+//! collecting every problem with its file and line before giving up.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::embedded;
+use crate::error::{Diagnostic, Error, Result};
+use crate::params;
+use crate::placeholder::Template;
+use crate::suggest;
+use crate::validate;
+use crate::yaml;
+
+// ---------------------------------------------------------------- raw (as written in YAML)
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawActivity {
+    id: String,
+    title: String,
+    description: String,
+    #[serde(default)]
+    role_manager: Option<RoleManagerNote>,
+    #[serde(default)]
+    parameters: IndexMap<String, Requirement>,
+    statements: Vec<RawStatement>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStatement {
+    sid: String,
+    why: String,
+    #[serde(default)]
+    effect: Effect,
+    #[serde(default)]
+    when: When,
+    actions: Vec<String>,
+    resources: Vec<String>,
+    #[serde(default)]
+    conditions: IndexMap<String, IndexMap<String, RawConditionValues>>,
+    #[serde(default)]
+    network: Vec<Network>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawConditionValues {
+    One(RawScalar),
+    Many(Vec<RawScalar>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawScalar {
+    Bool(bool),
+    Int(i64),
+    Text(String),
+}
+
+impl RawScalar {
+    fn into_text(self) -> String {
+        match self {
+            RawScalar::Bool(b) => b.to_string(),
+            RawScalar::Int(i) => i.to_string(),
+            RawScalar::Text(s) => s,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPersona {
+    id: String,
+    title: String,
+    description: String,
+    role_name: String,
+    trust: RawTrust,
+    default_activities: Vec<String>,
+    #[serde(default)]
+    required_parameters: Vec<String>,
+    #[serde(default)]
+    max_session_duration: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTrust {
+    services: Vec<String>,
+    #[serde(default)]
+    source_arn: Option<String>,
+}
+
+// ---------------------------------------------------------------- validated model
+
+/// Where the Role Manager equivalent came from, and how mlrole deliberately differs.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleManagerNote {
+    #[serde(default)]
+    pub template: Option<String>,
+    #[serde(default)]
+    pub differences: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Requirement {
+    Required,
+    Optional,
+}
+
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize,
+)]
+pub enum Effect {
+    #[default]
+    Allow,
+    Deny,
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        }
+    }
+}
+
+/// When a statement is part of the role at all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum When {
+    #[default]
+    Always,
+    Vpc,
+    KmsVolume,
+    KmsData,
+}
+
+/// Network and encryption settings whose conditions attach to a statement when they are on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Network {
+    Vpc,
+    KmsVolume,
+    KmsData,
+}
+
+#[derive(Debug, Clone)]
+pub struct Activity {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub role_manager: Option<RoleManagerNote>,
+    pub parameters: Vec<(String, Requirement)>,
+    pub statements: Vec<ActivityStatement>,
+    /// The file it was loaded from (built-in path or the user's path).
+    pub file: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ActivityStatement {
+    pub sid: String,
+    pub why: String,
+    pub effect: Effect,
+    pub when: When,
+    pub actions: Vec<String>,
+    pub resources: Vec<Template>,
+    /// (operator, key, values), in file order.
+    pub conditions: Vec<(String, String, Vec<Template>)>,
+    pub network: Vec<Network>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Persona {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub role_name: String,
+    pub trust_services: Vec<String>,
+    pub trust_source_arn: Option<Template>,
+    pub default_activities: Vec<String>,
+    pub required_parameters: Vec<String>,
+    pub max_session_duration: u32,
+    pub file: String,
+}
+
+/// The validated catalog, personas and activities each sorted by id.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub personas: Vec<Persona>,
+    pub activities: Vec<Activity>,
+}
+
+/// One catalog file to load.
+pub struct SourceFile {
+    pub label: String,
+    pub text: String,
+}
+
+const KNOWN_OPERATORS: &[&str] = &[
+    "StringEquals",
+    "StringNotEquals",
+    "StringEqualsIgnoreCase",
+    "StringNotEqualsIgnoreCase",
+    "StringLike",
+    "StringNotLike",
+    "NumericEquals",
+    "NumericNotEquals",
+    "NumericLessThan",
+    "NumericLessThanEquals",
+    "NumericGreaterThan",
+    "NumericGreaterThanEquals",
+    "DateEquals",
+    "DateNotEquals",
+    "DateLessThan",
+    "DateLessThanEquals",
+    "DateGreaterThan",
+    "DateGreaterThanEquals",
+    "Bool",
+    "BinaryEquals",
+    "IpAddress",
+    "NotIpAddress",
+    "ArnEquals",
+    "ArnLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "Null",
+];
+
+impl Catalog {
+    /// The built-in catalog plus, if given, the user's directory.
+    pub fn load(user_dir: Option<&Path>) -> Result<Catalog> {
+        let mut personas: BTreeMap<String, SourceFile> = BTreeMap::new();
+        let mut activities: BTreeMap<String, SourceFile> = BTreeMap::new();
+        for (path, text) in embedded::FILES {
+            let target = if path.starts_with("personas/") {
+                &mut personas
+            } else if path.starts_with("activities/") {
+                &mut activities
+            } else {
+                continue;
+            };
+            target.insert(
+                file_stem(path).to_string(),
+                SourceFile {
+                    label: path.to_string(),
+                    text: text.to_string(),
+                },
+            );
+        }
+        if let Some(dir) = user_dir {
+            let mut found_any = false;
+            for (sub, target) in [("personas", &mut personas), ("activities", &mut activities)] {
+                let folder = dir.join(sub);
+                if !folder.is_dir() {
+                    continue;
+                }
+                found_any = true;
+                for (stem, file) in read_yaml_dir(&folder)? {
+                    target.insert(stem, file);
+                }
+            }
+            if !found_any {
+                return Err(Error::Usage {
+                    message: format!(
+                        "`{}` has no `personas/` or `activities/` folder",
+                        dir.display()
+                    ),
+                    help: Some(
+                        "a catalog directory holds `personas/*.yaml` and/or `activities/*.yaml`"
+                            .into(),
+                    ),
+                });
+            }
+        }
+        Catalog::from_sources(
+            personas.into_values().collect(),
+            activities.into_values().collect(),
+        )
+    }
+
+    /// Validates the given files (used by `load` and by tests with broken catalogs).
+    pub fn from_sources(
+        persona_files: Vec<SourceFile>,
+        activity_files: Vec<SourceFile>,
+    ) -> Result<Catalog> {
+        let mut problems = Vec::new();
+        let mut activities = Vec::new();
+        for file in &activity_files {
+            if let Some(activity) = load_activity(file, &mut problems) {
+                activities.push(activity);
+            }
+        }
+        activities.sort_by(|a, b| a.id.cmp(&b.id));
+        let activity_ids: Vec<&str> = activities.iter().map(|a| a.id.as_str()).collect();
+        let mut personas = Vec::new();
+        for file in &persona_files {
+            if let Some(persona) = load_persona(file, &activity_ids, &mut problems) {
+                personas.push(persona);
+            }
+        }
+        personas.sort_by(|a, b| a.id.cmp(&b.id));
+        if problems.is_empty() {
+            Ok(Catalog {
+                personas,
+                activities,
+            })
+        } else {
+            Err(Error::Catalog(problems))
+        }
+    }
+
+    pub fn persona(&self, id: &str) -> Result<&Persona> {
+        self.personas
+            .iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| Error::Usage {
+                message: format!("unknown persona `{id}`"),
+                help: Some(suggest::hint(
+                    id,
+                    self.personas.iter().map(|p| p.id.as_str()),
+                )),
+            })
+    }
+
+    pub fn activity(&self, id: &str) -> Result<&Activity> {
+        self.activities
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| Error::Usage {
+                message: format!("unknown activity `{id}`"),
+                help: Some(suggest::hint(
+                    id,
+                    self.activities.iter().map(|a| a.id.as_str()),
+                )),
+            })
+    }
+
+    /// Personas that select an activity by default (for `list activities`).
+    pub fn personas_defaulting_to(&self, activity: &str) -> Vec<&str> {
+        self.personas
+            .iter()
+            .filter(|p| p.default_activities.iter().any(|a| a == activity))
+            .map(|p| p.id.as_str())
+            .collect()
+    }
+}
+
+fn file_stem(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".yaml").unwrap_or(name)
+}
+
+fn read_yaml_dir(folder: &Path) -> Result<Vec<(String, SourceFile)>> {
+    let io = |source| Error::Io {
+        action: "cannot read catalog folder",
+        path: folder.to_path_buf(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(folder).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let Some(stem) = name.strip_suffix(".yaml") else {
+            continue;
+        };
+        let bytes = std::fs::read(&path).map_err(|source| Error::Io {
+            action: "cannot read catalog file",
+            path: path.clone(),
+            source,
+        })?;
+        let label = path.display().to_string();
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::Catalog(vec![Diagnostic::new(
+                label.clone(),
+                None,
+                "the file is not valid UTF-8",
+            )])
+        })?;
+        files.push((stem.to_string(), SourceFile { label, text }));
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
+/// The first line of `text` containing `needle` (1-based), to point a diagnostic at.
+fn line_of(text: &str, needle: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| line.contains(needle))
+        .map(|i| i + 1)
+}
+
+fn is_kebab_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+fn is_action_name(action: &str) -> bool {
+    let Some((service, name)) = action.split_once(':') else {
+        return false;
+    };
+    !service.is_empty()
+        && service
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
+}
+
+fn is_known_operator(operator: &str) -> bool {
+    let base = operator
+        .strip_prefix("ForAllValues:")
+        .or_else(|| operator.strip_prefix("ForAnyValue:"))
+        .unwrap_or(operator);
+    let base = base.strip_suffix("IfExists").unwrap_or(base);
+    KNOWN_OPERATORS.contains(&base)
+}
+
+struct FileCheck<'a> {
+    file: &'a SourceFile,
+    problems: &'a mut Vec<Diagnostic>,
+}
+
+impl FileCheck<'_> {
+    fn report(&mut self, needle: &str, message: impl Into<String>, help: Option<String>) {
+        let mut diagnostic = Diagnostic::new(
+            self.file.label.clone(),
+            line_of(&self.file.text, needle),
+            message,
+        );
+        diagnostic.help = help;
+        self.problems.push(diagnostic);
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(&mut self) -> Option<T> {
+        match yaml::from_str::<T>(&self.file.text) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                let help = if error.message.contains("unknown field") {
+                    Some("remove the key, or check its spelling against the catalog schema in README.md".into())
+                } else {
+                    None
+                };
+                let mut diagnostic =
+                    Diagnostic::new(self.file.label.clone(), error.line, error.message);
+                diagnostic.help = help;
+                self.problems.push(diagnostic);
+                None
+            }
+        }
+    }
+
+    fn check_id(&mut self, id: &str) {
+        if !is_kebab_id(id) {
+            self.report(
+                &format!("id: {id}"),
+                format!("id `{id}` is not kebab-case"),
+                Some("use lower-case words joined by `-`, e.g. `manage-ml-jobs`".into()),
+            );
+        }
+        let stem = file_stem(&self.file.label);
+        if id != stem {
+            self.report(
+                &format!("id: {id}"),
+                format!("id `{id}` differs from the file name `{stem}.yaml`"),
+                Some(format!(
+                    "rename the file to `{id}.yaml` or set `id: {stem}`"
+                )),
+            );
+        }
+    }
+
+    /// Parses a placeholder string and checks its slots against the parameter table and `declared`.
+    fn template(
+        &mut self,
+        text: &str,
+        declared: Option<&BTreeSet<String>>,
+        used: &mut BTreeSet<String>,
+    ) -> Option<Template> {
+        let template = match Template::parse(text) {
+            Ok(template) => template,
+            Err(message) => {
+                self.report(text, message, None);
+                return None;
+            }
+        };
+        let mut ok = true;
+        for slot in template.slots() {
+            match params::find(slot) {
+                None => {
+                    ok = false;
+                    self.report(
+                        &format!("${{{slot}}}"),
+                        format!("unknown placeholder `${{{slot}}}`"),
+                        Some(suggest::hint(slot, params::names())),
+                    );
+                }
+                Some(info) if info.list => {
+                    match declared {
+                        None => {
+                            ok = false;
+                            self.report(&format!("${{{slot}}}"), format!("list placeholder `${{{slot}}}` cannot be used here"), Some("only single-valued placeholders such as `${account}` are allowed here".into()));
+                        }
+                        Some(declared) if !declared.contains(slot) => {
+                            ok = false;
+                            self.report(&format!("${{{slot}}}"), format!("placeholder `${{{slot}}}` is not declared in `parameters`"), Some(format!("add `{slot}: required` or `{slot}: optional` under `parameters:`")));
+                        }
+                        Some(_) => {
+                            used.insert(slot.to_string());
+                        }
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        ok.then_some(template)
+    }
+}
+
+fn load_activity(file: &SourceFile, problems: &mut Vec<Diagnostic>) -> Option<Activity> {
+    let mut check = FileCheck { file, problems };
+    let raw: RawActivity = check.parse()?;
+    let before = check.problems.len();
+    check.check_id(&raw.id);
+    for (field, value) in [("title", &raw.title), ("description", &raw.description)] {
+        if value.trim().is_empty() {
+            check.report(&format!("{field}:"), format!("`{field}` is empty"), None);
+        }
+    }
+    let mut declared = BTreeSet::new();
+    for name in raw.parameters.keys() {
+        match params::find(name) {
+            Some(info) if info.list => {
+                declared.insert(name.clone());
+            }
+            Some(_) => check.report(
+                &format!("{name}:"),
+                format!("`{name}` is always available and is not declared in `parameters`"),
+                Some("remove it from `parameters:`".into()),
+            ),
+            None => check.report(
+                &format!("{name}:"),
+                format!("unknown parameter `{name}`"),
+                Some(suggest::hint(
+                    name,
+                    params::PARAMETERS.iter().filter(|p| p.list).map(|p| p.name),
+                )),
+            ),
+        }
+    }
+    if raw.statements.is_empty() {
+        check.report(
+            "statements:",
+            "an activity needs at least one statement",
+            None,
+        );
+    }
+    let mut used = BTreeSet::new();
+    let mut sids = BTreeSet::new();
+    let mut statements = Vec::new();
+    for raw_statement in raw.statements {
+        let sid = raw_statement.sid;
+        let sid_needle = format!("sid: {sid}");
+        if sid.is_empty() || !sid.chars().all(|c| c.is_ascii_alphanumeric()) {
+            check.report(
+                &sid_needle,
+                format!("sid `{sid}` may only have ASCII letters and digits"),
+                Some("IAM accepts only `A-Z`, `a-z` and `0-9` in a Sid".into()),
+            );
+        } else if !sids.insert(sid.clone()) {
+            check.report(
+                &sid_needle,
+                format!("duplicate sid `{sid}`"),
+                Some("every statement of an activity needs its own sid".into()),
+            );
+        }
+        if raw_statement.why.trim().is_empty() {
+            check.report(
+                &sid_needle,
+                format!("statement `{sid}` has an empty `why`"),
+                None,
+            );
+        }
+        if raw_statement.actions.is_empty() {
+            check.report(
+                &sid_needle,
+                format!("statement `{sid}` has no actions"),
+                None,
+            );
+        }
+        let mut seen_actions = BTreeSet::new();
+        for action in &raw_statement.actions {
+            if !is_action_name(action) {
+                check.report(
+                    action,
+                    format!("`{action}` is not an action name"),
+                    Some("write `service:ActionName`, e.g. `sagemaker:CreateTrainingJob`".into()),
+                );
+            } else if !seen_actions.insert(action.to_ascii_lowercase()) {
+                check.report(
+                    action,
+                    format!("action `{action}` is listed twice in statement `{sid}`"),
+                    None,
+                );
+            }
+        }
+        if raw_statement.resources.is_empty() {
+            check.report(
+                &sid_needle,
+                format!("statement `{sid}` has no resources"),
+                Some("use `\"*\"` only for actions without resource-level permissions".into()),
+            );
+        }
+        let resources: Vec<Template> = raw_statement
+            .resources
+            .iter()
+            .filter_map(|r| check.template(r, Some(&declared), &mut used))
+            .collect();
+        let mut conditions = Vec::new();
+        for (operator, keys) in raw_statement.conditions {
+            if !is_known_operator(&operator) {
+                check.report(
+                    &operator,
+                    format!("unknown condition operator `{operator}`"),
+                    Some(suggest::hint(&operator, KNOWN_OPERATORS.iter().copied())),
+                );
+            }
+            for (key, values) in keys {
+                let values = match values {
+                    RawConditionValues::One(one) => vec![one.into_text()],
+                    RawConditionValues::Many(many) => {
+                        many.into_iter().map(RawScalar::into_text).collect()
+                    }
+                };
+                let templates: Vec<Template> = values
+                    .iter()
+                    .filter_map(|v| check.template(v, Some(&declared), &mut used))
+                    .collect();
+                conditions.push((operator.clone(), key, templates));
+            }
+        }
+        statements.push(ActivityStatement {
+            sid,
+            why: raw_statement.why,
+            effect: raw_statement.effect,
+            when: raw_statement.when,
+            actions: raw_statement.actions,
+            resources,
+            conditions,
+            network: raw_statement.network,
+        });
+    }
+    for name in declared.difference(&used) {
+        check.report(
+            &format!("{name}:"),
+            format!("parameter `{name}` is declared but no statement uses it"),
+            Some("remove it from `parameters:` or use `${…}` in a statement".into()),
+        );
+    }
+    if check.problems.len() > before {
+        return None;
+    }
+    let parameters = raw.parameters.into_iter().collect();
+    Some(Activity {
+        id: raw.id,
+        title: raw.title,
+        description: raw.description,
+        role_manager: raw.role_manager,
+        parameters,
+        statements,
+        file: file.label.clone(),
+    })
+}
+
+fn load_persona(
+    file: &SourceFile,
+    activity_ids: &[&str],
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Persona> {
+    let mut check = FileCheck { file, problems };
+    let raw: RawPersona = check.parse()?;
+    let before = check.problems.len();
+    check.check_id(&raw.id);
+    if let Err(error) = validate::role_name(&raw.role_name, "role_name") {
+        check.report("role_name:", error.to_string(), None);
+    }
+    if raw.trust.services.is_empty() {
+        check.report(
+            "services:",
+            "`trust.services` needs at least one service",
+            Some("e.g. `services: [sagemaker]`".into()),
+        );
+    }
+    for service in &raw.trust.services {
+        if service.is_empty()
+            || !service
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+            || service.ends_with(".com")
+        {
+            check.report(
+                service,
+                format!("`{service}` is not a service name"),
+                Some(
+                    "give the service name only, e.g. `sagemaker`; mlrole adds `.amazonaws.com`"
+                        .into(),
+                ),
+            );
+        }
+    }
+    let source_arn = raw
+        .trust
+        .source_arn
+        .as_deref()
+        .and_then(|text| check.template(text, None, &mut BTreeSet::new()));
+    let mut seen = BTreeSet::new();
+    for activity in &raw.default_activities {
+        if !activity_ids.contains(&activity.as_str()) {
+            check.report(
+                &format!("- {activity}"),
+                format!("unknown activity `{activity}`"),
+                Some(suggest::hint(activity, activity_ids.iter().copied())),
+            );
+        } else if !seen.insert(activity) {
+            check.report(
+                &format!("- {activity}"),
+                format!("activity `{activity}` is listed twice"),
+                None,
+            );
+        }
+    }
+    for parameter in &raw.required_parameters {
+        if !params::find(parameter).is_some_and(|p| p.list) {
+            check.report(
+                parameter,
+                format!("unknown parameter `{parameter}`"),
+                Some(suggest::hint(
+                    parameter,
+                    params::PARAMETERS.iter().filter(|p| p.list).map(|p| p.name),
+                )),
+            );
+        }
+    }
+    let max_session_duration = raw.max_session_duration.unwrap_or(3600);
+    if let Err(error) = validate::max_session_duration(max_session_duration, "max_session_duration")
+    {
+        check.report("max_session_duration:", error.to_string(), None);
+    }
+    if check.problems.len() > before {
+        return None;
+    }
+    Some(Persona {
+        id: raw.id,
+        title: raw.title,
+        description: raw.description,
+        role_name: raw.role_name,
+        trust_services: raw.trust.services,
+        trust_source_arn: source_arn,
+        default_activities: raw.default_activities,
+        required_parameters: raw.required_parameters,
+        max_session_duration,
+        file: file.label.clone(),
+    })
+}

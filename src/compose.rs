@@ -1,0 +1,409 @@
+//! The composer: the selected activities' statements, scoped to the request's resources, merged
+//! and ordered deterministically, each remembering which activity asked for it and why.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::catalog::{ActivityStatement, Catalog, Effect, Network, When};
+use crate::error::{Error, Result};
+use crate::placeholder::{SlotValue, Template};
+use crate::request::RoleRequest;
+
+/// `operator → key → values`, sorted so that output is byte-stable.
+pub type Conditions = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+/// Why a statement is in the role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Source {
+    pub activity: String,
+    pub statement: String,
+    pub why: String,
+}
+
+/// One statement of a generated policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedStatement {
+    pub sid: String,
+    pub effect: Effect,
+    /// Only in trust policies: `principal type → values`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<BTreeMap<String, Vec<String>>>,
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub conditions: Conditions,
+    #[serde(skip)]
+    pub sources: Vec<Source>,
+}
+
+/// Everything the renderer needs: role metadata, permission statements, trust statements.
+#[derive(Debug, Clone, Serialize)]
+pub struct RolePlan {
+    pub role: RoleMeta,
+    pub statements: Vec<PlannedStatement>,
+    pub trust: Vec<PlannedStatement>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoleMeta {
+    pub name: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub max_session_duration: u32,
+    pub tags: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub persona: Option<String>,
+    pub activities: Vec<String>,
+    pub partition: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+/// Value of `${account}` when `--account` is omitted: the caller's own account, never `*`.
+pub const OWN_ACCOUNT_VARIABLE: &str = "${aws:PrincipalAccount}";
+/// In a trust policy the principal is the service, so "own account" is the role's account.
+pub const ROLE_ACCOUNT_VARIABLE: &str = "${aws:ResourceAccount}";
+
+struct Slots<'a> {
+    request: &'a RoleRequest,
+    account: String,
+    region: String,
+}
+
+impl<'a> Slots<'a> {
+    fn new(request: &'a RoleRequest, own_account: &str) -> Self {
+        Slots {
+            request,
+            account: request
+                .account
+                .clone()
+                .unwrap_or_else(|| own_account.to_string()),
+            region: request.region.clone().unwrap_or_else(|| "*".into()),
+        }
+    }
+
+    fn value(&self, name: &str) -> SlotValue<'_> {
+        let request = self.request;
+        match name {
+            "partition" => SlotValue::One(request.partition.as_str()),
+            "region" => SlotValue::One(&self.region),
+            "account" => SlotValue::One(&self.account),
+            "dns_suffix" => SlotValue::One(request.partition.dns_suffix()),
+            "domain_id" => SlotValue::One(
+                request
+                    .domain_id
+                    .as_deref()
+                    .unwrap_or("${sagemaker:DomainId}"),
+            ),
+            "user_profile" => SlotValue::One(
+                request
+                    .user_profile
+                    .as_deref()
+                    .unwrap_or("${sagemaker:UserProfileName}"),
+            ),
+            list => SlotValue::Many(request.list(list)),
+        }
+    }
+
+    fn expand(&self, templates: &[Template]) -> Vec<String> {
+        let lookup = |name: &str| self.value(name);
+        let unique: BTreeSet<String> = templates.iter().flat_map(|t| t.expand(&lookup)).collect();
+        unique.into_iter().collect()
+    }
+}
+
+/// `manage-ml-jobs` → `ManageMlJobs`.
+pub fn pascal_case(id: &str) -> String {
+    id.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Composes the role. The request must have been resolved against the same catalog.
+pub fn compose(catalog: &Catalog, request: &RoleRequest) -> Result<RolePlan> {
+    let slots = Slots::new(request, OWN_ACCOUNT_VARIABLE);
+    let mut statements: Vec<PlannedStatement> = Vec::new();
+    for id in &request.activities {
+        let activity = catalog.activity(id)?;
+        for statement in &activity.statements {
+            if let Some(planned) = plan_statement(&slots, &activity.id, statement) {
+                merge_into(&mut statements, planned);
+            }
+        }
+    }
+    if statements.is_empty() {
+        return Err(Error::Usage {
+            message: "the selected activities grant nothing with the values given".into(),
+            help: Some(
+                "supply the resources the activities act on (buckets, roles to pass, ...)".into(),
+            ),
+        });
+    }
+    assign_unique_sids(&mut statements);
+    Ok(RolePlan {
+        role: RoleMeta {
+            name: request.role_name.clone(),
+            path: request.path.clone(),
+            description: request.description.clone(),
+            max_session_duration: request.max_session_duration,
+            tags: request.tags.clone(),
+            persona: request.persona.clone(),
+            activities: request.activities.clone(),
+            partition: request.partition.to_string(),
+            account: request.account.clone(),
+            region: request.region.clone(),
+        },
+        statements,
+        trust: trust_statements(catalog, request)?,
+    })
+}
+
+fn plan_statement(
+    slots: &Slots<'_>,
+    activity: &str,
+    statement: &ActivityStatement,
+) -> Option<PlannedStatement> {
+    let request = slots.request;
+    let setting_on = |when: When| match when {
+        When::Always => true,
+        When::Vpc => request.vpc_enabled(),
+        When::KmsVolume => !request.list("volume_kms_keys").is_empty(),
+        When::KmsData => !request.list("data_kms_keys").is_empty(),
+    };
+    if !setting_on(statement.when) {
+        return None;
+    }
+    let resources = slots.expand(&statement.resources);
+    if resources.is_empty() {
+        return None;
+    }
+    let mut conditions = Conditions::new();
+    for (operator, key, templates) in &statement.conditions {
+        let values = slots.expand(templates);
+        if values.is_empty() {
+            // A condition over an empty list can never hold: the statement would grant nothing.
+            return None;
+        }
+        conditions
+            .entry(operator.clone())
+            .or_default()
+            .entry(key.clone())
+            .or_default()
+            .extend(values);
+    }
+    for network in &statement.network {
+        add_network_conditions(&mut conditions, *network, request);
+    }
+    for keys in conditions.values_mut() {
+        for values in keys.values_mut() {
+            values.sort();
+            values.dedup();
+        }
+    }
+    Some(PlannedStatement {
+        sid: format!("{}{}", pascal_case(activity), statement.sid),
+        effect: statement.effect,
+        principal: None,
+        actions: sorted_actions(statement.actions.iter().cloned()),
+        resources,
+        conditions,
+        sources: vec![Source {
+            activity: activity.to_string(),
+            statement: statement.sid.clone(),
+            why: statement.why.clone(),
+        }],
+    })
+}
+
+/// The conditions Role Manager's "network and encryption" step adds, done right: VPC keys with
+/// `ForAllValues` *and* a `Null` guard (so omitting the VPC config does not pass), and the
+/// non-deprecated `...KmsKeyArn` keys compared as ARNs.
+fn add_network_conditions(conditions: &mut Conditions, network: Network, request: &RoleRequest) {
+    let mut add = |operator: &str, key: &str, values: Vec<String>| {
+        conditions
+            .entry(operator.to_string())
+            .or_default()
+            .entry(key.to_string())
+            .or_default()
+            .extend(values);
+    };
+    match network {
+        Network::Vpc if request.vpc_enabled() => {
+            add(
+                "ForAllValues:StringEquals",
+                "sagemaker:VpcSubnets",
+                request.list("vpc_subnets").to_vec(),
+            );
+            add(
+                "ForAllValues:StringEquals",
+                "sagemaker:VpcSecurityGroupIds",
+                request.list("vpc_security_groups").to_vec(),
+            );
+            add("Null", "sagemaker:VpcSubnets", vec!["false".into()]);
+            add(
+                "Null",
+                "sagemaker:VpcSecurityGroupIds",
+                vec!["false".into()],
+            );
+        }
+        Network::KmsVolume if !request.list("volume_kms_keys").is_empty() => {
+            add(
+                "ArnEquals",
+                "sagemaker:VolumeKmsKeyArn",
+                request.list("volume_kms_keys").to_vec(),
+            );
+        }
+        Network::KmsData if !request.list("data_kms_keys").is_empty() => {
+            add(
+                "ArnEquals",
+                "sagemaker:OutputKmsKeyArn",
+                request.list("data_kms_keys").to_vec(),
+            );
+        }
+        _ => {}
+    }
+}
+
+fn sorted_actions(actions: impl Iterator<Item = String>) -> Vec<String> {
+    let mut actions: Vec<String> = actions.collect();
+    actions.sort_by(|a, b| {
+        a.to_ascii_lowercase()
+            .cmp(&b.to_ascii_lowercase())
+            .then_with(|| a.cmp(b))
+    });
+    actions.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    actions
+}
+
+/// Statements with the same effect, principal, resources and conditions become one.
+fn merge_into(statements: &mut Vec<PlannedStatement>, planned: PlannedStatement) {
+    let same = statements.iter_mut().find(|s| {
+        s.effect == planned.effect
+            && s.principal == planned.principal
+            && s.resources == planned.resources
+            && s.conditions == planned.conditions
+    });
+    match same {
+        Some(existing) => {
+            existing.actions = sorted_actions(existing.actions.drain(..).chain(planned.actions));
+            existing.sources.extend(planned.sources);
+        }
+        None => statements.push(planned),
+    }
+}
+
+fn assign_unique_sids(statements: &mut [PlannedStatement]) {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    for statement in statements {
+        let mut sid = statement.sid.clone();
+        let mut n = 2;
+        while !seen.insert(sid.clone()) {
+            sid = format!("{}{n}", statement.sid);
+            n += 1;
+        }
+        statement.sid = sid;
+    }
+}
+
+fn trust_statements(catalog: &Catalog, request: &RoleRequest) -> Result<Vec<PlannedStatement>> {
+    let default_source_arn = Template::parse("arn:${partition}:sagemaker:${region}:${account}:*")
+        .map_err(|message| Error::Usage {
+        message,
+        help: None,
+    })?;
+    let (services, source_arn, sources) = match &request.persona {
+        Some(id) => {
+            let persona = catalog.persona(id)?;
+            (
+                persona.trust_services.clone(),
+                persona.trust_source_arn.clone(),
+                vec![Source {
+                    activity: format!("persona:{id}"),
+                    statement: "trust".into(),
+                    why: format!(
+                        "{} roles are assumed by {}",
+                        persona.title,
+                        persona.trust_services.join(", ")
+                    ),
+                }],
+            )
+        }
+        None => (
+            vec!["sagemaker".to_string()],
+            Some(default_source_arn),
+            vec![Source {
+                activity: "custom".into(),
+                statement: "trust".into(),
+                why: "SageMaker assumes execution roles".into(),
+            }],
+        ),
+    };
+    let slots = Slots::new(request, ROLE_ACCOUNT_VARIABLE);
+    let mut conditions = Conditions::new();
+    // Confused-deputy protection: only the role's own account's SageMaker may assume it.
+    conditions
+        .entry("StringEquals".into())
+        .or_default()
+        .insert("aws:SourceAccount".into(), vec![slots.account.clone()]);
+    if let Some(source_arn) = source_arn {
+        conditions
+            .entry("ArnLike".into())
+            .or_default()
+            .insert("aws:SourceArn".into(), slots.expand(&[source_arn]));
+    }
+    let principals: Vec<String> = services
+        .iter()
+        .map(|s| request.partition.service_principal(s))
+        .collect();
+    Ok(vec![PlannedStatement {
+        sid: format!(
+            "Trust{}",
+            services.iter().map(|s| pascal_case(s)).collect::<String>()
+        ),
+        effect: Effect::Allow,
+        principal: Some(BTreeMap::from([("Service".to_string(), principals)])),
+        actions: vec!["sts:AssumeRole".into()],
+        resources: Vec::new(),
+        conditions,
+        sources,
+    }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pascal_case_makes_alphanumeric_sids() {
+        assert_eq!(pascal_case("manage-ml-jobs"), "ManageMlJobs");
+        assert_eq!(pascal_case("s3-bucket-access"), "S3BucketAccess");
+    }
+
+    #[test]
+    fn sids_stay_unique() {
+        let statement = |sid: &str| PlannedStatement {
+            sid: sid.into(),
+            effect: Effect::Allow,
+            principal: None,
+            actions: vec![],
+            resources: vec![],
+            conditions: Conditions::new(),
+            sources: vec![],
+        };
+        let mut statements = vec![statement("A"), statement("A"), statement("A2")];
+        assign_unique_sids(&mut statements);
+        let sids: Vec<&str> = statements.iter().map(|s| s.sid.as_str()).collect();
+        assert_eq!(sids, vec!["A", "A2", "A22"]);
+    }
+}

@@ -1,0 +1,163 @@
+//! The library's typed errors. The binary turns them into messages and exit codes in one place
+//! (`cli::report`), so every error carries what a user needs to act: where, what, and a hint.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// One problem found in a user-editable file (catalog, spec, template), with its location.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    /// The file, as the user knows it (`activities/manage-ml-jobs.yaml` or a path they gave).
+    pub file: String,
+    /// 1-based line, when it could be determined.
+    pub line: Option<usize>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(file: impl Into<String>, line: Option<usize>, message: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            line,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.message)?,
+            None => write!(f, "{}: {}", self.file, self.message)?,
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every error the library reports.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The catalog (built-in or `--catalog DIR`) has problems; all of them are listed.
+    #[error("the catalog has {} problem(s)", .0.len())]
+    Catalog(Vec<Diagnostic>),
+
+    /// A flag or spec field has a value its kind does not allow.
+    #[error("invalid value `{value}` for {field}: {reason}")]
+    InvalidValue {
+        field: String,
+        value: String,
+        reason: String,
+        help: Option<String>,
+    },
+
+    /// Something the chosen persona or activities need was not supplied.
+    #[error("{what} is required by {needed_by}")]
+    Missing {
+        what: String,
+        needed_by: String,
+        help: String,
+    },
+
+    /// Flags (or spec fields) that cannot be combined, or an unknown persona/activity.
+    #[error("{message}")]
+    Usage {
+        message: String,
+        help: Option<String>,
+    },
+
+    /// A role spec file could not be read or understood.
+    #[error("{0}")]
+    Spec(Diagnostic),
+
+    /// A template failed to render, or rendered something that is not a valid policy.
+    #[error("template `{template}`: {message}")]
+    Template { template: String, message: String },
+
+    /// The generated policies do not fit IAM's quotas.
+    #[error("{message}")]
+    Quota { message: String, help: String },
+
+    /// Reading or writing a file failed.
+    #[error("{action} `{}`: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// An output file exists and `--force` was not given.
+    #[error("refusing to overwrite `{}`", .0.display())]
+    WouldOverwrite(PathBuf),
+}
+
+impl Error {
+    /// Exit status documented in README: 1 error, 2 usage (bad flags or values).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::InvalidValue { .. } | Error::Missing { .. } | Error::Usage { .. } => 2,
+            _ => 1,
+        }
+    }
+
+    /// A separate hint line, shown after the message.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            Error::InvalidValue { help, .. } | Error::Usage { help, .. } => help.clone(),
+            Error::Missing { help, .. } | Error::Quota { help, .. } => Some(help.clone()),
+            Error::WouldOverwrite(_) => {
+                Some("pass `--force` to replace existing files, or choose another directory".into())
+            }
+            _ => None,
+        }
+    }
+
+    /// Diagnostics that belong to the error (catalog problems, spec problems).
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            Error::Catalog(list) => list.clone(),
+            Error::Spec(diagnostic) => vec![diagnostic.clone()],
+            _ => Vec::new(),
+        }
+    }
+
+    pub(crate) fn invalid(
+        field: impl Into<String>,
+        value: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::InvalidValue {
+            field: field.into(),
+            value: value.into(),
+            reason: reason.into(),
+            help: None,
+        }
+    }
+
+    pub(crate) fn invalid_with_help(
+        field: impl Into<String>,
+        value: impl Into<String>,
+        reason: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        Error::InvalidValue {
+            field: field.into(),
+            value: value.into(),
+            reason: reason.into(),
+            help: Some(help.into()),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,541 @@
+//! What the user asked for. Flags, a `--spec` file and the wizard all produce a [`RoleSpec`]
+//! (raw, unvalidated); [`RoleSpec::resolve`] turns it into a [`RoleRequest`] whose every value has
+//! been validated, so nothing downstream knows or cares which door the request came in by.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Catalog, Network, Requirement, When};
+use crate::error::{Diagnostic, Error, Result};
+use crate::params;
+use crate::validate::{self, EcrRepo, Partition};
+use crate::yaml;
+
+/// The role as the user described it. Field names match the flags (`buckets` ↔ `--bucket`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persona: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activities: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub without_activities: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_default_activities: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_session_duration: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_policies: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buckets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub read_buckets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ecr_repos: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pass_roles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_profile: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub athena_workgroups: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub glue_databases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vpc_subnets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vpc_security_groups: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volume_kms_keys: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_kms_keys: Vec<String>,
+}
+
+/// Names a field the way the user wrote it: a flag, or a key in their spec file.
+#[derive(Debug, Clone, Default)]
+pub struct FieldLabels {
+    spec_file: Option<String>,
+    from_spec: BTreeSet<&'static str>,
+}
+
+impl FieldLabels {
+    fn label(&self, field: &'static str, flag: &str) -> String {
+        match &self.spec_file {
+            Some(file) if self.from_spec.contains(field) => format!("`{field}` in {file}"),
+            _ => format!("`{flag}`"),
+        }
+    }
+}
+
+impl RoleSpec {
+    /// Reads a YAML or JSON spec file.
+    pub fn from_file(path: &Path) -> Result<RoleSpec> {
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            action: "cannot read spec file",
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let label = path.display().to_string();
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::Spec(Diagnostic::new(
+                label.clone(),
+                None,
+                "the file is not valid UTF-8",
+            ))
+        })?;
+        yaml::from_str(&text).map_err(|error| {
+            let mut diagnostic = Diagnostic::new(label, error.line, error.message.clone());
+            if error.message.contains("unknown field") {
+                diagnostic.help = Some("spec keys are the flag names in snake_case plural for lists, e.g. `buckets`, `pass_roles`".into());
+            }
+            Error::Spec(diagnostic)
+        })
+    }
+
+    /// `self` (flags) over `spec` (file): a flag that was given replaces the file's value.
+    pub fn over(self, spec: RoleSpec, spec_file: &Path) -> (RoleSpec, FieldLabels) {
+        let mut labels = FieldLabels {
+            spec_file: Some(spec_file.display().to_string()),
+            from_spec: BTreeSet::new(),
+        };
+        macro_rules! pick {
+            ($field:ident, option) => {{
+                if self.$field.is_none() && spec.$field.is_some() {
+                    labels.from_spec.insert(stringify!($field));
+                }
+                self.$field.or(spec.$field)
+            }};
+            ($field:ident, list) => {{
+                if self.$field.is_empty() && !spec.$field.is_empty() {
+                    labels.from_spec.insert(stringify!($field));
+                    spec.$field
+                } else {
+                    self.$field
+                }
+            }};
+        }
+        let mut tags = spec.tags.clone();
+        if !spec.tags.is_empty() {
+            labels.from_spec.insert("tags");
+        }
+        tags.extend(self.tags.clone());
+        let merged = RoleSpec {
+            persona: pick!(persona, option),
+            activities: pick!(activities, list),
+            without_activities: pick!(without_activities, list),
+            no_default_activities: pick!(no_default_activities, option),
+            role_name: pick!(role_name, option),
+            path: pick!(path, option),
+            description: pick!(description, option),
+            tags,
+            max_session_duration: pick!(max_session_duration, option),
+            max_policies: pick!(max_policies, option),
+            account: pick!(account, option),
+            region: pick!(region, option),
+            partition: pick!(partition, option),
+            buckets: pick!(buckets, list),
+            read_buckets: pick!(read_buckets, list),
+            ecr_repos: pick!(ecr_repos, list),
+            pass_roles: pick!(pass_roles, list),
+            domain_id: pick!(domain_id, option),
+            user_profile: pick!(user_profile, option),
+            athena_workgroups: pick!(athena_workgroups, list),
+            glue_databases: pick!(glue_databases, list),
+            vpc_subnets: pick!(vpc_subnets, list),
+            vpc_security_groups: pick!(vpc_security_groups, list),
+            volume_kms_keys: pick!(volume_kms_keys, list),
+            data_kms_keys: pick!(data_kms_keys, list),
+        };
+        (merged, labels)
+    }
+
+    /// Validates every value and resolves the activity list against the catalog.
+    pub fn resolve(&self, catalog: &Catalog, labels: &FieldLabels) -> Result<RoleRequest> {
+        let l = |field: &'static str, flag: &str| labels.label(field, flag);
+        let persona = match &self.persona {
+            Some(id) => Some(catalog.persona(id)?),
+            None => None,
+        };
+        let mut activities: BTreeSet<String> = BTreeSet::new();
+        if let Some(persona) = persona {
+            if !self.no_default_activities.unwrap_or(false) {
+                activities.extend(persona.default_activities.iter().cloned());
+            }
+        }
+        for id in &self.activities {
+            activities.insert(catalog.activity(id)?.id.clone());
+        }
+        for id in &self.without_activities {
+            activities.remove(&catalog.activity(id)?.id);
+        }
+        if activities.is_empty() {
+            return Err(Error::Usage {
+                message: "no ML activity is selected".into(),
+                help: Some(if persona.is_some() {
+                    "add `--activity ID` (see `mlrole list activities`), or drop `--no-default-activities`".into()
+                } else {
+                    "pass `--persona ID` or at least one `--activity ID` (see `mlrole list personas` and `mlrole list activities`)".into()
+                }),
+            });
+        }
+
+        let partition = match &self.partition {
+            Some(p) => Partition::parse(p, &l("partition", "--partition"))?,
+            None => self
+                .region
+                .as_deref()
+                .map(Partition::of_region)
+                .unwrap_or(Partition::Aws),
+        };
+        let account = self
+            .account
+            .as_deref()
+            .map(|a| validate::account_id(a, &l("account", "--account")))
+            .transpose()?;
+        let region = self
+            .region
+            .as_deref()
+            .map(|r| validate::region(r, &l("region", "--region")))
+            .transpose()?;
+        if let Some(region) = &region {
+            if Partition::of_region(region) != partition {
+                return Err(Error::invalid_with_help(
+                    l("region", "--region"),
+                    region,
+                    format!("the region is not in partition `{partition}`"),
+                    format!(
+                        "pass `--partition {}` or a region of `{partition}`",
+                        Partition::of_region(region)
+                    ),
+                ));
+            }
+        }
+
+        let role_name = match &self.role_name {
+            Some(name) => validate::role_name(name, &l("role_name", "--role-name"))?,
+            None => persona
+                .map(|p| p.role_name.clone())
+                .unwrap_or_else(|| "SageMaker-Custom".into()),
+        };
+        let path = validate::role_path(
+            self.path.as_deref().unwrap_or("/service-role/"),
+            &l("path", "--path"),
+        )?;
+        let description = self
+            .description
+            .as_deref()
+            .map(|d| validate::description(d, &l("description", "--description")))
+            .transpose()?;
+        let mut tags = BTreeMap::new();
+        for (key, value) in &self.tags {
+            let (key, value) = validate::tag(key, value, &l("tags", "--tag"))?;
+            tags.insert(key, value);
+        }
+        if tags.len() > 50 {
+            return Err(Error::invalid(
+                l("tags", "--tag"),
+                format!("{} tags", tags.len()),
+                "IAM allows at most 50 tags on a role",
+            ));
+        }
+        let max_session_duration = validate::max_session_duration(
+            self.max_session_duration
+                .or(persona.map(|p| p.max_session_duration))
+                .unwrap_or(3600),
+            &l("max_session_duration", "--max-session-duration"),
+        )?;
+        let max_policies = self.max_policies.unwrap_or(10);
+        if !(1..=20).contains(&max_policies) {
+            return Err(Error::invalid_with_help(
+                l("max_policies", "--max-policies"),
+                max_policies.to_string(),
+                "IAM attaches 10 managed policies to a role by default, 20 at most after a quota increase",
+                "use a number from 1 to 20",
+            ));
+        }
+
+        let mut lists: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+        let mut put = |name: &'static str, values: Vec<String>| {
+            let unique: BTreeSet<String> = values.into_iter().collect();
+            lists.insert(name, unique.into_iter().collect());
+        };
+        let each = |values: &[String], f: &dyn Fn(&str) -> Result<String>| {
+            values.iter().map(|v| f(v)).collect::<Result<Vec<_>>>()
+        };
+        let buckets = each(&self.buckets, &|v| {
+            validate::bucket_name(v, &l("buckets", "--bucket"))
+        })?;
+        let read_buckets = each(&self.read_buckets, &|v| {
+            validate::bucket_name(v, &l("read_buckets", "--read-bucket"))
+        })?;
+        if let Some(both) = buckets.iter().find(|b| read_buckets.contains(b)) {
+            return Err(Error::Usage {
+                message: format!("bucket `{both}` is given both as `--bucket` (read and write) and `--read-bucket` (read only)"),
+                help: Some("keep only one of the two".into()),
+            });
+        }
+        put(
+            "all_buckets",
+            buckets.iter().chain(&read_buckets).cloned().collect(),
+        );
+        put("buckets", buckets);
+        put("read_buckets", read_buckets);
+        let region_or_wildcard = region.clone().unwrap_or_else(|| "*".into());
+        let account_or_variable = account
+            .clone()
+            .unwrap_or_else(|| "${aws:PrincipalAccount}".into());
+        put(
+            "ecr_repos",
+            each(&self.ecr_repos, &|v| {
+                Ok(match validate::ecr_repository(v, &l("ecr_repos", "--ecr-repo"), partition)? {
+                    EcrRepo::Arn(arn) => arn,
+                    EcrRepo::Name(name) => format!("arn:{partition}:ecr:{region_or_wildcard}:{account_or_variable}:repository/{name}"),
+                })
+            })?,
+        );
+        put(
+            "pass_roles",
+            each(&self.pass_roles, &|v| {
+                validate::role_arn(
+                    v,
+                    &l("pass_roles", "--pass-role"),
+                    partition,
+                    account.as_deref(),
+                )
+            })?,
+        );
+        put(
+            "athena_workgroups",
+            each(&self.athena_workgroups, &|v| {
+                validate::athena_workgroup(v, &l("athena_workgroups", "--athena-workgroup"))
+            })?,
+        );
+        put(
+            "glue_databases",
+            each(&self.glue_databases, &|v| {
+                validate::glue_database(v, &l("glue_databases", "--glue-database"))
+            })?,
+        );
+        put(
+            "vpc_subnets",
+            each(&self.vpc_subnets, &|v| {
+                validate::subnet_id(v, &l("vpc_subnets", "--vpc-subnet"))
+            })?,
+        );
+        put(
+            "vpc_security_groups",
+            each(&self.vpc_security_groups, &|v| {
+                validate::security_group_id(v, &l("vpc_security_groups", "--vpc-security-group"))
+            })?,
+        );
+        put(
+            "volume_kms_keys",
+            each(&self.volume_kms_keys, &|v| {
+                validate::kms_key_arn(
+                    v,
+                    &l("volume_kms_keys", "--volume-kms-key"),
+                    partition,
+                    region.as_deref(),
+                )
+            })?,
+        );
+        put(
+            "data_kms_keys",
+            each(&self.data_kms_keys, &|v| {
+                validate::kms_key_arn(
+                    v,
+                    &l("data_kms_keys", "--data-kms-key"),
+                    partition,
+                    region.as_deref(),
+                )
+            })?,
+        );
+        let domain_id = self
+            .domain_id
+            .as_deref()
+            .map(|d| validate::domain_id(d, &l("domain_id", "--domain-id")))
+            .transpose()?;
+        let user_profile = self
+            .user_profile
+            .as_deref()
+            .map(|u| validate::user_profile(u, &l("user_profile", "--user-profile")))
+            .transpose()?;
+
+        let request = RoleRequest {
+            persona: persona.map(|p| p.id.clone()),
+            activities: activities.into_iter().collect(),
+            role_name,
+            path,
+            description,
+            tags,
+            max_session_duration,
+            max_policies,
+            account,
+            region,
+            partition,
+            lists,
+            domain_id,
+            user_profile,
+        };
+        request.check_parameters(catalog, labels)?;
+        Ok(request)
+    }
+}
+
+/// A validated request: every value checked, activities resolved and sorted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoleRequest {
+    pub persona: Option<String>,
+    pub activities: Vec<String>,
+    pub role_name: String,
+    pub path: String,
+    pub description: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    pub max_session_duration: u32,
+    pub max_policies: usize,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    pub partition: Partition,
+    /// List parameters by placeholder name (sorted, unique values).
+    pub lists: BTreeMap<&'static str, Vec<String>>,
+    pub domain_id: Option<String>,
+    pub user_profile: Option<String>,
+}
+
+impl RoleRequest {
+    pub fn list(&self, name: &str) -> &[String] {
+        self.lists.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn vpc_enabled(&self) -> bool {
+        !self.list("vpc_subnets").is_empty()
+    }
+
+    pub fn kms_enabled(&self) -> bool {
+        !self.list("volume_kms_keys").is_empty()
+    }
+
+    /// Required parameters present, paired settings complete, and no value given that nothing uses.
+    fn check_parameters(&self, catalog: &Catalog, labels: &FieldLabels) -> Result<()> {
+        let flag_of = |name: &str| params::find(name).map(|p| p.flag).unwrap_or("?");
+        let mut used: BTreeSet<&str> = BTreeSet::new();
+        let mut uses_vpc = false;
+        let mut uses_kms = false;
+        for id in &self.activities {
+            let activity = catalog.activity(id)?;
+            for (name, requirement) in &activity.parameters {
+                used.insert(name.as_str());
+                if *requirement == Requirement::Required && self.list(name).is_empty() {
+                    let info = params::find(name);
+                    return Err(Error::Missing {
+                        what: format!(
+                            "at least one value of {}",
+                            info.map(|p| p.describe).unwrap_or(name)
+                        ),
+                        needed_by: format!("activity `{id}`"),
+                        help: format!(
+                            "add `{} VALUE`, or drop the activity with `--without-activity {id}`",
+                            flag_of(name).split(' ').next().unwrap_or("")
+                        ),
+                    });
+                }
+            }
+            for statement in &activity.statements {
+                uses_vpc |=
+                    statement.when == When::Vpc || statement.network.contains(&Network::Vpc);
+                uses_kms |= matches!(statement.when, When::KmsVolume | When::KmsData)
+                    || statement
+                        .network
+                        .iter()
+                        .any(|n| matches!(n, Network::KmsVolume | Network::KmsData));
+            }
+        }
+        if let Some(persona) = &self.persona {
+            let persona = catalog.persona(persona)?;
+            for name in &persona.required_parameters {
+                if self.list(name).is_empty() {
+                    return Err(Error::Missing {
+                        what: format!(
+                            "at least one value of {}",
+                            params::find(name).map(|p| p.describe).unwrap_or(name)
+                        ),
+                        needed_by: format!("persona `{}`", persona.id),
+                        help: format!(
+                            "add `{} VALUE`",
+                            flag_of(name).split(' ').next().unwrap_or("")
+                        ),
+                    });
+                }
+            }
+        }
+        let pair = |a: &'static str, b: &'static str, what: &str| -> Result<()> {
+            if self.list(a).is_empty() != self.list(b).is_empty() {
+                let (given, missing) = if self.list(a).is_empty() {
+                    (b, a)
+                } else {
+                    (a, b)
+                };
+                return Err(Error::Missing {
+                    what: format!("`{}`", flag_of(missing)),
+                    needed_by: format!(
+                        "{} ({what} settings come together)",
+                        labels.label(field_name(given), flag_of(given))
+                    ),
+                    help: format!("add `{} VALUE` as well", flag_of(missing)),
+                });
+            }
+            Ok(())
+        };
+        pair("vpc_subnets", "vpc_security_groups", "VPC")?;
+        pair("volume_kms_keys", "data_kms_keys", "KMS")?;
+        if self.vpc_enabled() && !uses_vpc {
+            return Err(Error::Usage {
+                message: "VPC settings were given but no selected activity runs anything in a VPC".into(),
+                help: Some("add an activity such as `manage-ml-jobs` or `access-required-aws-services`, or drop `--vpc-subnet`/`--vpc-security-group`".into()),
+            });
+        }
+        if self.kms_enabled() && !uses_kms {
+            return Err(Error::Usage {
+                message: "KMS keys were given but no selected activity uses encryption keys".into(),
+                help: Some("add an activity such as `manage-ml-jobs` or `access-required-aws-services`, or drop the KMS key flags".into()),
+            });
+        }
+        for (name, values) in &self.lists {
+            let derived = *name == "buckets" || *name == "read_buckets";
+            let used_here = used.contains(name)
+                || (derived && used.contains("all_buckets"))
+                || name.starts_with("vpc_")
+                || name.ends_with("_kms_keys");
+            if !values.is_empty() && !used_here && *name != "all_buckets" {
+                return Err(Error::Usage {
+                    message: format!("{} was given but no selected activity uses it", labels.label(field_name(name), flag_of(name))),
+                    help: Some("drop the value, or add the activity that needs it (see `mlrole list activities`)".into()),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The spec-file field name of a list placeholder (they are the same words).
+fn field_name(placeholder: &str) -> &'static str {
+    params::find(placeholder).map(|p| p.name).unwrap_or("")
+}
