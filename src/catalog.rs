@@ -295,6 +295,8 @@ impl Catalog {
         activity_files: Vec<SourceFile>,
     ) -> Result<Catalog> {
         let mut problems = Vec::new();
+        report_duplicate_ids(&persona_files, &mut problems);
+        report_duplicate_ids(&activity_files, &mut problems);
         let mut activities = Vec::new();
         for file in &activity_files {
             if let Some(activity) = load_activity(file, &mut problems) {
@@ -353,6 +355,32 @@ impl Catalog {
             .filter(|p| p.default_activities.iter().any(|a| a == activity))
             .map(|p| p.id.as_str())
             .collect()
+    }
+}
+
+/// Two files claiming one id: the id must equal the file name, but say plainly what collides.
+fn report_duplicate_ids(files: &[SourceFile], problems: &mut Vec<Diagnostic>) {
+    #[derive(Deserialize)]
+    struct IdOnly {
+        id: String,
+    }
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for file in files {
+        let Ok(IdOnly { id }) = yaml::from_str::<IdOnly>(&file.text) else {
+            continue;
+        };
+        if let Some(first) = seen.get(&id) {
+            problems.push(
+                Diagnostic::new(
+                    file.label.clone(),
+                    line_of(&file.text, &format!("id: {id}")),
+                    format!("duplicate id `{id}`, also defined in {first}"),
+                )
+                .with_help("every persona and activity needs its own id"),
+            );
+        } else {
+            seen.insert(id, &file.label);
+        }
     }
 }
 

@@ -49,8 +49,10 @@ pub fn statement_json(statement: &PlannedStatement) -> Value {
 const DOCUMENT_OVERHEAD: usize = 39;
 
 /// Packs statements into as few documents as fit `limit` characters each, at most `max_documents`.
-/// First-fit decreasing (deterministic ties by original position); each document keeps the
-/// statements in their original order, and documents are ordered by their first statement.
+///
+/// Reviewers read policies top to bottom, so statements stay in catalog order and fill documents
+/// one after another — unless first-fit decreasing (the better bin-packing heuristic) needs fewer
+/// documents, in which case it wins; each document still lists its statements in catalog order.
 pub fn pack(
     statements: &[PlannedStatement],
     limit: usize,
@@ -60,19 +62,64 @@ pub fn pack(
         .iter()
         .map(|s| iam_size(&statement_json(s)))
         .collect();
-    let mut order: Vec<usize> = (0..statements.len()).collect();
-    order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
-    // (used characters, statement indexes)
+    if let Some(index) = sizes
+        .iter()
+        .position(|size| DOCUMENT_OVERHEAD + size > limit)
+    {
+        return Err(Error::Quota {
+            message: format!(
+                "statement `{}` alone has {} characters, over IAM's {limit}-character policy limit",
+                statements[index].sid,
+                sizes[index] + DOCUMENT_OVERHEAD
+            ),
+            help: "split the activity's statement in the catalog, or list fewer resources".into(),
+        });
+    }
+    let in_order: Vec<usize> = (0..statements.len()).collect();
+    let sequential = fill(&in_order, &sizes, limit, false);
+    let mut decreasing_order = in_order;
+    decreasing_order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+    let decreasing = fill(&decreasing_order, &sizes, limit, true);
+    let mut documents = if decreasing.len() < sequential.len() {
+        decreasing
+    } else {
+        sequential
+    };
+    if documents.len() > max_documents {
+        return Err(Error::Quota {
+            message: format!(
+                "the role needs {} managed policies of at most {limit} characters, more than the {max_documents} allowed",
+                documents.len()
+            ),
+            help: "raise `--max-policies` (IAM allows up to 20 after a quota increase) or select fewer activities".into(),
+        });
+    }
+    for members in &mut documents {
+        members.sort();
+    }
+    documents.sort_by_key(|members| members[0]);
+    Ok(documents
+        .into_iter()
+        .map(|members| members.into_iter().map(|i| statements[i].clone()).collect())
+        .collect())
+}
+
+/// Assigns statement indexes to documents: into the first document with room (`first_fit`), or
+/// only into the last one opened (keeping neighbours together).
+fn fill(order: &[usize], sizes: &[usize], limit: usize, first_fit: bool) -> Vec<Vec<usize>> {
     let mut bins: Vec<(usize, Vec<usize>)> = Vec::new();
-    for index in order {
+    for &index in order {
         let size = sizes[index];
-        if DOCUMENT_OVERHEAD + size > limit {
-            return Err(Error::Quota {
-                message: format!("statement `{}` alone has {} characters, over IAM's {limit}-character policy limit", statements[index].sid, size + DOCUMENT_OVERHEAD),
-                help: "split the activity's statement in the catalog, or list fewer resources".into(),
-            });
-        }
-        match bins.iter_mut().find(|(used, _)| used + 1 + size <= limit) {
+        let candidates = if first_fit {
+            bins.len()
+        } else {
+            bins.len().min(1)
+        };
+        let start = bins.len() - candidates;
+        match bins[start..]
+            .iter_mut()
+            .find(|(used, _)| used + 1 + size <= limit)
+        {
             Some(bin) => {
                 bin.0 += 1 + size;
                 bin.1.push(index);
@@ -80,24 +127,7 @@ pub fn pack(
             None => bins.push((DOCUMENT_OVERHEAD + size, vec![index])),
         }
     }
-    if bins.len() > max_documents {
-        return Err(Error::Quota {
-            message: format!("the role needs {} managed policies of at most {limit} characters, more than the {max_documents} allowed", bins.len()),
-            help: "raise `--max-policies` (IAM allows up to 20 after a quota increase) or select fewer activities".into(),
-        });
-    }
-    let mut documents: Vec<Vec<usize>> = bins
-        .into_iter()
-        .map(|(_, mut members)| {
-            members.sort();
-            members
-        })
-        .collect();
-    documents.sort_by_key(|members| members[0]);
-    Ok(documents
-        .into_iter()
-        .map(|members| members.into_iter().map(|i| statements[i].clone()).collect())
-        .collect())
+    bins.into_iter().map(|(_, members)| members).collect()
 }
 
 #[cfg(test)]

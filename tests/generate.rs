@@ -1,0 +1,404 @@
+//! Generated roles: reviewed snapshots for every persona (with and without VPC/KMS), every activity
+//! alone and the study guide's example, plus the properties that must hold for all of them.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+/// (snapshot name, arguments)
+fn cases() -> Vec<(String, Vec<String>)> {
+    let catalog = catalog();
+    let mut cases = Vec::new();
+    for persona in &catalog.personas {
+        let activities = persona.default_activities.clone();
+        cases.push((
+            format!("persona-{}", persona.id),
+            generate_args(Some(&persona.id), &activities, false),
+        ));
+        let (vpc, kms) = network_support(&catalog, &activities);
+        if vpc || kms {
+            cases.push((
+                format!("persona-{}-vpc-kms", persona.id),
+                generate_args(Some(&persona.id), &activities, true),
+            ));
+        }
+    }
+    for activity in &catalog.activities {
+        let activities = vec![activity.id.clone()];
+        cases.push((
+            format!("activity-{}", activity.id),
+            generate_args(None, &activities, false),
+        ));
+        let (vpc, kms) = network_support(&catalog, &activities);
+        if vpc || kms {
+            cases.push((
+                format!("activity-{}-vpc-kms", activity.id),
+                generate_args(None, &activities, true),
+            ));
+        }
+    }
+    cases
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn snapshots_of_every_persona_and_activity() {
+    for (name, args) in cases() {
+        let output = run_ok(&args);
+        insta::with_settings!({ description => args[1..].join(" "), omit_expression => true }, {
+            insta::assert_snapshot!(name, output);
+        });
+    }
+}
+
+/// Actions that AWS authorizes only on `"*"` and that write something; each is scoped by a
+/// condition instead (asserted below).
+const WRITE_ACTIONS_WITHOUT_RESOURCE_TYPES: &[&str] = &["cloudwatch:PutMetricData"];
+
+/// Read-level actions whose names do not say so (access level per the IAM service reference).
+const READ_ACTIONS_BY_REFERENCE: &[&str] = &["sagemaker-mlflow:AccessUI"];
+
+fn is_read_only(action: &str) -> bool {
+    if READ_ACTIONS_BY_REFERENCE.contains(&action) {
+        return true;
+    }
+    let name = action.split(':').nth(1).unwrap_or("");
+    [
+        "Describe",
+        "List",
+        "Get",
+        "Search",
+        "BatchGet",
+        "BatchDescribe",
+        "Query",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
+}
+
+fn as_list(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn check_properties(name: &str, args: &[String], output: &str) {
+    // Valid JSON, byte-identical across runs.
+    let bundle: Value =
+        serde_json::from_str(output).unwrap_or_else(|e| panic!("{name}: invalid JSON: {e}"));
+    assert_eq!(run_ok(args), output, "{name}: output differs between runs");
+    let supplied_buckets = [READ_BUCKET, RW_BUCKET];
+    let mut sids = std::collections::BTreeSet::new();
+    let policies = bundle["permission_policies"]
+        .as_array()
+        .expect("permission_policies");
+    assert!(
+        !policies.is_empty() && policies.len() <= 10,
+        "{name}: 1 to 10 policies"
+    );
+    for policy in policies {
+        let document = &policy["document"];
+        let size = serde_json::to_string(document).unwrap().len();
+        assert!(size <= 6144, "{name}: policy over 6,144 characters");
+        assert_eq!(
+            policy["characters"].as_u64(),
+            Some(size as u64),
+            "{name}: reported size"
+        );
+        for statement in document["Statement"].as_array().expect("statements") {
+            let sid = statement["Sid"]
+                .as_str()
+                .expect("every statement has a Sid");
+            assert!(
+                sid.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{name}: Sid {sid}"
+            );
+            assert!(sids.insert(sid.to_string()), "{name}: duplicate Sid {sid}");
+            let actions = as_list(&statement["Action"]);
+            let resources = as_list(&statement["Resource"]);
+            let conditions = statement.get("Condition");
+            for action in &actions {
+                assert!(
+                    action != "*" && !action.ends_with(":*"),
+                    "{name}: {sid} grants a whole service: {action}"
+                );
+                if resources.iter().any(|r| r == "*") && !is_read_only(action) {
+                    assert!(
+                        WRITE_ACTIONS_WITHOUT_RESOURCE_TYPES.contains(&action.as_str())
+                            && conditions.is_some(),
+                        "{name}: {sid} grants write action {action} on \"*\""
+                    );
+                }
+                if action == "iam:PassRole" {
+                    assert_eq!(
+                        resources,
+                        vec![PASS_ROLE.to_string()],
+                        "{name}: PassRole only of the named role"
+                    );
+                    assert_eq!(
+                        conditions.and_then(|c| c["StringEquals"].get("iam:PassedToService")),
+                        Some(&Value::from(vec!["sagemaker.amazonaws.com"])),
+                        "{name}: PassRole only to SageMaker"
+                    );
+                }
+            }
+            for resource in &resources {
+                if resource == "*" {
+                    continue;
+                }
+                let parts: Vec<&str> = resource.splitn(6, ':').collect();
+                assert_eq!(parts.len(), 6, "{name}: malformed ARN {resource}");
+                assert_eq!(parts[1], "aws", "{name}: partition of {resource}");
+                assert!(
+                    parts[3].is_empty() || parts[3] == REGION,
+                    "{name}: {resource} is outside {REGION}"
+                );
+                assert!(
+                    parts[4].is_empty() || parts[4] == ACCOUNT,
+                    "{name}: {resource} is outside account {ACCOUNT}"
+                );
+                if parts[2] == "s3" {
+                    let bucket = parts[5].split('/').next().unwrap_or("");
+                    let whole_account = bucket == "*"
+                        && conditions
+                            .and_then(|c| c["StringEquals"].get("aws:ResourceAccount"))
+                            .is_some();
+                    assert!(
+                        supplied_buckets.contains(&bucket) || whole_account,
+                        "{name}: {resource} is not a supplied bucket"
+                    );
+                    if parts[5].contains('/') {
+                        assert!(parts[5].ends_with("/*"), "{name}: object ARN {resource}");
+                    }
+                    for action in &actions {
+                        let bucket_level = [
+                            "s3:ListBucket",
+                            "s3:GetBucketLocation",
+                            "s3:GetBucketAcl",
+                            "s3:PutBucketAcl",
+                            "s3:GetBucketCors",
+                            "s3:PutBucketCors",
+                        ];
+                        if bucket_level.contains(&action.as_str()) {
+                            assert!(
+                                !parts[5].contains('/'),
+                                "{name}: bucket-level {action} on object ARN {resource}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let trust = &bundle["trust_policy"]["Statement"][0];
+    assert_eq!(
+        trust["Principal"]["Service"],
+        Value::from(vec!["sagemaker.amazonaws.com"]),
+        "{name}: trust"
+    );
+    assert_eq!(
+        trust["Condition"]["StringEquals"]["aws:SourceAccount"],
+        Value::from(vec![ACCOUNT]),
+        "{name}: confused deputy"
+    );
+}
+
+#[test]
+fn every_generated_role_keeps_the_least_privilege_properties() {
+    for (name, args) in cases() {
+        let output = run_ok(&args);
+        check_properties(&name, &args, &output);
+    }
+}
+
+/// The study guide's worked example: a training job reads one bucket and writes model artifacts
+/// to another; the role is trusted by SageMaker and passed by the data scientist.
+#[test]
+fn study_guide_training_role() {
+    let compute = strings(&[
+        "mlrole",
+        "generate",
+        "--persona",
+        "compute",
+        "--role-name",
+        "SageMaker-Execution-Role",
+        "--account",
+        ACCOUNT,
+        "--region",
+        REGION,
+        "--read-bucket",
+        "my-ml-data-bucket",
+        "--bucket",
+        "my-ml-artifact-bucket",
+        "--ecr-repo",
+        ECR_REPO,
+    ]);
+    let compute_output = run_ok(&compute);
+    insta::assert_snapshot!("study-guide-execution-role", compute_output);
+    let bundle: Value = serde_json::from_str(&compute_output).unwrap();
+    let statements: Vec<&Value> = bundle["permission_policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["document"]["Statement"].as_array().unwrap())
+        .collect();
+    let grants = |action: &str, resource: &str| {
+        statements.iter().any(|s| {
+            as_list(&s["Action"]).iter().any(|a| a == action)
+                && as_list(&s["Resource"]).iter().any(|r| r == resource)
+        })
+    };
+    assert!(
+        grants("s3:GetObject", "arn:aws:s3:::my-ml-data-bucket/*"),
+        "reads the data bucket"
+    );
+    assert!(
+        !grants("s3:PutObject", "arn:aws:s3:::my-ml-data-bucket/*"),
+        "never writes the data bucket"
+    );
+    assert!(
+        grants("s3:PutObject", "arn:aws:s3:::my-ml-artifact-bucket/*"),
+        "writes artifacts"
+    );
+    assert_eq!(
+        bundle["trust_policy"]["Statement"][0]["Principal"]["Service"],
+        Value::from(vec!["sagemaker.amazonaws.com"])
+    );
+
+    let role_arn = "arn:aws:iam::111122223333:role/service-role/SageMaker-Execution-Role";
+    let scientist = strings(&[
+        "mlrole",
+        "generate",
+        "--persona",
+        "data-scientist",
+        "--account",
+        ACCOUNT,
+        "--region",
+        REGION,
+        "--bucket",
+        "my-ml-artifact-bucket",
+        "--read-bucket",
+        "my-ml-data-bucket",
+        "--pass-role",
+        role_arn,
+    ]);
+    let scientist_output = run_ok(&scientist);
+    insta::assert_snapshot!("study-guide-data-scientist", scientist_output);
+    let bundle: Value = serde_json::from_str(&scientist_output).unwrap();
+    let pass_role: Vec<&Value> = bundle["permission_policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["document"]["Statement"].as_array().unwrap())
+        .filter(|s| as_list(&s["Action"]).iter().any(|a| a == "iam:PassRole"))
+        .collect();
+    assert!(!pass_role.is_empty());
+    for statement in pass_role {
+        assert_eq!(as_list(&statement["Resource"]), vec![role_arn.to_string()]);
+    }
+}
+
+#[test]
+fn without_account_arns_stay_in_the_callers_account() {
+    let args = strings(&[
+        "mlrole",
+        "generate",
+        "--persona",
+        "data-scientist",
+        "--bucket",
+        "my-ml-data",
+        "--pass-role",
+        PASS_ROLE,
+    ]);
+    let output = run_ok(&args);
+    let bundle: Value = serde_json::from_str(&output).unwrap();
+    for policy in bundle["permission_policies"].as_array().unwrap() {
+        for statement in policy["document"]["Statement"].as_array().unwrap() {
+            for resource in as_list(&statement["Resource"]) {
+                // The variable holds a colon; give it a colon-free stand-in before splitting.
+                if resource == PASS_ROLE {
+                    continue; // supplied by the user, account and all
+                }
+                let resource = resource.replace("${aws:PrincipalAccount}", "OWN");
+                let parts: Vec<&str> = resource.splitn(6, ':').collect();
+                if parts.len() == 6 && !parts[4].is_empty() {
+                    assert_eq!(
+                        parts[4], "OWN",
+                        "{resource} must stay in the caller's account"
+                    );
+                }
+            }
+        }
+    }
+    let trust = &bundle["trust_policy"]["Statement"][0]["Condition"];
+    assert_eq!(
+        trust["StringEquals"]["aws:SourceAccount"],
+        Value::from(vec!["${aws:ResourceAccount}"])
+    );
+}
+
+#[test]
+fn list_parameters_expand_per_value_and_order_does_not_matter() {
+    let a = run_ok(&strings(&[
+        "mlrole",
+        "generate",
+        "--activity",
+        "s3-bucket-access",
+        "--bucket",
+        "a-bucket",
+        "--bucket",
+        "b-bucket",
+    ]));
+    let b = run_ok(&strings(&[
+        "mlrole",
+        "generate",
+        "--activity",
+        "s3-bucket-access",
+        "--bucket",
+        "b-bucket",
+        "--bucket",
+        "a-bucket",
+    ]));
+    assert_eq!(a, b, "flag order does not change the output");
+    for arn in [
+        "arn:aws:s3:::a-bucket\"",
+        "arn:aws:s3:::b-bucket\"",
+        "arn:aws:s3:::a-bucket/*\"",
+        "arn:aws:s3:::b-bucket/*\"",
+    ] {
+        assert!(a.contains(arn), "{arn} in output");
+    }
+}
+
+#[test]
+fn partitions_follow_the_region() {
+    let output = run_ok(&strings(&[
+        "mlrole",
+        "generate",
+        "--persona",
+        "compute",
+        "--region",
+        "cn-north-1",
+        "--account",
+        ACCOUNT,
+        "--bucket",
+        "data-cn",
+        "--ecr-repo",
+        ECR_REPO,
+    ]));
+    assert!(output.contains("arn:aws-cn:s3:::data-cn"));
+    assert!(
+        !output.contains("arn:aws:"),
+        "no ARN of the commercial partition"
+    );
+    assert!(output.contains("\"partition\": \"aws-cn\""));
+}
