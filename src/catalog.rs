@@ -146,6 +146,17 @@ pub enum When {
     KmsData,
 }
 
+impl When {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            When::Always => "always",
+            When::Vpc => "vpc",
+            When::KmsVolume => "kms-volume",
+            When::KmsData => "kms-data",
+        }
+    }
+}
+
 /// Network and encryption settings whose conditions attach to a statement when they are on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -153,6 +164,16 @@ pub enum Network {
     Vpc,
     KmsVolume,
     KmsData,
+}
+
+impl Network {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Network::Vpc => "vpc",
+            Network::KmsVolume => "kms-volume",
+            Network::KmsData => "kms-data",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -438,7 +438,7 @@ fn show(catalog: &Catalog, what: ShowWhat, id: &str) -> Result<String> {
                     statement.effect.as_str()
                 ));
                 if statement.when != crate::catalog::When::Always {
-                    text.push_str(&format!(" only when {:?} is configured", statement.when));
+                    text.push_str(&format!(" only with {} settings", statement.when.as_str()));
                 }
                 text.push_str(&format!(
                     "\n    why: {}\n    actions:\n",

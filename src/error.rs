@@ -62,7 +62,7 @@ pub enum Error {
     },
 
     /// Something the chosen persona or activities need was not supplied.
-    #[error("{what} is required by {needed_by}")]
+    #[error("{needed_by} needs {what}")]
     Missing {
         what: String,
         needed_by: String,

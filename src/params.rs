@@ -11,99 +11,137 @@ pub struct ParameterInfo {
     pub list: bool,
     /// What a value is, for `show` and the wizard.
     pub describe: &'static str,
+    /// The flag's value name in help and hints.
+    pub value: &'static str,
 }
 
-const fn scalar(name: &'static str, flag: &'static str, describe: &'static str) -> ParameterInfo {
+const fn scalar(
+    name: &'static str,
+    flag: &'static str,
+    describe: &'static str,
+    value: &'static str,
+) -> ParameterInfo {
     ParameterInfo {
         name,
         flag,
         list: false,
         describe,
+        value,
     }
 }
 
-const fn list(name: &'static str, flag: &'static str, describe: &'static str) -> ParameterInfo {
+const fn list(
+    name: &'static str,
+    flag: &'static str,
+    describe: &'static str,
+    value: &'static str,
+) -> ParameterInfo {
     ParameterInfo {
         name,
         flag,
         list: true,
         describe,
+        value,
     }
 }
 
 pub const PARAMETERS: &[ParameterInfo] = &[
-    scalar("partition", "--partition", "AWS partition"),
-    scalar("region", "--region", "region, or `*` when not given"),
+    scalar("partition", "--partition", "AWS partition", "PARTITION"),
+    scalar(
+        "region",
+        "--region",
+        "region, or `*` when not given",
+        "REGION",
+    ),
     scalar(
         "account",
         "--account",
         "account id, or `${aws:PrincipalAccount}` when not given",
+        "ID",
     ),
     scalar(
         "dns_suffix",
         "--partition",
         "the partition's endpoint domain",
+        "PARTITION",
     ),
     scalar(
         "domain_id",
         "--domain-id",
         "SageMaker domain id, or `${sagemaker:DomainId}`",
+        "ID",
     ),
     scalar(
         "user_profile",
         "--user-profile",
         "Studio user profile, or `${sagemaker:UserProfileName}`",
+        "NAME",
     ),
     list(
         "buckets",
         "--bucket",
         "S3 buckets the role reads and writes",
+        "NAME",
     ),
     list(
         "read_buckets",
         "--read-bucket",
         "S3 buckets the role only reads",
+        "NAME",
     ),
     list(
         "all_buckets",
         "--bucket or --read-bucket",
-        "every S3 bucket the role reads",
+        "S3 buckets the role reads",
+        "NAME",
     ),
     list(
         "ecr_repos",
         "--ecr-repo",
         "ECR repositories the role pulls images from",
+        "NAME|ARN",
     ),
     list(
         "pass_roles",
         "--pass-role",
         "IAM roles the role may pass to SageMaker",
+        "ROLE_ARN",
     ),
     list(
         "athena_workgroups",
         "--athena-workgroup",
         "Athena workgroups",
+        "NAME",
     ),
-    list("glue_databases", "--glue-database", "Glue databases"),
+    list(
+        "glue_databases",
+        "--glue-database",
+        "Glue databases",
+        "NAME",
+    ),
     list(
         "vpc_subnets",
         "--vpc-subnet",
         "VPC subnets jobs must run in",
+        "ID",
     ),
     list(
         "vpc_security_groups",
         "--vpc-security-group",
         "security groups jobs must use",
+        "ID",
     ),
     list(
         "volume_kms_keys",
         "--volume-kms-key",
         "KMS keys for storage volumes",
+        "KEY_ARN",
     ),
     list(
         "data_kms_keys",
         "--data-kms-key",
         "KMS keys for data at rest in S3",
+        "KEY_ARN",
     ),
 ];
 

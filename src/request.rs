@@ -444,16 +444,12 @@ impl RoleRequest {
             for (name, requirement) in &activity.parameters {
                 used.insert(name.as_str());
                 if *requirement == Requirement::Required && self.list(name).is_empty() {
-                    let info = params::find(name);
                     return Err(Error::Missing {
-                        what: format!(
-                            "at least one value of {}",
-                            info.map(|p| p.describe).unwrap_or(name)
-                        ),
+                        what: needs(name),
                         needed_by: format!("activity `{id}`"),
                         help: format!(
-                            "add `{} VALUE`, or drop the activity with `--without-activity {id}`",
-                            flag_of(name).split(' ').next().unwrap_or("")
+                            "add {}, or drop the activity with `--without-activity {id}`",
+                            flag_hint(name)
                         ),
                     });
                 }
@@ -473,15 +469,9 @@ impl RoleRequest {
             for name in &persona.required_parameters {
                 if self.list(name).is_empty() {
                     return Err(Error::Missing {
-                        what: format!(
-                            "at least one value of {}",
-                            params::find(name).map(|p| p.describe).unwrap_or(name)
-                        ),
+                        what: needs(name),
                         needed_by: format!("persona `{}`", persona.id),
-                        help: format!(
-                            "add `{} VALUE`",
-                            flag_of(name).split(' ').next().unwrap_or("")
-                        ),
+                        help: format!("add {}", flag_hint(name)),
                     });
                 }
             }
@@ -532,6 +522,27 @@ impl RoleRequest {
             }
         }
         Ok(())
+    }
+}
+
+/// "at least one of the IAM roles the role may pass to SageMaker (`--pass-role`)".
+fn needs(name: &str) -> String {
+    match params::find(name) {
+        Some(info) => format!("at least one of the {} (`{}`)", info.describe, info.flag),
+        None => format!("a value for `{name}`"),
+    }
+}
+
+/// "`--pass-role ROLE_ARN`", or "`--bucket NAME` or `--read-bucket NAME`".
+fn flag_hint(name: &str) -> String {
+    match params::find(name) {
+        Some(info) => info
+            .flag
+            .split(" or ")
+            .map(|flag| format!("`{flag} {}`", info.value))
+            .collect::<Vec<_>>()
+            .join(" or "),
+        None => format!("`{name}`"),
     }
 }
 

@@ -1,0 +1,480 @@
+//! The real binary: exit codes, messages that name the flag or file, atomic no-clobber output,
+//! spec files, and the snapshots of what users read (`--help`, `list`, `show`).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const PASS_ROLE: &str = "arn:aws:iam::111122223333:role/service-role/SageMaker-Compute";
+
+fn mlrole(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlrole"))
+        .args(args)
+        .output()
+        .expect("run mlrole")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Every file in `dir` with its contents, to compare before and after a failed run.
+fn snapshot_dir(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().path())
+                .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+#[test]
+fn usage_errors_exit_2_and_name_the_flag() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["generate"], "no ML activity is selected"),
+        (
+            &[
+                "generate",
+                "--persona",
+                "data-scientst",
+                "--pass-role",
+                PASS_ROLE,
+            ],
+            "did you mean `data-scientist`?",
+        ),
+        (
+            &[
+                "generate",
+                "--activity",
+                "s3-bucket-access",
+                "--bucket",
+                "My_Bucket",
+            ],
+            "`--bucket`",
+        ),
+        (
+            &[
+                "generate",
+                "--persona",
+                "data-scientist",
+                "--bucket",
+                "my-ml-data",
+            ],
+            "--pass-role",
+        ),
+        (
+            &[
+                "generate",
+                "--persona",
+                "compute",
+                "--bucket",
+                "b-1",
+                "--account",
+                "12345",
+            ],
+            "12 digits",
+        ),
+        (
+            &[
+                "generate",
+                "--persona",
+                "compute",
+                "--bucket",
+                "b-1",
+                "--vpc-subnet",
+                "subnet-0aaa1111",
+            ],
+            "--vpc-security-group",
+        ),
+        (
+            &[
+                "generate",
+                "--persona",
+                "compute",
+                "--bucket",
+                "b-1",
+                "--volume-kms-key",
+                "1234abcd-12ab-34cd-56ef-1234567890ab",
+                "--data-kms-key",
+                "alias/x",
+            ],
+            "a key id is not a key ARN",
+        ),
+        (
+            &[
+                "generate",
+                "--persona",
+                "compute",
+                "--bucket",
+                "b-1",
+                "--role-name",
+                &"x".repeat(65),
+            ],
+            "1 to 64 characters",
+        ),
+        (
+            &[
+                "generate",
+                "--persona",
+                "compute",
+                "--bucket",
+                "b-1",
+                "--region",
+                "cn-north-1",
+                "--partition",
+                "aws",
+            ],
+            "--partition aws-cn",
+        ),
+        (
+            &[
+                "generate",
+                "--persona",
+                "compute",
+                "--bucket",
+                "b-1",
+                "--athena-workgroup",
+                "primary",
+            ],
+            "no selected activity uses it",
+        ),
+        (
+            &[
+                "generate",
+                "--activity",
+                "manage-ml-jobs",
+                "--pass-role",
+                "arn:aws:iam::111122223333:user/alice",
+            ],
+            "not an IAM role ARN",
+        ),
+        (&["generate", "--bogus-flag"], "unexpected argument"),
+    ];
+    for (args, expected) in cases {
+        let output = mlrole(args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(expected),
+            "{args:?}: expected `{expected}` in:\n{}",
+            stderr(&output)
+        );
+        assert!(stdout(&output).is_empty(), "{args:?}: nothing on stdout");
+    }
+}
+
+#[test]
+fn error_messages_are_reviewed() {
+    let output = mlrole(&[
+        "generate",
+        "--persona",
+        "data-scientist",
+        "--bucket",
+        "my-ml-data",
+    ]);
+    insta::assert_snapshot!("error-missing-pass-role", stderr(&output));
+    let output = mlrole(&[
+        "generate",
+        "--persona",
+        "compute",
+        "--bucket",
+        "arn:aws:s3:::my-ml-data",
+    ]);
+    insta::assert_snapshot!("error-bucket-arn", stderr(&output));
+    let output = mlrole(&[
+        "--error-format",
+        "json",
+        "generate",
+        "--persona",
+        "compute",
+        "--bucket",
+        "b-1",
+        "--data-kms-key",
+        "alias/ml",
+    ]);
+    insta::assert_snapshot!("error-json", stderr(&output));
+}
+
+#[test]
+fn out_dir_is_written_whole_and_never_overwritten_without_force() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("role");
+    let dir_arg = dir.to_str().unwrap();
+    let args = [
+        "generate",
+        "--persona",
+        "data-scientist",
+        "--bucket",
+        "my-ml-data",
+        "--pass-role",
+        PASS_ROLE,
+        "--out-dir",
+        dir_arg,
+    ];
+    let output = mlrole(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(
+        names.contains(&"trust-policy.json".to_string())
+            && names.contains(&"bundle.json".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.starts_with("permission-policy")),
+        "{names:?}"
+    );
+    assert!(
+        !names.iter().any(|n| n.starts_with(".mlrole-")),
+        "no temporary file left: {names:?}"
+    );
+    for name in &names {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+
+    // A second run, even one that would write different content, changes nothing.
+    let before = snapshot_dir(&dir);
+    let mut different = args.to_vec();
+    different.extend(["--role-name", "Other"]);
+    let output = mlrole(&different);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("refusing to overwrite") && stderr(&output).contains("--force"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(snapshot_dir(&dir), before, "nothing changed");
+
+    // A failing run (bad value) creates nothing.
+    let fresh = temp.path().join("fresh");
+    let output = mlrole(&[
+        "generate",
+        "--persona",
+        "compute",
+        "--bucket",
+        "BAD",
+        "--out-dir",
+        fresh.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!fresh.exists(), "no folder for a failed run");
+
+    different.push("--force");
+    let output = mlrole(&different);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_ne!(snapshot_dir(&dir), before, "--force replaced the files");
+}
+
+#[test]
+fn output_file_is_atomic_and_no_clobber() {
+    let temp = tempfile::tempdir().unwrap();
+    let path = temp.path().join("role.json");
+    std::fs::write(&path, "keep me").unwrap();
+    let output = mlrole(&[
+        "generate",
+        "--persona",
+        "compute",
+        "--bucket",
+        "b-1",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep me");
+    let output = mlrole(&[
+        "generate",
+        "--persona",
+        "compute",
+        "--bucket",
+        "b-1",
+        "-o",
+        path.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .contains("\"trust_policy\""));
+}
+
+#[test]
+fn spec_file_equals_flags_and_flags_win() {
+    let temp = tempfile::tempdir().unwrap();
+    let spec = temp.path().join("role.yaml");
+    std::fs::write(
+        &spec,
+        format!("persona: data-scientist\naccount: \"111122223333\"\nregion: us-east-1\nbuckets: [my-ml-data]\npass_roles:\n  - {PASS_ROLE}\ntags:\n  team: ml\n"),
+    )
+    .unwrap();
+    let from_flags = mlrole(&[
+        "generate",
+        "--persona",
+        "data-scientist",
+        "--account",
+        "111122223333",
+        "--region",
+        "us-east-1",
+        "--bucket",
+        "my-ml-data",
+        "--pass-role",
+        PASS_ROLE,
+        "--tag",
+        "team=ml",
+    ]);
+    let from_spec = mlrole(&["generate", "--spec", spec.to_str().unwrap()]);
+    assert_eq!(from_spec.status.code(), Some(0), "{}", stderr(&from_spec));
+    assert_eq!(
+        stdout(&from_flags),
+        stdout(&from_spec),
+        "a spec file and the same flags give the same bytes"
+    );
+
+    let overridden = mlrole(&[
+        "generate",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--region",
+        "eu-west-1",
+    ]);
+    assert!(
+        stdout(&overridden).contains("arn:aws:sagemaker:eu-west-1:"),
+        "the flag wins over the spec"
+    );
+
+    let json_spec = temp.path().join("role.json");
+    std::fs::write(
+        &json_spec,
+        format!("{{\"persona\": \"compute\", \"buckets\": [\"b-1\"], \"bukets\": []}}"),
+    )
+    .unwrap();
+    let output = mlrole(&["generate", "--spec", json_spec.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains("role.json:1") && message.contains("unknown field `bukets`"),
+        "{message}"
+    );
+
+    let bad_value = temp.path().join("bad.yaml");
+    std::fs::write(&bad_value, "persona: compute\nbuckets: [Bad_Bucket]\n").unwrap();
+    let output = mlrole(&["generate", "--spec", bad_value.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("`buckets` in"),
+        "names the spec field: {}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn help_list_and_show_are_reviewed() {
+    insta::assert_snapshot!("help-generate", stdout(&mlrole(&["generate", "--help"])));
+    insta::assert_snapshot!("list-personas", stdout(&mlrole(&["list", "personas"])));
+    insta::assert_snapshot!("list-activities", stdout(&mlrole(&["list", "activities"])));
+    insta::assert_snapshot!(
+        "show-persona-data-scientist",
+        stdout(&mlrole(&["show", "persona", "data-scientist"]))
+    );
+    insta::assert_snapshot!(
+        "show-activity-manage-ml-jobs",
+        stdout(&mlrole(&["show", "activity", "manage-ml-jobs"]))
+    );
+    let output = mlrole(&["show", "activity", "manage-ml-job"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("did you mean `manage-ml-jobs`?"));
+}
+
+#[test]
+fn user_catalog_and_templates_override_the_built_ins() {
+    let temp = tempfile::tempdir().unwrap();
+    let activities = temp.path().join("catalog/activities");
+    std::fs::create_dir_all(&activities).unwrap();
+    std::fs::write(
+        activities.join("read-reports.yaml"),
+        "id: read-reports\ntitle: Read reports\ndescription: Read the reports bucket.\nparameters:\n  all_buckets: required\nstatements:\n  - sid: Read\n    why: Read reports.\n    actions: [s3:GetObject]\n    resources: [\"arn:${partition}:s3:::${all_buckets}/reports/*\"]\n",
+    )
+    .unwrap();
+    let templates = temp.path().join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        templates.join("permission-policy.json.tera"),
+        "{\"Version\": \"2012-10-17\", \"Id\": {{ policy_name | json_encode() }}, \"Statement\": [{% for s in statements %}{\"Sid\": {{ s.sid | json_encode() }}, \"Effect\": \"Allow\", \"Action\": {{ s.actions | json_encode() }}, \"Resource\": {{ s.resources | json_encode() }}}{% if not loop.last %},{% endif %}{% endfor %}]}",
+    )
+    .unwrap();
+    let catalog = temp.path().join("catalog");
+    let output = mlrole(&[
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "--templates",
+        templates.to_str().unwrap(),
+        "generate",
+        "--activity",
+        "read-reports",
+        "--read-bucket",
+        "reports-bucket",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("arn:aws:s3:::reports-bucket/reports/*"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"Id\": \"SageMaker-Custom-permissions\""),
+        "the user's template was used"
+    );
+
+    std::fs::write(
+        templates.join("permission-policy.json.tera"),
+        "{\"Version\": \"2012-10-17\", \"Statement\": [}",
+    )
+    .unwrap();
+    let output = mlrole(&[
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "--templates",
+        templates.to_str().unwrap(),
+        "generate",
+        "--activity",
+        "read-reports",
+        "--read-bucket",
+        "reports-bucket",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("rendered invalid JSON"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::write(templates.join("permission-policy.json.tera"), "{% for %}").unwrap();
+    let output = mlrole(&[
+        "--templates",
+        templates.to_str().unwrap(),
+        "generate",
+        "--persona",
+        "compute",
+        "--bucket",
+        "b-1",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("template `permission-policy.json.tera`"),
+        "{}",
+        stderr(&output)
+    );
+}
