@@ -1,0 +1,147 @@
+//! `mlrole list` and `mlrole show`: what the catalog holds, and what each entry grants and why.
+
+use crate::catalog::{Catalog, Requirement};
+use crate::error::Result;
+
+use super::{ListWhat, ShowWhat};
+
+pub(super) fn list(catalog: &Catalog, what: ListWhat) -> String {
+    let mut text = String::new();
+    match what {
+        ListWhat::Personas => {
+            for persona in &catalog.personas {
+                text.push_str(&format!(
+                    "{:<26} {}\n{:<26} default activities: {}\n",
+                    persona.id,
+                    persona.title,
+                    "",
+                    persona.default_activities.join(", ")
+                ));
+            }
+        }
+        ListWhat::Activities => {
+            for activity in &catalog.activities {
+                let personas = catalog.personas_defaulting_to(&activity.id);
+                let by = if personas.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [default for: {}]", personas.join(", "))
+                };
+                text.push_str(&format!("{:<32} {}{by}\n", activity.id, activity.title));
+            }
+        }
+    }
+    text
+}
+
+pub(super) fn show(catalog: &Catalog, what: ShowWhat, id: &str) -> Result<String> {
+    let mut text = String::new();
+    match what {
+        ShowWhat::Persona => {
+            let persona = catalog.persona(id)?;
+            text.push_str(&format!(
+                "{} ({})\n\n{}\n\n",
+                persona.title,
+                persona.id,
+                persona.description.trim()
+            ));
+            text.push_str(&format!("role name:          {}\n", persona.role_name));
+            text.push_str(&format!(
+                "trusted services:   {}\n",
+                persona.trust_services.join(", ")
+            ));
+            if let Some(arn) = &persona.trust_source_arn {
+                text.push_str(&format!("trust source ARN:   {arn}\n"));
+            }
+            text.push_str(&format!(
+                "max session:        {} s\n",
+                persona.max_session_duration
+            ));
+            if !persona.required_parameters.is_empty() {
+                text.push_str(&format!(
+                    "requires:           {}\n",
+                    persona.required_parameters.join(", ")
+                ));
+            }
+            text.push_str("default activities:\n");
+            for activity in &persona.default_activities {
+                let title = catalog
+                    .activity(activity)
+                    .map(|a| a.title.clone())
+                    .unwrap_or_default();
+                text.push_str(&format!("  - {activity:<30} {title}\n"));
+            }
+        }
+        ShowWhat::Activity => {
+            let activity = catalog.activity(id)?;
+            text.push_str(&format!(
+                "{} ({})\n\n{}\n",
+                activity.title,
+                activity.id,
+                activity.description.trim()
+            ));
+            if !activity.parameters.is_empty() {
+                text.push_str("\nparameters:\n");
+                for (name, requirement) in &activity.parameters {
+                    let info = crate::params::find(name);
+                    let need = if *requirement == Requirement::Required {
+                        "required"
+                    } else {
+                        "optional"
+                    };
+                    text.push_str(&format!(
+                        "  {name:<20} {need:<9} {} ({})\n",
+                        info.map(|p| p.describe).unwrap_or(""),
+                        info.map(|p| p.flag).unwrap_or("")
+                    ));
+                }
+            }
+            text.push_str("\nstatements:\n");
+            for statement in &activity.statements {
+                text.push_str(&format!(
+                    "\n  {} [{}]",
+                    statement.sid,
+                    statement.effect.as_str()
+                ));
+                if statement.when != crate::catalog::When::Always {
+                    text.push_str(&format!(" only with {} settings", statement.when.as_str()));
+                }
+                text.push_str(&format!(
+                    "\n    why: {}\n    actions:\n",
+                    statement.why.trim()
+                ));
+                for action in &statement.actions {
+                    text.push_str(&format!("      {action}\n"));
+                }
+                text.push_str("    resources:\n");
+                for resource in &statement.resources {
+                    text.push_str(&format!("      {resource}\n"));
+                }
+                for (operator, key, values) in &statement.conditions {
+                    let values: Vec<String> = values.iter().map(ToString::to_string).collect();
+                    text.push_str(&format!(
+                        "    condition: {operator} {key} = {}\n",
+                        values.join(", ")
+                    ));
+                }
+                if !statement.network.is_empty() {
+                    text.push_str(&format!(
+                        "    network/encryption conditions: {:?}\n",
+                        statement.network
+                    ));
+                }
+            }
+            if let Some(note) = &activity.role_manager {
+                text.push_str("\ncompared with Role Manager");
+                if let Some(template) = &note.template {
+                    text.push_str(&format!(" ({template})"));
+                }
+                text.push_str(":\n");
+                for difference in &note.differences {
+                    text.push_str(&format!("  - {}\n", difference.trim()));
+                }
+            }
+        }
+    }
+    Ok(text)
+}

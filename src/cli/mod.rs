@@ -1,0 +1,170 @@
+//! The command line: clap definitions, dispatch, and the one place that turns errors into
+//! messages and exit codes. Everything else in the library returns values and never prints.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
+use crate::render::Renderer;
+
+mod catalog;
+mod generate;
+
+pub use generate::{files, GenerateArgs, OutputFormat};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mlrole",
+    version,
+    about = "Least-privilege IAM execution roles for SageMaker personas and ML activities, as code"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Folder with `personas/` and/or `activities/` YAML that add to or replace the built-in catalog
+    #[arg(long, global = true, value_name = "DIR")]
+    pub catalog: Option<PathBuf>,
+
+    /// Folder with `.tera` templates that replace the built-in ones of the same name
+    #[arg(long, global = true, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
+    /// How errors are printed on stderr
+    #[arg(long, global = true, value_enum, default_value_t = ErrorFormat::Human)]
+    pub error_format: ErrorFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ErrorFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a role: trust policy and permission policies
+    Generate(Box<GenerateArgs>),
+    /// List the personas or activities of the catalog
+    List {
+        #[arg(value_enum)]
+        what: ListWhat,
+    },
+    /// Show what a persona or activity grants, and why
+    Show {
+        #[arg(value_enum)]
+        what: ShowWhat,
+        /// The persona or activity id
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ListWhat {
+    Personas,
+    Activities,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ShowWhat {
+    Persona,
+    Activity,
+}
+
+/// Runs the command line; returns the process exit status.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = error.exit_code();
+            let _ = error.print();
+            return code;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    match run(&cli, &mut stdout) {
+        Ok(()) => 0,
+        Err(error) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = stderr.write_all(report(&error, cli.error_format).as_bytes());
+            error.exit_code()
+        }
+    }
+}
+
+/// Runs a parsed command, writing results to `out`.
+pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
+    let catalog = Catalog::load(cli.catalog.as_deref())?;
+    match &cli.command {
+        Command::Generate(args) => {
+            let renderer = Renderer::new(cli.templates.as_deref())?;
+            generate::generate_command(&catalog, &renderer, args, out)
+        }
+        Command::List { what } => write_out(out, &catalog::list(&catalog, *what)),
+        Command::Show { what, id } => write_out(out, &catalog::show(&catalog, *what, id)?),
+    }
+}
+
+pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<()> {
+    out.write_all(text.as_bytes()).map_err(|source| Error::Io {
+        action: "cannot write to",
+        path: PathBuf::from("stdout"),
+        source,
+    })
+}
+
+/// Pretty JSON with a final newline: the byte-stable form of every JSON mlrole writes.
+pub fn to_pretty(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The error as the user sees it on stderr.
+pub fn report(error: &Error, format: ErrorFormat) -> String {
+    match format {
+        ErrorFormat::Json => {
+            let value = serde_json::json!({
+                "error": {
+                    "message": error.to_string(),
+                    "exit_code": error.exit_code(),
+                    "help": error.help(),
+                    "diagnostics": error.diagnostics(),
+                }
+            });
+            to_pretty(&value)
+        }
+        ErrorFormat::Human => {
+            let mut text = format!("error: {error}\n");
+            for diagnostic in error.diagnostics() {
+                let location = match diagnostic.line {
+                    Some(line) => format!("{}:{line}", diagnostic.file),
+                    None => diagnostic.file.clone(),
+                };
+                text.push_str(&format!("  --> {location}: {}\n", diagnostic.message));
+                if let Some(help) = diagnostic.help {
+                    text.push_str(&format!("      help: {help}\n"));
+                }
+            }
+            if let Some(help) = error.help() {
+                text.push_str(&format!("  help: {help}\n"));
+            }
+            text
+        }
+    }
+}
+
+/// Used by tests: run with arguments, capturing stdout.
+pub fn run_args<I, T>(args: I) -> std::result::Result<String, (i32, String)>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args).map_err(|e| (e.exit_code(), e.to_string()))?;
+    let mut out = Vec::new();
+    run(&cli, &mut out).map_err(|error| (error.exit_code(), report(&error, cli.error_format)))?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
