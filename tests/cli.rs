@@ -359,7 +359,7 @@ fn spec_file_equals_flags_and_flags_win() {
     let json_spec = temp.path().join("role.json");
     std::fs::write(
         &json_spec,
-        format!("{{\"persona\": \"compute\", \"buckets\": [\"b-1\"], \"bukets\": []}}"),
+        "{\"persona\": \"compute\", \"buckets\": [\"b-1\"], \"bukets\": []}",
     )
     .unwrap();
     let output = mlrole(&["generate", "--spec", json_spec.to_str().unwrap()]);
