@@ -97,6 +97,14 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The user cancelled an interactive session (Ctrl-C or Esc).
+    #[error("cancelled; nothing was written")]
+    Cancelled,
+
+    /// `--no-input` (or no terminal, or `CI=true`) and a question has no answer from the flags.
+    #[error("no answer to \"{question}\" and prompting is off (--no-input, CI=true or no terminal): pass `{flag}`")]
+    NoInput { question: String, flag: String },
+
     /// An output file exists and `--force` was not given.
     #[error("refusing to overwrite `{}`", .0.display())]
     WouldOverwrite(PathBuf),
@@ -106,7 +114,11 @@ impl Error {
     /// Exit status documented in README: 1 error, 2 usage (bad flags or values).
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::InvalidValue { .. } | Error::Missing { .. } | Error::Usage { .. } => 2,
+            Error::InvalidValue { .. }
+            | Error::Missing { .. }
+            | Error::Usage { .. }
+            | Error::NoInput { .. } => 2,
+            Error::Cancelled => 130,
             _ => 1,
         }
     }

@@ -17,6 +17,7 @@ pub mod render;
 pub mod request;
 pub mod suggest;
 pub mod validate;
+pub mod wizard;
 pub mod yaml;
 
 mod embedded {

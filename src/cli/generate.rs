@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::generate::{self, Generated};
 use crate::render::Renderer;
 use crate::request::{FieldLabels, RoleSpec};
+use crate::wizard::Destination;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -196,19 +197,46 @@ pub(super) fn generate_command(
     out: &mut dyn Write,
 ) -> Result<()> {
     let flags = args.to_spec();
+    let nothing_chosen =
+        args.spec.is_none() && flags.persona.is_none() && flags.activities.is_empty();
+    if nothing_chosen && super::wizard::can_prompt() {
+        // A person at a terminal who named no persona or activity gets the wizard.
+        return super::wizard::run_session(
+            catalog,
+            renderer,
+            &mut super::wizard::InquirePrompter,
+            args,
+            out,
+        );
+    }
     let (spec, labels) = match &args.spec {
         Some(path) => flags.over(RoleSpec::from_file(path)?, path),
         None => (flags, FieldLabels::default()),
     };
     let request = spec.resolve(catalog, &labels)?;
     let generated = generate::generate(catalog, renderer, &request)?;
+    let destination = match (&args.output, &args.out_dir) {
+        (Some(path), _) => Destination::File(path.clone()),
+        (None, Some(dir)) => Destination::Dir(dir.clone()),
+        (None, None) => Destination::Stdout,
+    };
+    write_result(&generated, &destination, args.force, out)
+}
+
+/// Writes a generated role where the user asked: stdout, one file, or a folder of files.
+pub(super) fn write_result(
+    generated: &Generated,
+    destination: &Destination,
+    force: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
     let bundle = to_pretty(&generated.bundle());
-    match (&args.output, &args.out_dir) {
-        (Some(path), _) => crate::output::write_one(path, &bundle, args.force),
-        (None, Some(dir)) => {
-            crate::output::write_all(dir, &files(&generated, &bundle), args.force).map(|_| ())
+    match destination {
+        Destination::File(path) => crate::output::write_one(path, &bundle, force),
+        Destination::Dir(dir) => {
+            crate::output::write_all(dir, &files(generated, &bundle), force).map(|_| ())
         }
-        (None, None) => write_out(out, &bundle),
+        Destination::Stdout => write_out(out, &bundle),
     }
 }
 

@@ -12,6 +12,7 @@ use crate::render::Renderer;
 
 mod catalog;
 mod generate;
+mod wizard;
 
 pub use generate::{files, GenerateArgs, OutputFormat};
 
@@ -48,6 +49,8 @@ pub enum ErrorFormat {
 pub enum Command {
     /// Generate a role: trust policy and permission policies
     Generate(Box<GenerateArgs>),
+    /// Answer questions to build a role, then get the equivalent `generate` command
+    Wizard(Box<wizard::WizardArgs>),
     /// List the personas or activities of the catalog
     List {
         #[arg(value_enum)]
@@ -102,6 +105,10 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Generate(args) => {
             let renderer = Renderer::new(cli.templates.as_deref())?;
             generate::generate_command(&catalog, &renderer, args, out)
+        }
+        Command::Wizard(args) => {
+            let renderer = Renderer::new(cli.templates.as_deref())?;
+            wizard::wizard_command(&catalog, &renderer, args, out)
         }
         Command::List { what } => write_out(out, &catalog::list(&catalog, *what)),
         Command::Show { what, id } => write_out(out, &catalog::show(&catalog, *what, id)?),

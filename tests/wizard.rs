@@ -1,0 +1,439 @@
+//! The wizard: scripted sessions through the `Prompter` trait, `--no-input`, cancellation, the
+//! equivalent command reproducing the output byte for byte, and one real session in a
+//! pseudo-terminal driving the binary through a whole session.
+
+use std::collections::VecDeque;
+use std::path::Path;
+
+use mlrole::catalog::Catalog;
+use mlrole::error::{Error, Result};
+use mlrole::render::Renderer;
+use mlrole::request::{FieldLabels, RoleSpec};
+use mlrole::wizard::{self, Check, Destination, NoInput, Preset, Prompter, Question};
+
+const PASS_ROLE: &str = "arn:aws:iam::111122223333:role/service-role/SageMaker-Compute";
+
+#[derive(Debug)]
+enum Answer {
+    Select(usize),
+    Multi(Vec<usize>),
+    /// Typed text; `""` accepts the default.
+    Text(&'static str),
+    Confirm(bool),
+    Cancel,
+}
+
+/// Answers in order; records every question asked and every rejected text.
+struct Scripted {
+    answers: VecDeque<Answer>,
+    asked: Vec<String>,
+    rejected: Vec<String>,
+    shown: String,
+}
+
+impl Scripted {
+    fn new(answers: Vec<Answer>) -> Self {
+        Scripted {
+            answers: answers.into(),
+            asked: Vec::new(),
+            rejected: Vec::new(),
+            shown: String::new(),
+        }
+    }
+
+    fn next(&mut self, question: &Question) -> Result<Answer> {
+        self.asked.push(question.message.to_string());
+        match self.answers.pop_front() {
+            Some(Answer::Cancel) => Err(Error::Cancelled),
+            Some(answer) => Ok(answer),
+            None => panic!(
+                "no scripted answer for {:?} (asked so far: {:?})",
+                question.message, self.asked
+            ),
+        }
+    }
+}
+
+impl Prompter for Scripted {
+    fn select(
+        &mut self,
+        question: &Question,
+        options: &[String],
+        _default: Option<usize>,
+    ) -> Result<usize> {
+        match self.next(question)? {
+            Answer::Select(i) if i < options.len() => Ok(i),
+            other => panic!(
+                "{:?}: expected a select answer, got {other:?}",
+                question.message
+            ),
+        }
+    }
+
+    fn multi_select(
+        &mut self,
+        question: &Question,
+        _options: &[String],
+        defaults: &[usize],
+    ) -> Result<Vec<usize>> {
+        match self.next(question)? {
+            Answer::Multi(chosen) => Ok(chosen),
+            Answer::Text("") => Ok(defaults.to_vec()),
+            other => panic!(
+                "{:?}: expected a multi-select answer, got {other:?}",
+                question.message
+            ),
+        }
+    }
+
+    fn text(&mut self, question: &Question, default: Option<&str>, check: Check) -> Result<String> {
+        loop {
+            let typed = match self.next(question)? {
+                Answer::Text(text) => text,
+                other => panic!("{:?}: expected text, got {other:?}", question.message),
+            };
+            let answer = if typed.is_empty() {
+                default.unwrap_or("")
+            } else {
+                typed
+            };
+            match check(answer) {
+                Ok(()) => return Ok(answer.to_string()),
+                Err(message) => self.rejected.push(message),
+            }
+        }
+    }
+
+    fn confirm(&mut self, question: &Question, _default: bool) -> Result<bool> {
+        match self.next(question)? {
+            Answer::Confirm(yes) => Ok(yes),
+            other => panic!("{:?}: expected confirm, got {other:?}", question.message),
+        }
+    }
+
+    fn show(&mut self, text: &str) {
+        self.shown.push_str(text);
+    }
+}
+
+fn setup() -> (Catalog, Renderer) {
+    (Catalog::load(None).unwrap(), Renderer::new(None).unwrap())
+}
+
+fn persona_index(catalog: &Catalog, id: &str) -> usize {
+    catalog.personas.iter().position(|p| p.id == id).unwrap()
+}
+
+fn bundle_of(catalog: &Catalog, renderer: &Renderer, spec: &RoleSpec) -> String {
+    let request = spec.resolve(catalog, &FieldLabels::default()).unwrap();
+    mlrole::cli::to_pretty(
+        &mlrole::generate::generate(catalog, renderer, &request)
+            .unwrap()
+            .bundle(),
+    )
+}
+
+/// A whole data-scientist session, with one typo corrected on the way.
+fn data_scientist_answers(catalog: &Catalog) -> Vec<Answer> {
+    vec![
+        Answer::Select(persona_index(catalog, "data-scientist")),
+        Answer::Text(""),           // role name: default
+        Answer::Text("1111222233"), // account: too short, asked again
+        Answer::Text("111122223333"),
+        Answer::Text("us-east-1"), // region
+        Answer::Confirm(true),     // VPC
+        Answer::Text("subnet-0aaa1111, subnet-0bbb2222"),
+        Answer::Text("sg-0ccc3333"),
+        Answer::Confirm(false),     // KMS
+        Answer::Text(""),           // activities: the persona's defaults
+        Answer::Text("ml-art-out"), // read-write buckets
+        Answer::Text("ml-data-in"), // read-only buckets
+        Answer::Text(PASS_ROLE),    // roles to pass
+        Answer::Text(""),           // domain id: caller's own
+        Answer::Text(""),           // user profile: caller's own
+        Answer::Confirm(true),      // generate
+        Answer::Select(0),          // stdout
+        Answer::Confirm(false),     // no spec file
+    ]
+}
+
+#[test]
+fn a_scripted_session_builds_the_role_and_its_equivalent_command_reproduces_it() {
+    let (catalog, renderer) = setup();
+    let mut prompter = Scripted::new(data_scientist_answers(&catalog));
+    let result = wizard::run(&catalog, &renderer, &mut prompter, Preset::default()).unwrap();
+    assert!(prompter.answers.is_empty(), "every answer used");
+    assert_eq!(
+        prompter.rejected.len(),
+        1,
+        "the short account id was rejected: {:?}",
+        prompter.rejected
+    );
+    assert!(prompter.rejected[0].contains("12 digits"));
+    assert!(
+        prompter.shown.contains("6144 characters"),
+        "the review shows the size budget:\n{}",
+        prompter.shown
+    );
+    assert_eq!(result.destination, Destination::Stdout);
+    assert_eq!(result.spec.persona.as_deref(), Some("data-scientist"));
+    assert_eq!(
+        result.spec.vpc_subnets,
+        vec!["subnet-0aaa1111", "subnet-0bbb2222"]
+    );
+
+    let command = wizard::equivalent_command(&result);
+    insta::assert_snapshot!(
+        "equivalent-command",
+        command
+            .iter()
+            .map(|a| wizard::shell_quote(a))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let from_command = mlrole::cli::run_args(&command).unwrap();
+    assert_eq!(
+        from_command,
+        bundle_of(&catalog, &renderer, &result.spec),
+        "the command reproduces the wizard's role byte for byte"
+    );
+}
+
+#[test]
+fn changed_activities_become_activity_and_without_activity_flags() {
+    let (catalog, renderer) = setup();
+    let index = |id: &str| catalog.activities.iter().position(|a| a.id == id).unwrap();
+    let compute = persona_index(&catalog, "compute");
+    let answers = vec![
+        Answer::Select(compute),
+        Answer::Text("Team-Compute"),
+        Answer::Text(""),
+        Answer::Text(""),
+        Answer::Select(0), // partition aws
+        Answer::Confirm(false),
+        Answer::Confirm(false),
+        Answer::Multi(vec![index("s3-bucket-access")]), // drop the default, add another
+        Answer::Text("bucket-rw"),
+        Answer::Text(""),
+        Answer::Confirm(true),
+        Answer::Select(0),
+        Answer::Confirm(false),
+    ];
+    let mut prompter = Scripted::new(answers);
+    let result = wizard::run(&catalog, &renderer, &mut prompter, Preset::default()).unwrap();
+    assert_eq!(result.spec.activities, vec!["s3-bucket-access"]);
+    assert_eq!(
+        result.spec.without_activities,
+        vec!["access-required-aws-services"]
+    );
+    assert_eq!(result.spec.role_name.as_deref(), Some("Team-Compute"));
+    let command = wizard::equivalent_command(&result);
+    assert_eq!(
+        mlrole::cli::run_args(&command).unwrap(),
+        bundle_of(&catalog, &renderer, &result.spec)
+    );
+}
+
+#[test]
+fn flags_prefill_and_skip_their_questions() {
+    let (catalog, renderer) = setup();
+    let preset = Preset {
+        spec: RoleSpec {
+            persona: Some("compute".into()),
+            account: Some("111122223333".into()),
+            region: Some("us-east-1".into()),
+            buckets: vec!["bucket-rw".into()],
+            ..RoleSpec::default()
+        },
+        destination: Some(Destination::Stdout),
+        ..Preset::default()
+    };
+    let answers = vec![
+        Answer::Text(""),
+        Answer::Confirm(false),
+        Answer::Confirm(false),
+        Answer::Text(""),
+        Answer::Text(""),
+        Answer::Confirm(true),
+        Answer::Confirm(false),
+    ];
+    let mut prompter = Scripted::new(answers);
+    wizard::run(&catalog, &renderer, &mut prompter, preset).unwrap();
+    for skipped in [
+        "Persona",
+        "AWS account id",
+        "Region",
+        "S3 buckets the role reads and writes",
+        "Where should the role go?",
+    ] {
+        assert!(
+            !prompter.asked.iter().any(|q| q == skipped),
+            "{skipped} was answered by a flag, yet asked: {:?}",
+            prompter.asked
+        );
+    }
+    assert!(prompter.asked.iter().any(|q| q == "Role name"));
+}
+
+#[test]
+fn no_input_takes_defaults_and_names_the_first_missing_flag() {
+    let (catalog, renderer) = setup();
+    let error = wizard::run(&catalog, &renderer, &mut NoInput, Preset::default()).unwrap_err();
+    assert_eq!(error.exit_code(), 2);
+    assert!(
+        error.to_string().contains("`--persona` or `--activity`"),
+        "{error}"
+    );
+
+    let preset = Preset {
+        spec: RoleSpec {
+            persona: Some("data-scientist".into()),
+            buckets: vec!["b-1".into()],
+            ..RoleSpec::default()
+        },
+        ..Preset::default()
+    };
+    let error = wizard::run(&catalog, &renderer, &mut NoInput, preset).unwrap_err();
+    assert!(error.to_string().contains("--pass-role"), "{error}");
+
+    let preset = Preset {
+        spec: RoleSpec {
+            persona: Some("compute".into()),
+            buckets: vec!["b-1".into()],
+            ..RoleSpec::default()
+        },
+        ..Preset::default()
+    };
+    let result = wizard::run(&catalog, &renderer, &mut NoInput, preset).unwrap();
+    assert_eq!(result.destination, Destination::Stdout);
+}
+
+#[test]
+fn no_input_from_the_command_line_and_ci() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mlrole"))
+        .args(["wizard", "--persona", "mlops"])
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&output.stderr).contains("pass `--bucket` or `--read-bucket`"));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mlrole"))
+        .args(["wizard", "--persona", "mlops", "--bucket", "b-1"])
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("pass `--pass-role`"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn cancelling_writes_nothing_and_exits_130() {
+    let (catalog, renderer) = setup();
+    let temp = tempfile::tempdir().unwrap();
+    let flags_dir = temp.path().join("out");
+    let mut prompter = Scripted::new(vec![Answer::Select(0), Answer::Cancel]);
+    let preset = Preset {
+        destination: Some(Destination::Dir(flags_dir.clone())),
+        ..Preset::default()
+    };
+    let error = wizard::run(&catalog, &renderer, &mut prompter, preset).unwrap_err();
+    assert!(matches!(error, Error::Cancelled));
+    assert_eq!(error.exit_code(), 130);
+    assert!(!flags_dir.exists());
+}
+
+fn wait_for_file(path: &Path) -> String {
+    for _ in 0..100 {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return text;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("{} was never written", path.display());
+}
+
+/// A person at a real (pseudo-)terminal: persona → activities → buckets → review → file written.
+#[cfg(unix)]
+#[test]
+fn a_whole_session_in_a_pseudo_terminal() {
+    use expectrl::Session;
+    const DOWN: &str = "\x1b[B";
+    const ENTER: &str = "\r";
+
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("role");
+    let spec_file = temp.path().join("role.yaml");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mlrole"));
+    command
+        .arg("wizard")
+        .env_remove("CI")
+        .env("AWS_REGION", "us-east-1")
+        .env("TERM", "xterm")
+        .current_dir(temp.path());
+    let mut session = Session::spawn(command).expect("spawn in a pty");
+    session.set_expect_timeout(Some(std::time::Duration::from_secs(20)));
+    let mut step = |wait_for: &str, keys: &[&str]| {
+        session
+            .expect(wait_for)
+            .unwrap_or_else(|e| panic!("waiting for {wait_for:?}: {e}"));
+        for key in keys {
+            session.send(key).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(60));
+        }
+    };
+    // Personas are listed in id order: compute, data-scientist, mlops.
+    step("Persona", &[DOWN, ENTER]);
+    step("Role name", &[ENTER]);
+    step("AWS account id", &["111122223333", ENTER]);
+    step("Region", &[ENTER]); // default from AWS_REGION
+    step("VPC", &[ENTER]);
+    step("KMS", &[ENTER]);
+    step("ML activities", &[ENTER]); // the persona's defaults
+    step("reads and writes", &["ml-art-out", ENTER]);
+    step("only reads", &["ml-data-in", ENTER]);
+    step("pass to SageMaker", &[PASS_ROLE, ENTER]);
+    step("domain id", &[ENTER]);
+    step("user profile", &[ENTER]);
+    step("Generate this role?", &[ENTER]);
+    step("Where should the role go?", &[DOWN, ENTER]);
+    step("Folder", &[out.to_str().unwrap(), ENTER]);
+    step("spec file", &["y", ENTER]);
+    step("Spec file", &[spec_file.to_str().unwrap(), ENTER]);
+    session
+        .expect("The same role without questions")
+        .expect("the equivalent command is printed");
+    session.expect(expectrl::Eof).ok();
+
+    let written = wait_for_file(&out.join("bundle.json"));
+    let bundle: serde_json::Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(bundle["role"]["name"], "SageMaker-DataScientist");
+    assert_eq!(bundle["role"]["region"], "us-east-1");
+    assert!(written.contains("arn:aws:s3:::ml-data-in/*") && written.contains(PASS_ROLE));
+    assert!(out.join("trust-policy.json").exists());
+
+    // The saved spec reproduces the same bundle.
+    let saved = wait_for_file(&spec_file);
+    let from_spec =
+        mlrole::cli::run_args(["mlrole", "generate", "--spec", spec_file.to_str().unwrap()])
+            .unwrap();
+    assert_eq!(from_spec, written, "saved spec:\n{saved}");
+}
+
+/// Esc at the first question: exit status 130, nothing on stdout, no file.
+#[cfg(unix)]
+#[test]
+fn escape_in_a_pseudo_terminal_cancels_with_130() {
+    use expectrl::Session;
+    let temp = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mlrole"));
+    command.args(["generate", "--out-dir", "role"]).env_remove("CI").env("TERM", "xterm").current_dir(temp.path());
+    let mut session = Session::spawn(command).expect("spawn in a pty");
+    session.set_expect_timeout(Some(std::time::Duration::from_secs(20)));
+    session.expect("Persona").expect("`generate` without a persona at a terminal starts the wizard");
+    session.send("\x1b").unwrap();
+    session.expect("cancelled").expect("cancellation is reported");
+    let status = session.get_process_mut().wait().expect("the process ends");
+    assert!(matches!(status, expectrl::WaitStatus::Exited(_, 130)), "{status:?}");
+    assert!(!temp.path().join("role").exists());
+}
