@@ -68,31 +68,105 @@ pub const OWN_ACCOUNT_VARIABLE: &str = "${aws:PrincipalAccount}";
 /// In a trust policy the principal is the service, so "own account" is the role's account.
 pub const ROLE_ACCOUNT_VARIABLE: &str = "${aws:ResourceAccount}";
 
+/// What the policies are for. Infrastructure-as-code outputs fill the account, region and partition
+/// the user did not give from the deployment (CloudFormation pseudo parameters, Terraform data
+/// sources) instead of policy variables and `*`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Target {
+    #[default]
+    Policy,
+    CloudFormation,
+    Terraform,
+}
+
+impl Target {
+    fn account(self, trust: bool) -> &'static str {
+        match (self, trust) {
+            (Target::Policy, false) => OWN_ACCOUNT_VARIABLE,
+            (Target::Policy, true) => ROLE_ACCOUNT_VARIABLE,
+            (Target::CloudFormation, _) => "${AWS::AccountId}",
+            (Target::Terraform, _) => "${data.aws_caller_identity.current.account_id}",
+        }
+    }
+
+    fn region(self) -> &'static str {
+        match self {
+            Target::Policy => "*",
+            Target::CloudFormation => "${AWS::Region}",
+            Target::Terraform => "${data.aws_region.current.name}",
+        }
+    }
+
+    /// `(partition, dns suffix)` when neither `--partition` nor `--region` fixed them.
+    fn partition(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Target::Policy => None,
+            Target::CloudFormation => Some(("${AWS::Partition}", "${AWS::URLSuffix}")),
+            Target::Terraform => Some((
+                "${data.aws_partition.current.partition}",
+                "${data.aws_partition.current.dns_suffix}",
+            )),
+        }
+    }
+}
+
 struct Slots<'a> {
     request: &'a RoleRequest,
     account: String,
     region: String,
+    partition: String,
+    dns_suffix: String,
+    /// ECR repositories as ARNs: names are placed in the role's account and region.
+    ecr_repos: Vec<String>,
 }
 
 impl<'a> Slots<'a> {
-    fn new(request: &'a RoleRequest, own_account: &str) -> Self {
+    fn new(request: &'a RoleRequest, target: Target, trust: bool) -> Self {
+        let account = request
+            .account
+            .clone()
+            .unwrap_or_else(|| target.account(trust).to_string());
+        let region = request
+            .region
+            .clone()
+            .unwrap_or_else(|| target.region().to_string());
+        let (partition, dns_suffix) = match target.partition() {
+            Some((partition, dns_suffix)) if !request.partition_explicit => {
+                (partition.to_string(), dns_suffix.to_string())
+            }
+            _ => (
+                request.partition.as_str().to_string(),
+                request.partition.dns_suffix().to_string(),
+            ),
+        };
+        let ecr_repos = request
+            .list("ecr_repos")
+            .iter()
+            .map(|repo| {
+                if repo.starts_with("arn:") {
+                    repo.clone()
+                } else {
+                    format!("arn:{partition}:ecr:{region}:{account}:repository/{repo}")
+                }
+            })
+            .collect();
         Slots {
             request,
-            account: request
-                .account
-                .clone()
-                .unwrap_or_else(|| own_account.to_string()),
-            region: request.region.clone().unwrap_or_else(|| "*".into()),
+            account,
+            region,
+            partition,
+            dns_suffix,
+            ecr_repos,
         }
     }
 
     fn value(&self, name: &str) -> SlotValue<'_> {
         let request = self.request;
         match name {
-            "partition" => SlotValue::One(request.partition.as_str()),
+            "partition" => SlotValue::One(&self.partition),
             "region" => SlotValue::One(&self.region),
             "account" => SlotValue::One(&self.account),
-            "dns_suffix" => SlotValue::One(request.partition.dns_suffix()),
+            "dns_suffix" => SlotValue::One(&self.dns_suffix),
             "domain_id" => SlotValue::One(
                 request
                     .domain_id
@@ -105,6 +179,7 @@ impl<'a> Slots<'a> {
                     .as_deref()
                     .unwrap_or("${sagemaker:UserProfileName}"),
             ),
+            "ecr_repos" => SlotValue::Many(&self.ecr_repos),
             list => SlotValue::Many(request.list(list)),
         }
     }
@@ -131,8 +206,8 @@ pub fn pascal_case(id: &str) -> String {
 }
 
 /// Composes the role. The request must have been resolved against the same catalog.
-pub fn compose(catalog: &Catalog, request: &RoleRequest) -> Result<RolePlan> {
-    let slots = Slots::new(request, OWN_ACCOUNT_VARIABLE);
+pub fn compose(catalog: &Catalog, request: &RoleRequest, target: Target) -> Result<RolePlan> {
+    let slots = Slots::new(request, target, false);
     let mut statements: Vec<PlannedStatement> = Vec::new();
     for id in &request.activities {
         let activity = catalog.activity(id)?;
@@ -165,7 +240,7 @@ pub fn compose(catalog: &Catalog, request: &RoleRequest) -> Result<RolePlan> {
             region: request.region.clone(),
         },
         statements,
-        trust: trust_statements(catalog, request)?,
+        trust: trust_statements(catalog, request, target)?,
     })
 }
 
@@ -316,7 +391,11 @@ fn assign_unique_sids(statements: &mut [PlannedStatement]) {
     }
 }
 
-fn trust_statements(catalog: &Catalog, request: &RoleRequest) -> Result<Vec<PlannedStatement>> {
+fn trust_statements(
+    catalog: &Catalog,
+    request: &RoleRequest,
+    target: Target,
+) -> Result<Vec<PlannedStatement>> {
     let default_source_arn = Template::parse("arn:${partition}:sagemaker:${region}:${account}:*")
         .map_err(|message| Error::Usage {
         message,
@@ -349,7 +428,7 @@ fn trust_statements(catalog: &Catalog, request: &RoleRequest) -> Result<Vec<Plan
             }],
         ),
     };
-    let slots = Slots::new(request, ROLE_ACCOUNT_VARIABLE);
+    let slots = Slots::new(request, target, true);
     let mut conditions = Conditions::new();
     // Confused-deputy protection: only the role's own account's SageMaker may assume it.
     conditions

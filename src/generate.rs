@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use tera::Context;
 
 use crate::catalog::Catalog;
-use crate::compose::{self, PlannedStatement, RolePlan};
+use crate::compose::{self, PlannedStatement, RolePlan, Target};
 use crate::error::{Error, Result};
 use crate::policy::{self, MANAGED_POLICY_LIMIT, TRUST_POLICY_LIMIT};
 use crate::render::Renderer;
@@ -73,7 +73,17 @@ pub fn generate(
     renderer: &Renderer,
     request: &RoleRequest,
 ) -> Result<Generated> {
-    let plan = compose::compose(catalog, request)?;
+    generate_for(catalog, renderer, request, Target::Policy)
+}
+
+/// Generates for a deployment target (see [`Target`]).
+pub fn generate_for(
+    catalog: &Catalog,
+    renderer: &Renderer,
+    request: &RoleRequest,
+    target: Target,
+) -> Result<Generated> {
+    let plan = compose::compose(catalog, request, target)?;
     let packed = policy::pack(&plan.statements, MANAGED_POLICY_LIMIT, request.max_policies)?;
     let mut permission_policies = Vec::new();
     for (index, statements) in packed.iter().enumerate() {

@@ -298,17 +298,15 @@ impl RoleSpec {
         );
         put("buckets", buckets);
         put("read_buckets", read_buckets);
-        let region_or_wildcard = region.clone().unwrap_or_else(|| "*".into());
-        let account_or_variable = account
-            .clone()
-            .unwrap_or_else(|| "${aws:PrincipalAccount}".into());
+        // Names stay names here; the composer places them in the role's account and region.
         put(
             "ecr_repos",
             each(&self.ecr_repos, &|v| {
-                Ok(match validate::ecr_repository(v, &l("ecr_repos", "--ecr-repo"), partition)? {
-                    EcrRepo::Arn(arn) => arn,
-                    EcrRepo::Name(name) => format!("arn:{partition}:ecr:{region_or_wildcard}:{account_or_variable}:repository/{name}"),
-                })
+                Ok(
+                    match validate::ecr_repository(v, &l("ecr_repos", "--ecr-repo"), partition)? {
+                        EcrRepo::Arn(arn) | EcrRepo::Name(arn) => arn,
+                    },
+                )
             })?,
         );
         put(
@@ -391,6 +389,7 @@ impl RoleSpec {
             account,
             region,
             partition,
+            partition_explicit: self.partition.is_some() || self.region.is_some(),
             lists,
             domain_id,
             user_profile,
@@ -414,6 +413,9 @@ pub struct RoleRequest {
     pub account: Option<String>,
     pub region: Option<String>,
     pub partition: Partition,
+    /// Whether `--partition` or `--region` fixed the partition (else infrastructure-as-code
+    /// outputs take it from the deployment).
+    pub partition_explicit: bool,
     /// List parameters by placeholder name (sorted, unique values).
     pub lists: BTreeMap<&'static str, Vec<String>>,
     pub domain_id: Option<String>,

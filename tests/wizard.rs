@@ -427,13 +427,24 @@ fn escape_in_a_pseudo_terminal_cancels_with_130() {
     use expectrl::Session;
     let temp = tempfile::tempdir().unwrap();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mlrole"));
-    command.args(["generate", "--out-dir", "role"]).env_remove("CI").env("TERM", "xterm").current_dir(temp.path());
+    command
+        .args(["generate", "--out-dir", "role"])
+        .env_remove("CI")
+        .env("TERM", "xterm")
+        .current_dir(temp.path());
     let mut session = Session::spawn(command).expect("spawn in a pty");
     session.set_expect_timeout(Some(std::time::Duration::from_secs(20)));
-    session.expect("Persona").expect("`generate` without a persona at a terminal starts the wizard");
+    session
+        .expect("Persona")
+        .expect("`generate` without a persona at a terminal starts the wizard");
     session.send("\x1b").unwrap();
-    session.expect("cancelled").expect("cancellation is reported");
+    session
+        .expect("cancelled")
+        .expect("cancellation is reported");
     let status = session.get_process_mut().wait().expect("the process ends");
-    assert!(matches!(status, expectrl::WaitStatus::Exited(_, 130)), "{status:?}");
+    assert!(
+        matches!(status, expectrl::WaitStatus::Exited(_, 130)),
+        "{status:?}"
+    );
     assert!(!temp.path().join("role").exists());
 }
