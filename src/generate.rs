@@ -120,3 +120,116 @@ pub fn generate_for(
         policy_statements: packed,
     })
 }
+
+/// Output formats of `generate`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// The bundle: role metadata, trust policy, permission policies, provenance
+    #[default]
+    Json,
+    /// A CloudFormation template (AWS::IAM::Role + AWS::IAM::ManagedPolicy)
+    Cloudformation,
+    /// Terraform (aws_iam_role + aws_iam_policy + attachments)
+    Terraform,
+}
+
+impl Format {
+    pub const ALL: [Format; 3] = [Format::Json, Format::Cloudformation, Format::Terraform];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Cloudformation => "cloudformation",
+            Format::Terraform => "terraform",
+        }
+    }
+
+    fn iac(self) -> Option<crate::iac::IacFormat> {
+        match self {
+            Format::Json => None,
+            Format::Cloudformation => Some(crate::iac::IacFormat::CloudFormation),
+            Format::Terraform => Some(crate::iac::IacFormat::Terraform),
+        }
+    }
+}
+
+/// A role in its output format: the text for stdout or `--output`, the files for `--out-dir`.
+pub struct Produced {
+    pub generated: Generated,
+    pub text: String,
+    pub files: Vec<(String, String)>,
+}
+
+/// Pretty JSON with a final newline: the byte-stable form of every JSON mlrole writes.
+pub fn to_pretty(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Generates the role and renders it in `format`.
+pub fn produce(
+    catalog: &Catalog,
+    renderer: &Renderer,
+    request: &RoleRequest,
+    format: Format,
+    inline: bool,
+) -> Result<Produced> {
+    match format.iac() {
+        None => {
+            if inline {
+                return Err(Error::Usage {
+                    message:
+                        "`--inline` applies to `--format cloudformation` and `--format terraform`"
+                            .into(),
+                    help: Some(
+                        "the JSON bundle lists the policy documents; attach them as you like"
+                            .into(),
+                    ),
+                });
+            }
+            let generated = generate(catalog, renderer, request)?;
+            let text = to_pretty(&generated.bundle());
+            let mut files = vec![(
+                "trust-policy.json".to_string(),
+                to_pretty(&generated.trust_policy),
+            )];
+            let count = generated.permission_policies.len();
+            for (index, (_, document)) in generated.permission_policies.iter().enumerate() {
+                let name = if count == 1 {
+                    "permission-policy.json".to_string()
+                } else {
+                    format!("permission-policy-{}.json", index + 1)
+                };
+                files.push((name, to_pretty(document)));
+            }
+            files.push(("bundle.json".to_string(), text.clone()));
+            Ok(Produced {
+                generated,
+                text,
+                files,
+            })
+        }
+        Some(iac) => {
+            let generated = generate_for(catalog, renderer, request, iac.target())?;
+            let text = crate::iac::render(renderer, &generated, iac, inline)?;
+            let files = vec![(iac.file_name().to_string(), text.clone())];
+            Ok(Produced {
+                generated,
+                text,
+                files,
+            })
+        }
+    }
+}

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compose;
 pub mod error;
 pub mod generate;
+pub mod iac;
 pub mod output;
 pub mod params;
 pub mod placeholder;

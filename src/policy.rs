@@ -10,6 +10,8 @@ use crate::error::{Error, Result};
 pub const MANAGED_POLICY_LIMIT: usize = 6144;
 /// Characters in a role trust policy (default quota).
 pub const TRUST_POLICY_LIMIT: usize = 2048;
+/// Characters of all inline policies of one role together.
+pub const INLINE_POLICIES_LIMIT: usize = 10240;
 /// Managed policies attached to a role: the default quota; 20 after an increase.
 pub const DEFAULT_MAX_POLICIES: usize = 10;
 

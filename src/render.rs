@@ -58,6 +58,7 @@ impl Renderer {
         }
         let mut tera = Tera::default();
         tera.autoescape_on(Vec::new());
+        crate::iac::register_filters(&mut tera);
         for (name, text) in &templates {
             tera.add_raw_template(name, text)
                 .map_err(|error| Error::Template {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use crate::catalog::{Catalog, Network, When};
 use crate::error::{Error, Result};
-use crate::generate::{self, Generated};
+use crate::generate::{self, Format, Generated};
 use crate::params;
 use crate::policy::{iam_size, MANAGED_POLICY_LIMIT};
 use crate::render::Renderer;
@@ -61,6 +61,8 @@ pub enum Destination {
 #[derive(Debug, Clone)]
 pub struct WizardResult {
     pub spec: RoleSpec,
+    pub format: Format,
+    pub inline: bool,
     pub destination: Destination,
     pub force: bool,
     pub save_spec: Option<PathBuf>,
@@ -72,6 +74,8 @@ pub struct Preset {
     pub spec: RoleSpec,
     pub destination: Option<Destination>,
     pub force: bool,
+    pub format: Option<Format>,
+    pub inline: bool,
     /// `AWS_REGION` / `AWS_DEFAULT_REGION`, used as the default region.
     pub environment_region: Option<String>,
 }
@@ -105,6 +109,10 @@ pub fn run(
     if !prompter.confirm(&go, true)? {
         return Err(Error::Cancelled);
     }
+    let format = match preset.format {
+        Some(format) => format,
+        None => choose_format(prompter)?,
+    };
     let (destination, force) = match preset.destination {
         Some(destination) => (destination, preset.force),
         None => choose_destination(prompter)?,
@@ -112,6 +120,8 @@ pub fn run(
     let save_spec = choose_spec_file(prompter)?;
     Ok(WizardResult {
         spec,
+        format,
+        inline: preset.inline,
         destination,
         force,
         save_spec,
@@ -624,6 +634,21 @@ pub fn review(generated: &Generated, spec: &RoleSpec) -> String {
     text
 }
 
+fn choose_format(prompter: &mut dyn Prompter) -> Result<Format> {
+    let options = vec![
+        "JSON bundle (trust policy, permission policies, provenance)".to_string(),
+        "CloudFormation template".to_string(),
+        "Terraform configuration".to_string(),
+    ];
+    let question = Question {
+        message: "Output format",
+        help: None,
+        flag: "--format",
+    };
+    let choice = prompter.select(&question, &options, Some(0))?;
+    Ok(Format::ALL.get(choice).copied().unwrap_or_default())
+}
+
 fn choose_destination(prompter: &mut dyn Prompter) -> Result<(Destination, bool)> {
     let options = vec![
         "print the bundle (JSON) on standard output".to_string(),
@@ -807,6 +832,13 @@ pub fn equivalent_command(result: &WizardResult) -> Vec<String> {
     }
     if spec.no_default_activities == Some(true) {
         args.push("--no-default-activities".into());
+    }
+    if result.format != Format::Json {
+        args.push("--format".into());
+        args.push(result.format.as_str().into());
+    }
+    if result.inline {
+        args.push("--inline".into());
     }
     match &result.destination {
         Destination::Stdout => {}

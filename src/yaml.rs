@@ -30,3 +30,8 @@ pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, YamlError> {
         line: None,
     })
 }
+
+/// Checks that `text` is well-formed YAML (tags such as CloudFormation's `!Ref` allowed).
+pub fn check_syntax(text: &str) -> Result<(), YamlError> {
+    from_str::<serde_yaml::Value>(text).map(|_| ())
+}

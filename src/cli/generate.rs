@@ -3,20 +3,15 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
-use super::{to_pretty, write_out};
+use super::write_out;
 use crate::catalog::Catalog;
 use crate::error::Result;
-use crate::generate::{self, Generated};
+use crate::generate::{self, Format, Produced};
 use crate::render::Renderer;
 use crate::request::{FieldLabels, RoleSpec};
 use crate::wizard::Destination;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Json,
-}
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
@@ -131,8 +126,11 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "FILE", help_heading = "Input and output")]
     pub spec: Option<PathBuf>,
     /// Output format
-    #[arg(long, value_enum, default_value_t = OutputFormat::Json, help_heading = "Input and output")]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, help_heading = "Input and output")]
+    pub format: Option<Format>,
+    /// CloudFormation/Terraform: put the permissions inside the role (inline) instead of managed policies
+    #[arg(long, help_heading = "Input and output")]
+    pub inline: bool,
     /// Write the bundle to this file instead of stdout
     #[arg(
         long,
@@ -214,47 +212,31 @@ pub(super) fn generate_command(
         None => (flags, FieldLabels::default()),
     };
     let request = spec.resolve(catalog, &labels)?;
-    let generated = generate::generate(catalog, renderer, &request)?;
+    let produced = generate::produce(
+        catalog,
+        renderer,
+        &request,
+        args.format.unwrap_or_default(),
+        args.inline,
+    )?;
     let destination = match (&args.output, &args.out_dir) {
         (Some(path), _) => Destination::File(path.clone()),
         (None, Some(dir)) => Destination::Dir(dir.clone()),
         (None, None) => Destination::Stdout,
     };
-    write_result(&generated, &destination, args.force, out)
+    write_result(&produced, &destination, args.force, out)
 }
 
-/// Writes a generated role where the user asked: stdout, one file, or a folder of files.
+/// Writes a produced role where the user asked: stdout, one file, or a folder of files.
 pub(super) fn write_result(
-    generated: &Generated,
+    produced: &Produced,
     destination: &Destination,
     force: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let bundle = to_pretty(&generated.bundle());
     match destination {
-        Destination::File(path) => crate::output::write_one(path, &bundle, force),
-        Destination::Dir(dir) => {
-            crate::output::write_all(dir, &files(generated, &bundle), force).map(|_| ())
-        }
-        Destination::Stdout => write_out(out, &bundle),
+        Destination::File(path) => crate::output::write_one(path, &produced.text, force),
+        Destination::Dir(dir) => crate::output::write_all(dir, &produced.files, force).map(|_| ()),
+        Destination::Stdout => write_out(out, &produced.text),
     }
-}
-
-/// The files `--out-dir` writes.
-pub fn files(generated: &Generated, bundle: &str) -> Vec<(String, String)> {
-    let mut files = vec![(
-        "trust-policy.json".to_string(),
-        to_pretty(&generated.trust_policy),
-    )];
-    let count = generated.permission_policies.len();
-    for (index, (_, document)) in generated.permission_policies.iter().enumerate() {
-        let name = if count == 1 {
-            "permission-policy.json".to_string()
-        } else {
-            format!("permission-policy-{}.json", index + 1)
-        };
-        files.push((name, to_pretty(document)));
-    }
-    files.push(("bundle.json".to_string(), bundle.to_string()));
-    files
 }

@@ -14,7 +14,8 @@ mod catalog;
 mod generate;
 mod wizard;
 
-pub use generate::{files, GenerateArgs, OutputFormat};
+pub use crate::generate::to_pretty;
+pub use generate::GenerateArgs;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -121,13 +122,6 @@ pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<()> {
         path: PathBuf::from("stdout"),
         source,
     })
-}
-
-/// Pretty JSON with a final newline: the byte-stable form of every JSON mlrole writes.
-pub fn to_pretty(value: &serde_json::Value) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
-    text.push('\n');
-    text
 }
 
 /// The error as the user sees it on stderr.

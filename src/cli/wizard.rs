@@ -68,6 +68,8 @@ pub fn run_session(
             (None, None) => None,
         },
         force: flags.force,
+        format: flags.format,
+        inline: flags.inline,
         environment_region: std::env::var("AWS_REGION")
             .ok()
             .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
@@ -75,8 +77,8 @@ pub fn run_session(
     };
     let result = wizard::run(catalog, renderer, prompter, preset)?;
     let request = result.spec.resolve(catalog, &FieldLabels::default())?;
-    let generated = generate::generate(catalog, renderer, &request)?;
-    write_result(&generated, &result.destination, result.force, out)?;
+    let produced = generate::produce(catalog, renderer, &request, result.format, result.inline)?;
+    write_result(&produced, &result.destination, result.force, out)?;
     if let Some(path) = &result.save_spec {
         let text = crate::yaml::to_string(&result.spec).map_err(|e| Error::Usage {
             message: e.message,
