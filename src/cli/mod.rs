@@ -10,9 +10,13 @@ use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::render::Renderer;
 
+mod boundary;
 mod catalog;
+mod catalog_cmd;
 mod generate;
 
+pub use boundary::BoundaryArgs;
+pub use catalog_cmd::{CatalogCommand, SchemaKind};
 pub use generate::{files, GenerateArgs, OutputFormat};
 
 #[derive(Debug, Parser)]
@@ -60,6 +64,16 @@ pub enum Command {
         /// The persona or activity id
         id: String,
     },
+    /// Permissions boundary for a persona's self-made job roles, and the policy that enforces it
+    #[command(
+        after_help = "Takes the same flags as `generate`. With --out-dir it writes boundary-policy.json, role-creation-policy.json and boundary-bundle.json."
+    )]
+    Boundary(Box<BoundaryArgs>),
+    /// Start, validate and describe a user catalog
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -105,6 +119,11 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         }
         Command::List { what } => write_out(out, &catalog::list(&catalog, *what)),
         Command::Show { what, id } => write_out(out, &catalog::show(&catalog, *what, id)?),
+        Command::Boundary(args) => {
+            let renderer = Renderer::new(cli.templates.as_deref())?;
+            boundary::boundary_command(&catalog, &renderer, args, out)
+        }
+        Command::Catalog { command } => write_out(out, &catalog_cmd::run(command)?),
     }
 }
 
