@@ -58,8 +58,7 @@ struct RawStatement {
     when: When,
     /// Exact action names `service:Action`; wildcards only where unavoidable (say why).
     actions: Vec<String>,
-    /// ARNs with placeholders such as `${partition}`, `${account}`, `${buckets}`; `"*"` only for
-    /// actions without resource-level permissions.
+    /// ARNs with placeholders (`${partition}`, `${account}`, `${buckets}`, …); `"*"` only if none fits.
     resources: Vec<String>,
     /// IAM condition block: operator → key → value or list of values (placeholders allowed).
     #[serde(default)]
@@ -127,8 +126,7 @@ pub(crate) struct RawPersona {
 struct RawTrust {
     /// Service names without `.amazonaws.com`, e.g. `sagemaker`.
     services: Vec<String>,
-    /// Optional `aws:SourceArn` (ArnLike) the service presents; placeholders allowed. mlrole always
-    /// adds `aws:SourceAccount`.
+    /// Optional `aws:SourceArn` (ArnLike) the service presents; mlrole always adds aws:SourceAccount.
     #[serde(default)]
     source_arn: Option<String>,
 }
