@@ -20,37 +20,56 @@ use crate::yaml;
 
 // ---------------------------------------------------------------- raw (as written in YAML)
 
+/// An ML activity (`activities/<id>.yaml`): the permissions for one job to be done.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct RawActivity {
+pub(crate) struct RawActivity {
+    /// Kebab-case id, equal to the file name without `.yaml`.
     id: String,
+    /// Name shown in `mlrole list activities` (Role Manager's name where there is one).
     title: String,
+    /// One or two sentences: what the activity lets the role do.
     description: String,
+    /// Provenance of the Role Manager equivalent and where this activity deliberately differs.
     #[serde(default)]
     role_manager: Option<RoleManagerNote>,
+    /// Every list placeholder the statements use, and whether the user must supply it.
     #[serde(default)]
     parameters: IndexMap<String, Requirement>,
+    /// The IAM statements, each with a reason.
     statements: Vec<RawStatement>,
 }
 
+/// One IAM statement of an activity.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct RawStatement {
+    /// ASCII letters and digits, unique in the file; mlrole prefixes the activity's name.
     sid: String,
+    /// Why the role needs this statement (shown in provenance and `mlrole show`).
     why: String,
+    /// `Allow` (default) or `Deny`.
     #[serde(default)]
     effect: Effect,
+    /// When the statement is part of the role: always (default), or only with VPC or KMS settings.
     #[serde(default)]
     when: When,
+    /// Exact action names `service:Action`; wildcards only where unavoidable (say why).
     actions: Vec<String>,
+    /// ARNs with placeholders (`${partition}`, `${account}`, `${buckets}`, …); `"*"` only if none fits.
     resources: Vec<String>,
+    /// IAM condition block: operator → key → value or list of values (placeholders allowed).
     #[serde(default)]
     conditions: IndexMap<String, IndexMap<String, RawConditionValues>>,
+    /// Settings whose conditions mlrole attaches to this statement when they are on.
     #[serde(default)]
     network: Vec<Network>,
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(untagged)]
 enum RawConditionValues {
     One(RawScalar),
@@ -58,6 +77,7 @@ enum RawConditionValues {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(untagged)]
 enum RawScalar {
     Bool(bool),
@@ -75,25 +95,38 @@ impl RawScalar {
     }
 }
 
+/// A persona (`personas/<id>.yaml`): who assumes the role, and the activities it starts from.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct RawPersona {
+pub(crate) struct RawPersona {
+    /// Kebab-case id, equal to the file name without `.yaml`.
     id: String,
+    /// Name shown in `mlrole list personas`.
     title: String,
+    /// What roles of this persona are for.
     description: String,
+    /// Default role name (IAM: at most 64 of `A-Za-z0-9+=,.@_-`).
     role_name: String,
+    /// The trust policy: which service assumes the role.
     trust: RawTrust,
+    /// Activity ids selected by default (built-in or from the same catalog directory).
     default_activities: Vec<String>,
+    /// List parameters this persona always needs, e.g. `pass_roles`.
     #[serde(default)]
     required_parameters: Vec<String>,
+    /// Maximum session duration in seconds, 3600-43200 (default 3600).
     #[serde(default)]
     max_session_duration: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct RawTrust {
+    /// Service names without `.amazonaws.com`, e.g. `sagemaker`.
     services: Vec<String>,
+    /// Optional `aws:SourceArn` (ArnLike) the service presents; mlrole always adds aws:SourceAccount.
     #[serde(default)]
     source_arn: Option<String>,
 }
@@ -102,15 +135,19 @@ struct RawTrust {
 
 /// Where the Role Manager equivalent came from, and how mlrole deliberately differs.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RoleManagerNote {
+    /// Role Manager's template or policy name, or the evidence used when there is none.
     #[serde(default)]
     pub template: Option<String>,
+    /// Where and why this activity deliberately differs (tighter, fixed defects, sources).
     #[serde(default)]
     pub differences: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Requirement {
     Required,
@@ -120,6 +157,7 @@ pub enum Requirement {
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize,
 )]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub enum Effect {
     #[default]
     Allow,
@@ -137,6 +175,7 @@ impl Effect {
 
 /// When a statement is part of the role at all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum When {
     #[default]
@@ -159,6 +198,7 @@ impl When {
 
 /// Network and encryption settings whose conditions attach to a statement when they are on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Network {
     Vpc,

@@ -4,6 +4,7 @@
 //! (statements with provenance) → `policy` (packing into IAM quotas) → `render` (tera) →
 //! `generate` (the bundle) → `output` (atomic writes). `cli` is the only module that prints.
 
+pub mod boundary;
 pub mod catalog;
 pub mod cli;
 pub mod compose;
@@ -16,6 +17,8 @@ pub mod placeholder;
 pub mod policy;
 pub mod render;
 pub mod request;
+pub mod scaffold;
+pub mod schema;
 pub mod suggest;
 pub mod validate;
 pub mod wizard;

@@ -143,6 +143,30 @@ pub const PARAMETERS: &[ParameterInfo] = &[
         "KMS keys for data at rest in S3",
         "KEY_ARN",
     ),
+    list(
+        "kendra_indexes",
+        "--kendra-index",
+        "Amazon Kendra indexes the role may query",
+        "ID",
+    ),
+    list(
+        "emr_serverless_roles",
+        "--emr-serverless-role",
+        "IAM runtime roles the role may pass to EMR Serverless",
+        "ROLE_ARN",
+    ),
+    list(
+        "bedrock_roles",
+        "--bedrock-role",
+        "IAM roles the role may pass to Amazon Bedrock",
+        "ROLE_ARN",
+    ),
+    list(
+        "forecast_roles",
+        "--forecast-role",
+        "IAM roles the role may pass to Amazon Forecast",
+        "ROLE_ARN",
+    ),
 ];
 
 pub fn find(name: &str) -> Option<&'static ParameterInfo> {

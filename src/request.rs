@@ -67,6 +67,14 @@ pub struct RoleSpec {
     pub volume_kms_keys: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub data_kms_keys: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kendra_indexes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emr_serverless_roles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bedrock_roles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forecast_roles: Vec<String>,
 }
 
 /// Names a field the way the user wrote it: a flag, or a key in their spec file.
@@ -163,6 +171,10 @@ impl RoleSpec {
             vpc_security_groups: pick!(vpc_security_groups, list),
             volume_kms_keys: pick!(volume_kms_keys, list),
             data_kms_keys: pick!(data_kms_keys, list),
+            kendra_indexes: pick!(kendra_indexes, list),
+            emr_serverless_roles: pick!(emr_serverless_roles, list),
+            bedrock_roles: pick!(bedrock_roles, list),
+            forecast_roles: pick!(forecast_roles, list),
         };
         (merged, labels)
     }
@@ -366,6 +378,28 @@ impl RoleSpec {
                 )
             })?,
         );
+        put(
+            "kendra_indexes",
+            each(&self.kendra_indexes, &|v| {
+                validate::kendra_index_id(v, &l("kendra_indexes", "--kendra-index"))
+            })?,
+        );
+        for (name, values, flag) in [
+            (
+                "emr_serverless_roles",
+                &self.emr_serverless_roles,
+                "--emr-serverless-role",
+            ),
+            ("bedrock_roles", &self.bedrock_roles, "--bedrock-role"),
+            ("forecast_roles", &self.forecast_roles, "--forecast-role"),
+        ] {
+            put(
+                name,
+                each(values, &|v| {
+                    validate::role_arn(v, &l(name, flag), partition, account.as_deref())
+                })?,
+            );
+        }
         let domain_id = self
             .domain_id
             .as_deref()

@@ -469,6 +469,29 @@ pub fn glue_database(value: &str, field: &str) -> Result<String> {
     }
 }
 
+/// An Amazon Kendra index id: 36 letters, digits and `-`, starting with a letter or digit
+/// (Kendra's own pattern), e.g. `0123abcd-ef01-2345-6789-abcdef012345`.
+pub fn kendra_index_id(value: &str, field: &str) -> Result<String> {
+    let valid = value.len() == 36
+        && all_chars(value, |c| c.is_ascii_alphanumeric() || c == '-')
+        && value.starts_with(|c: char| c.is_ascii_alphanumeric());
+    if valid {
+        Ok(value.to_string())
+    } else {
+        let help = if value.starts_with("arn:") {
+            "give the index id only (the last part of its ARN), e.g. `0123abcd-ef01-2345-6789-abcdef012345`"
+        } else {
+            "36 letters, digits and `-`, e.g. `0123abcd-ef01-2345-6789-abcdef012345` (`aws kendra list-indices`)"
+        };
+        Err(Error::invalid_with_help(
+            field,
+            value,
+            "not an Amazon Kendra index id",
+            help,
+        ))
+    }
+}
+
 /// A SageMaker domain id such as `d-abcdef123456`.
 pub fn domain_id(value: &str, field: &str) -> Result<String> {
     let rest = value.strip_prefix("d-").unwrap_or("");
@@ -670,5 +693,16 @@ mod tests {
         assert!(ecr_repository("Team/Img", "--ecr-repo", Partition::Aws).is_err());
         assert!(domain_id("d-abcdef123456", "--domain-id").is_ok());
         assert!(domain_id("d-ABC", "--domain-id").is_err());
+        let index = "0123abcd-ef01-2345-6789-abcdef012345";
+        assert!(kendra_index_id(index, "--kendra-index").is_ok());
+        for bad in [
+            "short",
+            "-123abcd-ef01-2345-6789-abcdef012345",
+            "0123abcd-ef01-2345-6789-abcdef01234\"",
+            "0123abcd-ef01-2345-6789-abcd${x}2345",
+            "arn:aws:kendra:us-east-1:111122223333:index/0123",
+        ] {
+            assert!(kendra_index_id(bad, "--kendra-index").is_err(), "{bad}");
+        }
     }
 }

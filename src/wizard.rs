@@ -506,7 +506,8 @@ fn choose_parameters(
             )?;
         }
     }
-    let lists: [(&str, &str, &str, ItemCheck); 4] = [
+    let role = |v: &str| validate::role_arn(v, "role", partition, account.as_deref());
+    let lists: [(&str, &str, &str, ItemCheck); 8] = [
         (
             "ecr_repos",
             "ECR repositories (names or ARNs)",
@@ -531,6 +532,30 @@ fn choose_parameters(
             "e.g. sagemaker_featurestore",
             &|v| validate::glue_database(v, "database"),
         ),
+        (
+            "kendra_indexes",
+            "Kendra index ids",
+            "the 36-character index ids Canvas may query",
+            &|v| validate::kendra_index_id(v, "Kendra index"),
+        ),
+        (
+            "emr_serverless_roles",
+            "EMR Serverless execution roles (ARNs)",
+            "passed only to emr-serverless.amazonaws.com",
+            &role,
+        ),
+        (
+            "bedrock_roles",
+            "Bedrock roles (ARNs)",
+            "passed only to bedrock.amazonaws.com",
+            &role,
+        ),
+        (
+            "forecast_roles",
+            "Forecast roles (ARNs)",
+            "passed only to forecast.amazonaws.com",
+            &role,
+        ),
     ];
     for (name, message, help, check) in lists {
         let Some(required) = requirement(name) else {
@@ -540,7 +565,11 @@ fn choose_parameters(
             "ecr_repos" => &mut spec.ecr_repos,
             "pass_roles" => &mut spec.pass_roles,
             "athena_workgroups" => &mut spec.athena_workgroups,
-            _ => &mut spec.glue_databases,
+            "glue_databases" => &mut spec.glue_databases,
+            "kendra_indexes" => &mut spec.kendra_indexes,
+            "emr_serverless_roles" => &mut spec.emr_serverless_roles,
+            "bedrock_roles" => &mut spec.bedrock_roles,
+            _ => &mut spec.forecast_roles,
         };
         if !already.is_empty() {
             continue;
@@ -811,6 +840,10 @@ pub fn equivalent_command(result: &WizardResult) -> Vec<String> {
         ("pass-role", &spec.pass_roles),
         ("athena-workgroup", &spec.athena_workgroups),
         ("glue-database", &spec.glue_databases),
+        ("kendra-index", &spec.kendra_indexes),
+        ("emr-serverless-role", &spec.emr_serverless_roles),
+        ("bedrock-role", &spec.bedrock_roles),
+        ("forecast-role", &spec.forecast_roles),
         ("vpc-subnet", &spec.vpc_subnets),
         ("vpc-security-group", &spec.vpc_security_groups),
         ("volume-kms-key", &spec.volume_kms_keys),

@@ -57,10 +57,42 @@ fn snapshots_of_every_persona_and_activity() {
 
 /// Actions that AWS authorizes only on `"*"` and that write something; each is scoped by a
 /// condition instead (asserted below).
-const WRITE_ACTIONS_WITHOUT_RESOURCE_TYPES: &[&str] = &["cloudwatch:PutMetricData"];
+const WRITE_ACTIONS_WITHOUT_RESOURCE_TYPES: &[&str] = &[
+    "cloudwatch:PutMetricData",
+    "textract:StartDocumentAnalysis",
+    "textract:StartExpenseAnalysis",
+];
+
+/// AWS-owned buckets an activity may read without the user naming them (bucket-name prefix).
+const AWS_OWNED_READ_BUCKETS: &[&str] = &["jumpstart-cache-prod-"];
+
+/// Each role a test passes, and the only service it may be passed to.
+const PASSED_ROLES: &[(&str, &[&str])] = &[
+    (
+        PASS_ROLE,
+        &["sagemaker.amazonaws.com", "events.amazonaws.com"],
+    ),
+    (EMR_SERVERLESS_ROLE, &["emr-serverless.amazonaws.com"]),
+    (BEDROCK_ROLE, &["bedrock.amazonaws.com"]),
+    (FORECAST_ROLE, &["forecast.amazonaws.com"]),
+];
 
 /// Read-level actions whose names do not say so (access level per the IAM service reference).
-const READ_ACTIONS_BY_REFERENCE: &[&str] = &["sagemaker-mlflow:AccessUI"];
+const READ_ACTIONS_BY_REFERENCE: &[&str] = &[
+    "sagemaker-mlflow:AccessUI",
+    "textract:AnalyzeDocument",
+    "textract:AnalyzeExpense",
+    "textract:AnalyzeID",
+    "rekognition:DetectLabels",
+    "rekognition:DetectText",
+    "comprehend:BatchDetectDominantLanguage",
+    "comprehend:BatchDetectEntities",
+    "comprehend:BatchDetectSentiment",
+    "comprehend:DetectDominantLanguage",
+    "comprehend:DetectEntities",
+    "comprehend:DetectPiiEntities",
+    "comprehend:DetectSentiment",
+];
 
 fn is_read_only(action: &str) -> bool {
     if READ_ACTIONS_BY_REFERENCE.contains(&action) {
@@ -88,6 +120,24 @@ fn as_list(value: &Value) -> Vec<String> {
             .filter_map(|v| v.as_str().map(String::from))
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// The service principals a case's role must trust: its persona's, or SageMaker's.
+fn expected_trust(args: &[String]) -> Vec<String> {
+    let persona = args
+        .iter()
+        .position(|a| a == "--persona")
+        .map(|i| args[i + 1].clone());
+    match persona {
+        Some(id) => catalog()
+            .persona(&id)
+            .expect("known persona")
+            .trust_services
+            .iter()
+            .map(|s| format!("{s}.amazonaws.com"))
+            .collect(),
+        None => vec!["sagemaker.amazonaws.com".to_string()],
     }
 }
 
@@ -139,16 +189,26 @@ fn check_properties(name: &str, args: &[String], output: &str) {
                     );
                 }
                 if action == "iam:PassRole" {
-                    assert_eq!(
-                        resources,
-                        vec![PASS_ROLE.to_string()],
-                        "{name}: PassRole only of the named role"
-                    );
-                    assert_eq!(
-                        conditions.and_then(|c| c["StringEquals"].get("iam:PassedToService")),
-                        Some(&Value::from(vec!["sagemaker.amazonaws.com"])),
-                        "{name}: PassRole only to SageMaker"
-                    );
+                    assert_eq!(actions.len(), 1, "{name}: {sid}: PassRole stands alone");
+                    let services = conditions
+                        .and_then(|c| c["StringEquals"].get("iam:PassedToService"))
+                        .map(as_list)
+                        .unwrap_or_default();
+                    assert_eq!(services.len(), 1, "{name}: {sid}: PassRole to one service");
+                    for resource in &resources {
+                        let allowed = PASSED_ROLES
+                            .iter()
+                            .find(|(role, _)| role == resource)
+                            .unwrap_or_else(|| {
+                                panic!("{name}: PassRole of {resource}, not a named role")
+                            })
+                            .1;
+                        assert!(
+                            allowed.contains(&services[0].as_str()),
+                            "{name}: {resource} passed to {}",
+                            services[0]
+                        );
+                    }
                 }
             }
             for resource in &resources {
@@ -172,12 +232,17 @@ fn check_properties(name: &str, args: &[String], output: &str) {
                         && conditions
                             .and_then(|c| c["StringEquals"].get("aws:ResourceAccount"))
                             .is_some();
+                    let aws_owned = AWS_OWNED_READ_BUCKETS
+                        .iter()
+                        .any(|prefix| bucket.starts_with(prefix))
+                        && actions.iter().all(|a| a == "s3:GetObject");
                     assert!(
-                        supplied_buckets.contains(&bucket) || whole_account,
+                        supplied_buckets.contains(&bucket) || whole_account || aws_owned,
                         "{name}: {resource} is not a supplied bucket"
                     );
                     if parts[5].contains('/') {
-                        assert!(parts[5].ends_with("/*"), "{name}: object ARN {resource}");
+                        // Whole buckets (`/*`) or key prefixes (`/Canvas/*`, `/Canvas*`).
+                        assert!(parts[5].ends_with('*'), "{name}: object ARN {resource}");
                     }
                     for action in &actions {
                         let bucket_level = [
@@ -202,7 +267,7 @@ fn check_properties(name: &str, args: &[String], output: &str) {
     let trust = &bundle["trust_policy"]["Statement"][0];
     assert_eq!(
         trust["Principal"]["Service"],
-        Value::from(vec!["sagemaker.amazonaws.com"]),
+        Value::from(expected_trust(args)),
         "{name}: trust"
     );
     assert_eq!(

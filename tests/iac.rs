@@ -271,8 +271,14 @@ fn checkov_iam_checks_pass_when_installed() {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("main.tf"), run_ok(&args)).unwrap();
     }
+    // CKV_AWS_355 is left out on purpose: it counts `sagemaker:ListModelPackages` as restrictable
+    // because the service reference lists an *optional* model-package resource type, but a plain
+    // listing call is authorized against "*", so the role needs "*" there (mlrole's own linter,
+    // with current data, checks `*` only on actions whose resource types are required).
+    // `--skip-download` and BC_SKIP_MAPPING keep checkov from calling its platform.
     let result = std::process::Command::new(checkov)
-        .args(["--quiet", "--compact", "--framework", "terraform", "--check", "CKV_AWS_1,CKV_AWS_40,CKV_AWS_60,CKV_AWS_61,CKV_AWS_62,CKV_AWS_63,CKV_AWS_107,CKV_AWS_108,CKV_AWS_109,CKV_AWS_110,CKV_AWS_111,CKV_AWS_286,CKV_AWS_287,CKV_AWS_288,CKV_AWS_289,CKV_AWS_290,CKV_AWS_355,CKV_AWS_356", "-d"])
+        .env("BC_SKIP_MAPPING", "TRUE")
+        .args(["--quiet", "--compact", "--skip-download", "--framework", "terraform", "--check", "CKV_AWS_1,CKV_AWS_40,CKV_AWS_60,CKV_AWS_61,CKV_AWS_62,CKV_AWS_63,CKV_AWS_107,CKV_AWS_108,CKV_AWS_109,CKV_AWS_110,CKV_AWS_111,CKV_AWS_286,CKV_AWS_287,CKV_AWS_288,CKV_AWS_289,CKV_AWS_290,CKV_AWS_356", "-d"])
         .arg(temp.path())
         .output()
         .unwrap();

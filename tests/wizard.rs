@@ -152,6 +152,7 @@ fn data_scientist_answers(catalog: &Catalog) -> Vec<Answer> {
         Answer::Text(""),           // domain id: caller's own
         Answer::Text(""),           // user profile: caller's own
         Answer::Confirm(true),      // generate
+        Answer::Select(0),          // format: JSON
         Answer::Select(0),          // stdout
         Answer::Confirm(false),     // no spec file
     ]
@@ -217,6 +218,7 @@ fn changed_activities_become_activity_and_without_activity_flags() {
         Answer::Text(""),
         Answer::Confirm(true),
         Answer::Select(0),
+        Answer::Select(0),
         Answer::Confirm(false),
     ];
     let mut prompter = Scripted::new(answers);
@@ -246,6 +248,7 @@ fn flags_prefill_and_skip_their_questions() {
             ..RoleSpec::default()
         },
         destination: Some(Destination::Stdout),
+        format: Some(mlrole::generate::Format::Json),
         ..Preset::default()
     };
     let answers = vec![
@@ -265,6 +268,7 @@ fn flags_prefill_and_skip_their_questions() {
         "Region",
         "S3 buckets the role reads and writes",
         "Where should the role go?",
+        "Output format",
     ] {
         assert!(
             !prompter.asked.iter().any(|q| q == skipped),
@@ -382,8 +386,8 @@ fn a_whole_session_in_a_pseudo_terminal() {
             std::thread::sleep(std::time::Duration::from_millis(60));
         }
     };
-    // Personas are listed in id order: compute, data-scientist, mlops.
-    step("Persona", &[DOWN, ENTER]);
+    // Typing filters the list down to the persona.
+    step("Persona", &["Data Scientist", ENTER]);
     step("Role name", &[ENTER]);
     step("AWS account id", &["111122223333", ENTER]);
     step("Region", &[ENTER]); // default from AWS_REGION
@@ -396,6 +400,7 @@ fn a_whole_session_in_a_pseudo_terminal() {
     step("domain id", &[ENTER]);
     step("user profile", &[ENTER]);
     step("Generate this role?", &[ENTER]);
+    step("Output format", &[ENTER]);
     step("Where should the role go?", &[DOWN, ENTER]);
     step("Folder", &[out.to_str().unwrap(), ENTER]);
     step("spec file", &["y", ENTER]);
@@ -447,4 +452,68 @@ fn escape_in_a_pseudo_terminal_cancels_with_130() {
         "{status:?}"
     );
     assert!(!temp.path().join("role").exists());
+}
+
+/// Every spec field survives the round trip spec → equivalent command → flags → spec. The struct
+/// literal has no `..Default::default()` on purpose: a new field fails to compile here until the
+/// command line covers it.
+#[test]
+fn the_equivalent_command_carries_every_spec_field() {
+    let s = |v: &str| Some(v.to_string());
+    let l = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let spec = RoleSpec {
+        persona: s("data-scientist"),
+        activities: l(&["query-athena-workgroups"]),
+        without_activities: l(&["manage-experiments"]),
+        no_default_activities: Some(true),
+        role_name: s("Team-DS"),
+        path: s("/teams/"),
+        description: s("Data scientists of team A"),
+        tags: [("team".to_string(), "a b".to_string())]
+            .into_iter()
+            .collect(),
+        max_session_duration: Some(7200),
+        max_policies: Some(12),
+        account: s("111122223333"),
+        region: s("us-east-1"),
+        partition: s("aws"),
+        buckets: l(&["b-rw"]),
+        read_buckets: l(&["b-ro"]),
+        ecr_repos: l(&["team/image"]),
+        pass_roles: l(&[PASS_ROLE]),
+        domain_id: s("d-abcdef123456"),
+        user_profile: s("alice"),
+        athena_workgroups: l(&["primary"]),
+        glue_databases: l(&["features"]),
+        vpc_subnets: l(&["subnet-0aaa1111"]),
+        vpc_security_groups: l(&["sg-0ccc3333"]),
+        volume_kms_keys: l(&[
+            "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        ]),
+        data_kms_keys: l(&[
+            "arn:aws:kms:us-east-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab",
+        ]),
+        kendra_indexes: l(&["12345678-1234-1234-1234-123456789012"]),
+        emr_serverless_roles: l(&["arn:aws:iam::111122223333:role/emr"]),
+        bedrock_roles: l(&["arn:aws:iam::111122223333:role/bedrock"]),
+        forecast_roles: l(&["arn:aws:iam::111122223333:role/forecast"]),
+    };
+    let result = wizard::WizardResult {
+        spec: spec.clone(),
+        format: mlrole::generate::Format::Terraform,
+        inline: true,
+        destination: Destination::Stdout,
+        force: false,
+        save_spec: None,
+    };
+    let command = wizard::equivalent_command(&result);
+    use clap::Parser;
+    let cli =
+        mlrole::cli::Cli::try_parse_from(&command).unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    let mlrole::cli::Command::Generate(args) = cli.command else {
+        panic!("not generate")
+    };
+    assert_eq!(args.to_spec(), spec);
+    assert_eq!(args.format, Some(mlrole::generate::Format::Terraform));
+    assert!(args.inline);
 }

@@ -92,6 +92,30 @@ pub struct GenerateArgs {
         help_heading = "Resources"
     )]
     pub glue_databases: Vec<String>,
+    /// Amazon Kendra index id Canvas may query (repeatable)
+    #[arg(long = "kendra-index", value_name = "ID", help_heading = "Resources")]
+    pub kendra_indexes: Vec<String>,
+    /// IAM runtime role the role may pass to EMR Serverless (repeatable)
+    #[arg(
+        long = "emr-serverless-role",
+        value_name = "ROLE_ARN",
+        help_heading = "Resources"
+    )]
+    pub emr_serverless_roles: Vec<String>,
+    /// IAM role the role may pass to Amazon Bedrock for fine-tuning (repeatable)
+    #[arg(
+        long = "bedrock-role",
+        value_name = "ROLE_ARN",
+        help_heading = "Resources"
+    )]
+    pub bedrock_roles: Vec<String>,
+    /// IAM role the role may pass to Amazon Forecast (repeatable)
+    #[arg(
+        long = "forecast-role",
+        value_name = "ROLE_ARN",
+        help_heading = "Resources"
+    )]
+    pub forecast_roles: Vec<String>,
 
     /// VPC subnet jobs must run in (repeatable; needs --vpc-security-group)
     #[arg(
@@ -184,6 +208,10 @@ impl GenerateArgs {
             vpc_security_groups: self.vpc_security_groups.clone(),
             volume_kms_keys: self.volume_kms_keys.clone(),
             data_kms_keys: self.data_kms_keys.clone(),
+            kendra_indexes: self.kendra_indexes.clone(),
+            emr_serverless_roles: self.emr_serverless_roles.clone(),
+            bedrock_roles: self.bedrock_roles.clone(),
+            forecast_roles: self.forecast_roles.clone(),
         }
     }
 }

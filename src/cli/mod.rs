@@ -10,11 +10,15 @@ use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::render::Renderer;
 
+mod boundary;
 mod catalog;
+mod catalog_cmd;
 mod generate;
 mod wizard;
 
 pub use crate::generate::to_pretty;
+pub use boundary::BoundaryArgs;
+pub use catalog_cmd::{CatalogCommand, SchemaKind};
 pub use generate::GenerateArgs;
 
 #[derive(Debug, Parser)]
@@ -63,6 +67,16 @@ pub enum Command {
         what: ShowWhat,
         /// The persona or activity id
         id: String,
+    },
+    /// Permissions boundary for a persona's self-made job roles, and the policy that enforces it
+    #[command(
+        after_help = "Takes the same flags as `generate`. With --out-dir it writes boundary-policy.json, role-creation-policy.json and boundary-bundle.json."
+    )]
+    Boundary(Box<BoundaryArgs>),
+    /// Start, validate and describe a user catalog
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
     },
 }
 
@@ -113,6 +127,11 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         }
         Command::List { what } => write_out(out, &catalog::list(&catalog, *what)),
         Command::Show { what, id } => write_out(out, &catalog::show(&catalog, *what, id)?),
+        Command::Boundary(args) => {
+            let renderer = Renderer::new(cli.templates.as_deref())?;
+            boundary::boundary_command(&catalog, &renderer, args, out)
+        }
+        Command::Catalog { command } => write_out(out, &catalog_cmd::run(command)?),
     }
 }
 

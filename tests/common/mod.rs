@@ -21,6 +21,13 @@ pub const DATA_KEY: &str =
     "arn:aws:kms:us-east-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab";
 pub const WORKGROUP: &str = "primary";
 pub const GLUE_DATABASE: &str = "ml_features";
+pub const KENDRA_INDEX: &str = "0123abcd-ef01-2345-6789-abcdef012345";
+pub const EMR_SERVERLESS_ROLE: &str =
+    "arn:aws:iam::111122223333:role/service-role/SageMaker-CanvasEMRServerless";
+pub const BEDROCK_ROLE: &str =
+    "arn:aws:iam::111122223333:role/service-role/SageMaker-CanvasBedrock";
+pub const FORECAST_ROLE: &str =
+    "arn:aws:iam::111122223333:role/service-role/SageMaker-CanvasForecast";
 
 pub fn catalog() -> Catalog {
     Catalog::load(None).expect("the built-in catalog loads")
@@ -81,6 +88,14 @@ pub fn generate_args(persona: Option<&str>, activities: &[String], network: bool
     add("pass_roles", "--pass-role", PASS_ROLE);
     add("athena_workgroups", "--athena-workgroup", WORKGROUP);
     add("glue_databases", "--glue-database", GLUE_DATABASE);
+    add("kendra_indexes", "--kendra-index", KENDRA_INDEX);
+    add(
+        "emr_serverless_roles",
+        "--emr-serverless-role",
+        EMR_SERVERLESS_ROLE,
+    );
+    add("bedrock_roles", "--bedrock-role", BEDROCK_ROLE);
+    add("forecast_roles", "--forecast-role", FORECAST_ROLE);
     if network {
         let (vpc, kms) = network_support(&catalog, activities);
         if vpc {

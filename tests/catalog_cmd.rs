@@ -1,0 +1,151 @@
+//! `mlrole catalog init|check|schema`: the scaffold passes `check` and is usable at once, a broken
+//! file fails with file:line, the printed schemas are the committed ones, and `init` never
+//! overwrites.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn mlrole(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mlrole"))
+        .args(args)
+        .output()
+        .expect("run mlrole")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn init(dir: &Path) -> Output {
+    mlrole(&["catalog", "init", dir.to_str().unwrap()])
+}
+
+#[test]
+fn the_scaffold_passes_check_and_generates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("my-catalog");
+    let output = init(&dir);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    for file in [
+        "personas/team-analyst.yaml",
+        "activities/read-team-model-artifacts.yaml",
+        "schemas/persona.schema.json",
+        "schemas/activity.schema.json",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} created");
+    }
+    let activity =
+        std::fs::read_to_string(dir.join("activities/read-team-model-artifacts.yaml")).unwrap();
+    assert!(
+        activity.starts_with("# yaml-language-server: $schema=../schemas/activity.schema.json\n")
+    );
+
+    let dir_arg = dir.to_str().unwrap();
+    let check = mlrole(&["catalog", "check", dir_arg]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+    assert!(text(&check.stdout).contains("1 persona file(s) and 1 activity file(s) are valid"));
+
+    let generate = mlrole(&[
+        "--catalog",
+        dir_arg,
+        "generate",
+        "--persona",
+        "team-analyst",
+        "--read-bucket",
+        "team-models",
+    ]);
+    assert_eq!(
+        generate.status.code(),
+        Some(0),
+        "{}",
+        text(&generate.stderr)
+    );
+    assert!(text(&generate.stdout).contains("arn:aws:s3:::team-models/models/*"));
+}
+
+#[test]
+fn init_never_overwrites() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("personas")).unwrap();
+    std::fs::write(dir.join("personas/team-analyst.yaml"), "mine").unwrap();
+    let output = init(dir);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("refusing to overwrite"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("personas/team-analyst.yaml")).unwrap(),
+        "mine"
+    );
+    assert!(
+        !dir.join("activities").exists(),
+        "nothing written when refusing"
+    );
+}
+
+#[test]
+fn a_broken_file_fails_with_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    assert_eq!(init(&dir).status.code(), Some(0));
+    let file = dir.join("activities/read-team-model-artifacts.yaml");
+    let broken = std::fs::read_to_string(&file).unwrap().replace(
+        "actions: [s3:GetObject]",
+        "actions: [s3:GetObject]\n    action: typo",
+    );
+    std::fs::write(&file, broken).unwrap();
+    let output = mlrole(&["catalog", "check", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = text(&output.stderr);
+    let line = report
+        .lines()
+        .find(|l| l.contains("read-team-model-artifacts.yaml:"))
+        .unwrap_or_else(|| panic!("file:line in\n{report}"));
+    assert!(line.contains("unknown field `action`"), "{report}");
+}
+
+#[test]
+fn check_reports_the_fixture_problems() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/broken-catalogs/unknown-activity");
+    let output = mlrole(&["catalog", "check", root.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains(".yaml:8: unknown activity"));
+}
+
+#[test]
+fn check_of_a_missing_directory_is_a_usage_error() {
+    let output = mlrole(&["catalog", "check", "/nonexistent/catalog"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn schema_prints_the_committed_files() {
+    for (kind, file) in [
+        ("activity", "schemas/activity.schema.json"),
+        ("persona", "schemas/persona.schema.json"),
+    ] {
+        let output = mlrole(&["catalog", "schema", kind]);
+        assert_eq!(output.status.code(), Some(0));
+        let committed =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap();
+        assert_eq!(text(&output.stdout), committed);
+        let schema: serde_json::Value = serde_json::from_str(&committed).unwrap();
+        assert_eq!(
+            schema["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
+    }
+}
+
+#[test]
+fn help_of_the_catalog_commands() {
+    for (name, args) in [
+        ("help-catalog", vec!["catalog", "--help"]),
+        ("help-catalog-init", vec!["catalog", "init", "--help"]),
+        ("help-catalog-check", vec!["catalog", "check", "--help"]),
+        ("help-catalog-schema", vec!["catalog", "schema", "--help"]),
+    ] {
+        let output = mlrole(&args);
+        insta::assert_snapshot!(name, text(&output.stdout));
+    }
+}
