@@ -1,1 +1,3 @@
 //! mlrole: least-privilege IAM execution roles for SageMaker personas and ML activities, as code.
+
+pub mod simulate;

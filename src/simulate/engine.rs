@@ -1,0 +1,614 @@
+//! Combining statements into a decision (IAM User Guide, "Policy evaluation
+//! logic", "Cross-account policy evaluation logic").
+//!
+//! 1. An applicable `Deny` in any policy → `explicit-deny`.
+//! 2. Same account: allowed when
+//!    - identity policies allow AND the permissions boundary (if any) allows
+//!      AND the session policies (if any) allow; or
+//!    - the resource policy allows and names the requesting IAM user,
+//!      role session or federated-user session ARN itself (implicit denies
+//!      elsewhere do not matter); or
+//!    - the resource policy allows some other way (role ARN for a role
+//!      session, the account, `*`) AND the boundary and session policies
+//!      allow ("Resource-based policies" table: a grant to the role ARN is
+//!      limited by boundary and session policy).
+//! 3. Cross-account (principal's account ≠ resource account): the identity
+//!    path above AND the resource policy must both allow.
+//! 4. A principal without an account (a service principal, `*` for anonymous)
+//!    is allowed only by the resource policy.
+//! 5. Otherwise `implicit-deny`.
+//!
+//! Session policies are treated as one set: some session policy must allow.
+
+use super::arn::ArnParts;
+use super::condition::{ContextSource, KeyLookup, Tri};
+use super::context::{Request, Slot};
+use super::policy::{Effect, Policy, PolicyType, PrincipalEntry, PrincipalSpec, Statement};
+use super::variables::{Resolved, VarLookup, VarSource};
+use serde::Serialize;
+
+/// The final answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decision {
+    Allow,
+    ExplicitDeny,
+    ImplicitDeny,
+    /// The decision depends on a context key the caller declared unknown.
+    Indeterminate,
+}
+
+impl Decision {
+    /// The wire name (`allow`, `explicit-deny`, `implicit-deny`, `indeterminate`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::ExplicitDeny => "explicit-deny",
+            Decision::ImplicitDeny => "implicit-deny",
+            Decision::Indeterminate => "indeterminate",
+        }
+    }
+}
+
+/// Why a reason is listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "detail", rename_all = "kebab-case")]
+pub enum ReasonDetail {
+    /// The statement applies to the request.
+    Matched,
+    /// Action, resource and principal match, but this condition is false.
+    ConditionFailed { operator: String, key: String },
+    /// Whether the statement applies depends on this unknown key.
+    DependsOnUnknown { key: String },
+    /// This policy type has no applicable Allow, and one is required.
+    NoAllow,
+}
+
+/// One statement (or policy) that shaped the decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    pub policy_type: PolicyType,
+    /// Policy name as given by the caller.
+    pub policy: String,
+    /// `Sid` if the statement has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// Zero-based statement index in the policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement_index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<Effect>,
+    #[serde(flatten)]
+    pub detail: ReasonDetail,
+}
+
+/// Decision plus explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evaluation {
+    pub decision: Decision,
+    pub reasons: Vec<Reason>,
+    /// Unknown keys the decision depends on (only for `indeterminate`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_keys: Vec<String>,
+}
+
+/// The policies that apply to a principal/resource pair, compiled once and
+/// reused for any number of requests.
+#[derive(Debug, Clone, Default)]
+pub struct PolicySet {
+    identity: Vec<Policy>,
+    resource: Option<Policy>,
+    boundary: Option<Policy>,
+    session: Vec<Policy>,
+}
+
+impl PolicySet {
+    pub fn new() -> PolicySet {
+        PolicySet::default()
+    }
+
+    /// Adds a policy in the slot its [`PolicyType`] names (a second resource
+    /// policy or boundary replaces the first).
+    pub fn add(&mut self, p: Policy) -> &mut PolicySet {
+        match p.kind {
+            PolicyType::Identity => self.identity.push(p),
+            PolicyType::Resource => self.resource = Some(p),
+            PolicyType::PermissionsBoundary => self.boundary = Some(p),
+            PolicyType::Session => self.session.push(p),
+        }
+        self
+    }
+
+    /// Builder form of [`PolicySet::add`].
+    pub fn with(mut self, p: Policy) -> PolicySet {
+        self.add(p);
+        self
+    }
+
+    /// Decides `req`.
+    pub fn evaluate(&self, req: &Request) -> Evaluation {
+        evaluate(self, req)
+    }
+}
+
+// ---------------------------------------------------------------- principal
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind<'a> {
+    User(&'a str),
+    AssumedRole(&'a str),
+    FederatedUser,
+    Role,
+    Root,
+    OtherArn,
+    NonArn,
+}
+
+struct Principal<'a> {
+    raw: &'a str,
+    partition: &'a str,
+    account: Option<&'a str>,
+    kind: Kind<'a>,
+}
+
+fn principal_of(raw: &str) -> Principal<'_> {
+    let Some(a) = ArnParts::parse(raw) else {
+        return Principal {
+            raw,
+            partition: "",
+            account: None,
+            kind: Kind::NonArn,
+        };
+    };
+    let res = a.resource();
+    let kind = match a.service() {
+        "iam" if res == "root" => Kind::Root,
+        "iam" if res.starts_with("user/") => Kind::User(res.rsplit('/').next().unwrap_or(res)),
+        "iam" if res.starts_with("role/") => Kind::Role,
+        "sts" if res.starts_with("assumed-role/") => {
+            Kind::AssumedRole(res.split('/').nth(1).unwrap_or(""))
+        }
+        "sts" if res.starts_with("federated-user/") => Kind::FederatedUser,
+        _ => Kind::OtherArn,
+    };
+    Principal {
+        raw,
+        partition: a.partition(),
+        account: Some(a.account()).filter(|s| !s.is_empty()),
+        kind,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum PMatch {
+    No,
+    /// Matches through the account, a wildcard, or the role of a session.
+    Indirect,
+    /// Names the requesting user/session itself.
+    Direct,
+}
+
+fn match_entry(e: &PrincipalEntry, p: &Principal<'_>) -> PMatch {
+    match e {
+        PrincipalEntry::Any => PMatch::Indirect,
+        PrincipalEntry::Account(a) => {
+            if p.account == Some(a.as_str()) {
+                PMatch::Indirect
+            } else {
+                PMatch::No
+            }
+        }
+        PrincipalEntry::Arn(s) => {
+            if s == p.raw {
+                return match p.kind {
+                    Kind::User(_) | Kind::AssumedRole(_) | Kind::FederatedUser => PMatch::Direct,
+                    _ => PMatch::Indirect,
+                };
+            }
+            // A role ARN names every session of that role.
+            if let Kind::AssumedRole(role) = p.kind {
+                if let Some(a) = ArnParts::parse(s) {
+                    if a.service() == "iam"
+                        && a.partition() == p.partition
+                        && Some(a.account()) == p.account
+                        && a.resource().starts_with("role/")
+                        && a.resource().rsplit('/').next() == Some(role)
+                    {
+                        return PMatch::Indirect;
+                    }
+                }
+            }
+            PMatch::No
+        }
+        PrincipalEntry::Service(s) => {
+            if p.raw.eq_ignore_ascii_case(s) {
+                PMatch::Direct
+            } else {
+                PMatch::No
+            }
+        }
+        PrincipalEntry::Federated(s) | PrincipalEntry::Canonical(s) => {
+            if p.raw == s {
+                PMatch::Direct
+            } else {
+                PMatch::No
+            }
+        }
+    }
+}
+
+fn match_principal(spec: &PrincipalSpec, p: &Principal<'_>) -> PMatch {
+    let best = spec
+        .entries
+        .iter()
+        .map(|e| match_entry(e, p))
+        .max()
+        .unwrap_or(PMatch::No);
+    if spec.not {
+        if best == PMatch::No {
+            PMatch::Indirect
+        } else {
+            PMatch::No
+        }
+    } else {
+        best
+    }
+}
+
+// ------------------------------------------------------------------ context
+
+/// Request context plus keys IAM derives from the request itself.
+struct Ctx<'a> {
+    req: &'a Request,
+    principal: &'a Principal<'a>,
+    resource_account: Option<&'a str>,
+}
+
+impl Ctx<'_> {
+    /// `aws:PrincipalAccount`, `aws:PrincipalArn` (users, roles, root),
+    /// `aws:username` (IAM users), `aws:ResourceAccount`, unless the caller
+    /// set them.
+    fn derived(&self, key_lc: &str) -> Option<&str> {
+        let p = self.principal;
+        match key_lc {
+            "aws:principalaccount" => p.account,
+            "aws:principalarn" => match p.kind {
+                Kind::User(_) | Kind::Role | Kind::Root => Some(p.raw),
+                _ => None,
+            },
+            "aws:username" => match p.kind {
+                Kind::User(n) => Some(n),
+                _ => None,
+            },
+            "aws:resourceaccount" => self.resource_account,
+            _ => None,
+        }
+    }
+}
+
+impl VarSource for Ctx<'_> {
+    fn lookup_var(&self, key_lc: &str) -> VarLookup<'_> {
+        match self.req.context.map.get(key_lc) {
+            Some(Slot::Unknown) => VarLookup::Unknown,
+            Some(Slot::Values(v)) if v.len() == 1 => VarLookup::Value(&v[0]),
+            // Multi-valued keys cannot be used as variables.
+            Some(Slot::Values(_)) => VarLookup::Missing,
+            None => self.derived(key_lc).map_or(VarLookup::Missing, VarLookup::Value),
+        }
+    }
+}
+
+impl ContextSource for Ctx<'_> {
+    fn lookup_key(&self, key_lc: &str) -> KeyLookup<'_> {
+        match self.req.context.map.get(key_lc) {
+            Some(Slot::Unknown) => KeyLookup::Unknown,
+            Some(Slot::Values(v)) => KeyLookup::Many(v),
+            None => self.derived(key_lc).map_or(KeyLookup::Missing, KeyLookup::One),
+        }
+    }
+}
+
+// --------------------------------------------------------------- statements
+
+struct Hit {
+    kind: PolicyType,
+    policy: usize,
+    stmt: usize,
+    detail: HitDetail,
+}
+
+enum HitDetail {
+    Matched,
+    Failed(usize),
+    Unknown(String),
+}
+
+struct StmtResult {
+    tri: Tri,
+    direct: bool,
+    failed: Option<usize>,
+    unknown: Option<String>,
+}
+
+fn eval_statement(
+    s: &Statement,
+    action_lc: &str,
+    resource: &str,
+    arn: Option<&ArnParts<'_>>,
+    principal: &Principal<'_>,
+    ctx: &Ctx<'_>,
+) -> Option<StmtResult> {
+    // Action / NotAction (case-insensitive: both sides lowercase).
+    let hit = s.actions.iter().any(|g| g.matches(action_lc));
+    if hit == s.not_action {
+        return None;
+    }
+    // Resource / NotResource.
+    let mut tri = Tri::False;
+    let mut unknown = None;
+    for r in &s.resources {
+        let t = match r.matches(resource, arn, ctx) {
+            Resolved::Value(b) => Tri::from_bool(b),
+            Resolved::Missing => Tri::False,
+            Resolved::Unknown(k) => {
+                unknown.get_or_insert(k);
+                Tri::Unknown
+            }
+        };
+        tri = tri.or(t);
+        if tri == Tri::True {
+            break;
+        }
+    }
+    if s.not_resource {
+        tri = tri.not();
+    }
+    if tri == Tri::False {
+        return None;
+    }
+    // Principal / NotPrincipal (resource-based policies only).
+    let mut direct = false;
+    if let Some(spec) = &s.principal {
+        match match_principal(spec, principal) {
+            PMatch::No => return None,
+            PMatch::Indirect => {}
+            PMatch::Direct => direct = true,
+        }
+    }
+    if s.condition.entries.is_empty() {
+        return Some(StmtResult {
+            tri,
+            direct,
+            failed: None,
+            unknown,
+        });
+    }
+    let c = s.condition.eval(ctx);
+    if c.tri == Tri::False {
+        return Some(StmtResult {
+            tri: Tri::False,
+            direct,
+            failed: c.failed,
+            unknown: None,
+        });
+    }
+    Some(StmtResult {
+        tri: tri.and(c.tri),
+        direct,
+        failed: None,
+        unknown: unknown.or(c.unknown),
+    })
+}
+
+#[derive(Default)]
+struct Acc {
+    deny: Option<Tri>,
+    deny_hits: Vec<Hit>,
+    unknown_hits: Vec<Hit>,
+    near: Vec<Hit>,
+    allow_hits: Vec<Hit>,
+}
+
+/// Per-policy-type allow state.
+#[derive(Clone, Copy)]
+struct Allows {
+    any: Tri,
+    direct: Tri,
+}
+
+impl Default for Allows {
+    fn default() -> Self {
+        Allows {
+            any: Tri::False,
+            direct: Tri::False,
+        }
+    }
+}
+
+fn scan(
+    policies: &[Policy],
+    action_lc: &str,
+    resource: &str,
+    arn: Option<&ArnParts<'_>>,
+    principal: &Principal<'_>,
+    ctx: &Ctx<'_>,
+    acc: &mut Acc,
+) -> Allows {
+    let mut allows = Allows::default();
+    for (pi, p) in policies.iter().enumerate() {
+        for (si, s) in p.statements.iter().enumerate() {
+            let Some(r) = eval_statement(s, action_lc, resource, arn, principal, ctx) else {
+                continue;
+            };
+            let hit = |detail| Hit {
+                kind: p.kind,
+                policy: pi,
+                stmt: si,
+                detail,
+            };
+            match (s.effect, r.tri) {
+                (Effect::Deny, Tri::True) => {
+                    acc.deny = Some(Tri::True);
+                    acc.deny_hits.push(hit(HitDetail::Matched));
+                }
+                (Effect::Deny, Tri::Unknown) => {
+                    acc.deny = Some(acc.deny.unwrap_or(Tri::False).or(Tri::Unknown));
+                    acc.unknown_hits.push(hit(HitDetail::Unknown(r.unknown.unwrap_or_default())));
+                }
+                (Effect::Allow, Tri::True) => {
+                    allows.any = Tri::True;
+                    if r.direct {
+                        allows.direct = Tri::True;
+                    }
+                    acc.allow_hits.push(hit(HitDetail::Matched));
+                }
+                (Effect::Allow, Tri::Unknown) => {
+                    allows.any = allows.any.or(Tri::Unknown);
+                    if r.direct {
+                        allows.direct = allows.direct.or(Tri::Unknown);
+                    }
+                    acc.unknown_hits.push(hit(HitDetail::Unknown(r.unknown.unwrap_or_default())));
+                }
+                (Effect::Allow, Tri::False) => {
+                    if let Some(f) = r.failed {
+                        acc.near.push(hit(HitDetail::Failed(f)));
+                    }
+                }
+                (Effect::Deny, Tri::False) => {}
+            }
+        }
+    }
+    allows
+}
+
+fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
+    let action_lc = req.action.to_lowercase();
+    let arn = ArnParts::parse(&req.resource);
+    let principal = principal_of(&req.principal);
+    let resource_account = req
+        .resource_account
+        .as_deref()
+        .or_else(|| arn.as_ref().map(|a| a.account()).filter(|s| !s.is_empty()))
+        .or(principal.account);
+    let ctx = Ctx {
+        req,
+        principal: &principal,
+        resource_account,
+    };
+    let mut acc = Acc::default();
+    let arn_ref = arn.as_ref();
+    let id = scan(&set.identity, &action_lc, &req.resource, arn_ref, &principal, &ctx, &mut acc);
+    let res = match &set.resource {
+        Some(p) => Some(scan(std::slice::from_ref(p), &action_lc, &req.resource, arn_ref, &principal, &ctx, &mut acc)),
+        None => None,
+    };
+    let pb = set
+        .boundary
+        .as_ref()
+        .map(|p| scan(std::slice::from_ref(p), &action_lc, &req.resource, arn_ref, &principal, &ctx, &mut acc));
+    let sp = if set.session.is_empty() {
+        None
+    } else {
+        Some(scan(&set.session, &action_lc, &req.resource, arn_ref, &principal, &ctx, &mut acc))
+    };
+
+    let deny = acc.deny.unwrap_or(Tri::False);
+    let pb_ok = pb.map_or(Tri::True, |a| a.any);
+    let sp_ok = sp.map_or(Tri::True, |a| a.any);
+    let res_any = res.map_or(Tri::False, |a| a.any);
+    let res_direct = res.map_or(Tri::False, |a| a.direct);
+    let id_path = id.any.and(pb_ok).and(sp_ok);
+    let same_account = principal.account.is_some() && principal.account == resource_account;
+    let allow = match principal.account {
+        None => res_any,
+        Some(_) if same_account => id_path.or(res_direct).or(res_any.and(pb_ok).and(sp_ok)),
+        Some(_) => id_path.and(res_any),
+    };
+    let decision = match (deny, allow) {
+        (Tri::True, _) => Decision::ExplicitDeny,
+        (Tri::Unknown, _) | (Tri::False, Tri::Unknown) => Decision::Indeterminate,
+        (Tri::False, Tri::True) => Decision::Allow,
+        (Tri::False, Tri::False) => Decision::ImplicitDeny,
+    };
+
+    let policy_of = |kind: PolicyType, pi: usize| -> Option<&Policy> {
+        match kind {
+            PolicyType::Identity => set.identity.get(pi),
+            PolicyType::Session => set.session.get(pi),
+            PolicyType::Resource => set.resource.as_ref(),
+            PolicyType::PermissionsBoundary => set.boundary.as_ref(),
+        }
+    };
+    let reason = |h: &Hit| -> Option<Reason> {
+        let p = policy_of(h.kind, h.policy)?;
+        let s = p.statements.get(h.stmt)?;
+        let detail = match &h.detail {
+            HitDetail::Matched => ReasonDetail::Matched,
+            HitDetail::Failed(i) => {
+                let e = s.condition.entries.get(*i)?;
+                ReasonDetail::ConditionFailed {
+                    operator: e.operator.clone(),
+                    key: e.key.clone(),
+                }
+            }
+            HitDetail::Unknown(k) => ReasonDetail::DependsOnUnknown { key: k.clone() },
+        };
+        Some(Reason {
+            policy_type: h.kind,
+            policy: p.name.clone(),
+            sid: s.sid.clone(),
+            statement_index: Some(s.index),
+            effect: Some(s.effect),
+            detail,
+        })
+    };
+    let no_allow = |kind: PolicyType, policy: &str| Reason {
+        policy_type: kind,
+        policy: policy.to_string(),
+        sid: None,
+        statement_index: None,
+        effect: None,
+        detail: ReasonDetail::NoAllow,
+    };
+
+    let mut reasons = Vec::new();
+    let mut unknown_keys = Vec::new();
+    match decision {
+        Decision::ExplicitDeny => reasons.extend(acc.deny_hits.iter().filter_map(reason)),
+        Decision::Allow => reasons.extend(acc.allow_hits.iter().filter_map(reason)),
+        Decision::Indeterminate => {
+            reasons.extend(acc.unknown_hits.iter().filter_map(reason));
+            for h in &acc.unknown_hits {
+                if let HitDetail::Unknown(k) = &h.detail {
+                    if !unknown_keys.contains(k) {
+                        unknown_keys.push(k.clone());
+                    }
+                }
+            }
+        }
+        Decision::ImplicitDeny => {
+            reasons.extend(acc.near.iter().filter_map(reason));
+            if principal.account.is_some() {
+                if id.any == Tri::False && res_any == Tri::False {
+                    reasons.push(no_allow(PolicyType::Identity, ""));
+                }
+                if id.any == Tri::True && pb_ok == Tri::False {
+                    let n = set.boundary.as_ref().map_or("", |p| p.name.as_str());
+                    reasons.push(no_allow(PolicyType::PermissionsBoundary, n));
+                }
+                if id.any == Tri::True && sp_ok == Tri::False {
+                    reasons.push(no_allow(PolicyType::Session, ""));
+                }
+            }
+            if !same_account && res_any == Tri::False {
+                let n = set.resource.as_ref().map_or("", |p| p.name.as_str());
+                reasons.push(no_allow(PolicyType::Resource, n));
+            }
+        }
+    }
+    Evaluation {
+        decision,
+        reasons,
+        unknown_keys,
+    }
+}
