@@ -28,7 +28,14 @@ impl<'a> ArnParts<'a> {
     /// Splits an ARN; `None` unless it starts with `arn:` and has six segments.
     pub(crate) fn parse(s: &'a str) -> Option<ArnParts<'a>> {
         let mut it = s.splitn(6, ':');
-        let segs = [it.next()?, it.next()?, it.next()?, it.next()?, it.next()?, it.next()?];
+        let segs = [
+            it.next()?,
+            it.next()?,
+            it.next()?,
+            it.next()?,
+            it.next()?,
+            it.next()?,
+        ];
         if segs[0] != "arn" {
             return None;
         }
@@ -175,8 +182,14 @@ mod tests {
     // a `*` in the region segment does not span into the account segment.
     #[test]
     fn per_segment() {
-        assert!(m("arn:aws:sagemaker:*:123456789012:training-job/*", "arn:aws:sagemaker:us-east-1:123456789012:training-job/x"));
-        assert!(!m("arn:aws:sagemaker:*:123456789012:*", "arn:aws:sagemaker:us-east-1:999999999999:training-job/x"));
+        assert!(m(
+            "arn:aws:sagemaker:*:123456789012:training-job/*",
+            "arn:aws:sagemaker:us-east-1:123456789012:training-job/x"
+        ));
+        assert!(!m(
+            "arn:aws:sagemaker:*:123456789012:*",
+            "arn:aws:sagemaker:us-east-1:999999999999:training-job/x"
+        ));
         assert!(!m("arn:aws:iam::*:role/x", "arn:aws:iam::1:2:role/x"));
         assert!(m("arn:aws:*:*:*:*", "arn:aws:s3:::b"));
         assert!(!m("arn:aws:*:*:*:*", "arn:aws-cn:s3:::b"));
@@ -186,7 +199,10 @@ mod tests {
     #[test]
     fn resource_segment_spans_separators() {
         assert!(m("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b/c"));
-        assert!(m("arn:aws:logs:us-east-1:1:log-group:*", "arn:aws:logs:us-east-1:1:log-group:/aws/x:log-stream:y"));
+        assert!(m(
+            "arn:aws:logs:us-east-1:1:log-group:*",
+            "arn:aws:logs:us-east-1:1:log-group:/aws/x:log-stream:y"
+        ));
     }
 
     // ARN matching is case-sensitive.
@@ -204,11 +220,20 @@ mod tests {
     // Variables in the Resource element ("Using variables in policies").
     #[test]
     fn variables() {
-        assert!(m("arn:aws:s3:::home/${aws:username}/*", "arn:aws:s3:::home/alice/x"));
-        assert!(!m("arn:aws:s3:::home/${aws:username}/*", "arn:aws:s3:::home/bob/x"));
+        assert!(m(
+            "arn:aws:s3:::home/${aws:username}/*",
+            "arn:aws:s3:::home/alice/x"
+        ));
+        assert!(!m(
+            "arn:aws:s3:::home/${aws:username}/*",
+            "arn:aws:s3:::home/bob/x"
+        ));
         let pat = ArnPattern::new("arn:aws:s3:::home/${aws:nokey}/*", true);
         let t = "arn:aws:s3:::home/alice/x";
-        assert_eq!(pat.matches(t, ArnParts::parse(t).as_ref(), &Vars), Resolved::Missing);
+        assert_eq!(
+            pat.matches(t, ArnParts::parse(t).as_ref(), &Vars),
+            Resolved::Missing
+        );
         let pat = ArnPattern::new("arn:aws:s3:::home/${aws:unknownkey}/*", true);
         assert_eq!(
             pat.matches(t, ArnParts::parse(t).as_ref(), &Vars),

@@ -38,12 +38,17 @@ pub struct BatchStats {
 }
 
 /// Runs every line of `input`, writing one JSON line per case to `output`.
-pub fn run_batch(mut input: impl BufRead, mut output: impl Write) -> Result<BatchStats, BatchError> {
+pub fn run_batch(
+    mut input: impl BufRead,
+    mut output: impl Write,
+) -> Result<BatchStats, BatchError> {
     let mut stats = BatchStats::default();
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        let n = input.read_until(b'\n', &mut buf).map_err(BatchError::Read)?;
+        let n = input
+            .read_until(b'\n', &mut buf)
+            .map_err(BatchError::Read)?;
         if n == 0 {
             break;
         }
@@ -93,13 +98,23 @@ pub fn evaluate_line(line: &str) -> Value {
     }
 }
 
-fn policy_doc(v: &Value, default_name: &str, kind: PolicyType, path: &str) -> Result<Policy, String> {
+fn policy_doc(
+    v: &Value,
+    default_name: &str,
+    kind: PolicyType,
+    path: &str,
+) -> Result<Policy, String> {
     let (name, doc) = match v {
         Value::Object(m) if m.contains_key("policy") && !m.contains_key("Statement") => {
             let name = match m.get("name") {
                 Some(Value::String(s)) => s.clone(),
                 None => default_name.to_string(),
-                Some(other) => return Err(format!("{path}.name: expected a string, found {}", json_type(other))),
+                Some(other) => {
+                    return Err(format!(
+                        "{path}.name: expected a string, found {}",
+                        json_type(other)
+                    ))
+                }
             };
             (name, m.get("policy").unwrap_or(&Value::Null))
         }
@@ -108,7 +123,8 @@ fn policy_doc(v: &Value, default_name: &str, kind: PolicyType, path: &str) -> Re
     let parsed;
     let doc = match doc {
         Value::String(s) => {
-            parsed = serde_json::from_str::<Value>(s).map_err(|e| format!("{path}: invalid JSON: {e}"))?;
+            parsed = serde_json::from_str::<Value>(s)
+                .map_err(|e| format!("{path}: invalid JSON: {e}"))?;
             &parsed
         }
         other => other,
@@ -116,11 +132,18 @@ fn policy_doc(v: &Value, default_name: &str, kind: PolicyType, path: &str) -> Re
     Policy::from_value(&name, kind, doc).map_err(|e| format!("{path}: {e}"))
 }
 
-fn string_field<'a>(m: &'a Map<String, Value>, k: &str, path: &str) -> Result<Option<&'a str>, String> {
+fn string_field<'a>(
+    m: &'a Map<String, Value>,
+    k: &str,
+    path: &str,
+) -> Result<Option<&'a str>, String> {
     match m.get(k) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(format!("{path}.{k}: expected a string, found {}", json_type(other))),
+        Some(other) => Err(format!(
+            "{path}.{k}: expected a string, found {}",
+            json_type(other)
+        )),
     }
 }
 
@@ -135,7 +158,10 @@ fn scalar_text(v: &Value) -> Option<String> {
 
 fn case(v: &Value) -> Result<(PolicySet, Request), String> {
     let Value::Object(m) = v else {
-        return Err(format!("expected a JSON object per line, found {}", json_type(v)));
+        return Err(format!(
+            "expected a JSON object per line, found {}",
+            json_type(v)
+        ));
     };
     let mut set = PolicySet::new();
     match m.get("identity_policies") {
@@ -146,7 +172,12 @@ fn case(v: &Value) -> Result<(PolicySet, Request), String> {
                 set.add(policy_doc(d, &path, PolicyType::Identity, &path)?);
             }
         }
-        Some(other) => return Err(format!("identity_policies: expected an array, found {}", json_type(other))),
+        Some(other) => {
+            return Err(format!(
+                "identity_policies: expected an array, found {}",
+                json_type(other)
+            ))
+        }
     }
     match m.get("session_policies") {
         None | Some(Value::Null) => {}
@@ -156,7 +187,12 @@ fn case(v: &Value) -> Result<(PolicySet, Request), String> {
                 set.add(policy_doc(d, &path, PolicyType::Session, &path)?);
             }
         }
-        Some(other) => return Err(format!("session_policies: expected an array, found {}", json_type(other))),
+        Some(other) => {
+            return Err(format!(
+                "session_policies: expected an array, found {}",
+                json_type(other)
+            ))
+        }
     }
     for (key, kind) in [
         ("resource_policy", PolicyType::Resource),
@@ -170,7 +206,8 @@ fn case(v: &Value) -> Result<(PolicySet, Request), String> {
         return Err("request: expected an object with principal, action, resource".into());
     };
     let need = |k: &str| -> Result<&str, String> {
-        string_field(r, k, "request")?.ok_or_else(|| format!("request.{k}: missing (expected a string)"))
+        string_field(r, k, "request")?
+            .ok_or_else(|| format!("request.{k}: missing (expected a string)"))
     };
     let mut req = Request::new(need("principal")?, need("action")?, need("resource")?);
     req.resource_account = string_field(r, "resource_account", "request")?.map(str::to_string);
@@ -183,7 +220,11 @@ fn case(v: &Value) -> Result<(PolicySet, Request), String> {
                     Value::Array(a) => {
                         let vals = a
                             .iter()
-                            .map(|x| scalar_text(x).ok_or_else(|| format!("{path}: expected strings, numbers or booleans")))
+                            .map(|x| {
+                                scalar_text(x).ok_or_else(|| {
+                                    format!("{path}: expected strings, numbers or booleans")
+                                })
+                            })
                             .collect::<Result<Vec<_>, _>>()?;
                         req.context.insert_many(k, vals);
                     }
@@ -196,7 +237,12 @@ fn case(v: &Value) -> Result<(PolicySet, Request), String> {
                 }
             }
         }
-        Some(other) => return Err(format!("request.context: expected an object, found {}", json_type(other))),
+        Some(other) => {
+            return Err(format!(
+                "request.context: expected an object, found {}",
+                json_type(other)
+            ))
+        }
     }
     match r.get("unknown_keys") {
         None | Some(Value::Null) => {}
@@ -208,7 +254,12 @@ fn case(v: &Value) -> Result<(PolicySet, Request), String> {
                 req.context.insert_unknown(k);
             }
         }
-        Some(other) => return Err(format!("request.unknown_keys: expected an array, found {}", json_type(other))),
+        Some(other) => {
+            return Err(format!(
+                "request.unknown_keys: expected an array, found {}",
+                json_type(other)
+            ))
+        }
     }
     Ok((set, req))
 }

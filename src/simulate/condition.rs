@@ -9,11 +9,16 @@
 //! - A key absent from the request makes a positive operator false and a
 //!   negated operator true ("If the key ... is not present in the request
 //!   context, the values do not match").
-//! - `...IfExists`: true when the key is absent, otherwise the operator.
-//! - `Null`: `true` means "the key is absent", `false` "the key is present".
+//! - `...IfExists`: true when the key is absent, otherwise the operator
+//!   (but see `ForAnyValue` below).
+//! - `Null`: `true` means "the key is absent", `false` "the key is present
+//!   and its value is not null"; an empty multi-valued key counts as absent
+//!   ("Multivalued context keys examples": use `Null: false` "to check if the
+//!   context key in the request exists and its value is not null").
 //! - `ForAnyValue:` true when some request value satisfies the operator;
-//!   false on a missing or empty key. `ForAllValues:` true when every request
-//!   value satisfies it; true on a missing or empty key.
+//!   false on a missing or empty key, with or without `IfExists`.
+//! - `ForAllValues:` true when every request value satisfies it; true on a
+//!   missing or empty key.
 //! - Without a set qualifier a multi-valued key matches when any of its
 //!   values matches (and a negated operator when none does).
 //! - Key names are case-insensitive; operator names are matched exactly as
@@ -46,13 +51,6 @@ impl Tri {
             Tri::True
         } else {
             Tri::False
-        }
-    }
-    pub(crate) fn not(self) -> Tri {
-        match self {
-            Tri::False => Tri::True,
-            Tri::Unknown => Tri::Unknown,
-            Tri::True => Tri::False,
         }
     }
     pub(crate) fn and(self, o: Tri) -> Tri {
@@ -257,7 +255,11 @@ fn typed<T>(
 }
 
 /// Compiles a `Condition` element found at `path`.
-pub(crate) fn parse_condition(v: &Value, path: &str, vars: bool) -> Result<ConditionBlock, ParseError> {
+pub(crate) fn parse_condition(
+    v: &Value,
+    path: &str,
+    vars: bool,
+) -> Result<ConditionBlock, ParseError> {
     let Value::Object(ops) = v else {
         return Err(ParseError::WrongType {
             path: path.to_string(),
@@ -286,8 +288,16 @@ pub(crate) fn parse_condition(v: &Value, path: &str, vars: bool) -> Result<Condi
             let p = format!("{op_path}.{key}");
             let raw = scalar_strings(val, &p)?;
             let values = match base {
-                Base::StrEq => Values::Str(raw.into_iter().map(|(s, _)| str_val(&s, vars, false)).collect()),
-                Base::StrEqIc => Values::Str(raw.into_iter().map(|(s, _)| str_val(&s, vars, true)).collect()),
+                Base::StrEq => Values::Str(
+                    raw.into_iter()
+                        .map(|(s, _)| str_val(&s, vars, false))
+                        .collect(),
+                ),
+                Base::StrEqIc => Values::Str(
+                    raw.into_iter()
+                        .map(|(s, _)| str_val(&s, vars, true))
+                        .collect(),
+                ),
                 Base::StrLike => Values::Like(
                     raw.into_iter()
                         .map(|(s, _)| {
@@ -300,18 +310,28 @@ pub(crate) fn parse_condition(v: &Value, path: &str, vars: bool) -> Result<Condi
                         })
                         .collect(),
                 ),
-                Base::Arn => Values::Arn(raw.into_iter().map(|(s, _)| ArnPattern::new(&s, vars)).collect()),
+                Base::Arn => Values::Arn(
+                    raw.into_iter()
+                        .map(|(s, _)| ArnPattern::new(&s, vars))
+                        .collect(),
+                ),
                 Base::NumEq | Base::NumLt | Base::NumLe | Base::NumGt | Base::NumGe => {
                     Values::Num(typed(raw, "a number", parse_number)?)
                 }
-                Base::DateEq | Base::DateLt | Base::DateLe | Base::DateGt | Base::DateGe => Values::Date(typed(
-                    raw,
-                    "an ISO 8601 date/time or epoch seconds",
-                    parse_date,
-                )?),
+                Base::DateEq | Base::DateLt | Base::DateLe | Base::DateGt | Base::DateGe => {
+                    Values::Date(typed(
+                        raw,
+                        "an ISO 8601 date/time or epoch seconds",
+                        parse_date,
+                    )?)
+                }
                 Base::Bool => Values::Bool(typed(raw, "true or false", parse_bool)?),
                 Base::Bin => Values::Bin(typed(raw, "base-64 encoded binary", parse_binary)?),
-                Base::Ip => Values::Ip(typed(raw, "an IPv4/IPv6 address or CIDR range", Cidr::parse)?),
+                Base::Ip => Values::Ip(typed(
+                    raw,
+                    "an IPv4/IPv6 address or CIDR range",
+                    Cidr::parse,
+                )?),
                 Base::Null => Values::Null(typed(raw, "true or false", parse_bool)?),
             };
             if key.is_empty() {
@@ -364,124 +384,133 @@ fn note(slot: &mut Option<String>, k: String) -> Tri {
 impl Entry {
     /// Result when the key is absent (or an empty set).
     fn on_missing(&self) -> bool {
-        match (&self.values, self.if_exists, self.set) {
+        // ForAnyValue on an empty set is false even with IfExists (an Allow
+        // with `ForAnyValue:StringEqualsIfExists` on an absent aws:TagKeys is
+        // refused by AWS); ForAllValues is true either way.
+        match (&self.values, self.set, self.if_exists) {
             (Values::Null(v), _, _) => v.iter().any(|b| *b),
-            (_, true, _) => true,
-            (_, _, SetQ::ForAll) => true,
-            (_, _, SetQ::ForAny) => false,
-            (_, _, SetQ::None) => self.negated,
+            (_, SetQ::ForAll, _) => true,
+            (_, SetQ::ForAny, _) => false,
+            (_, SetQ::None, true) => true,
+            (_, SetQ::None, false) => self.negated,
         }
     }
 
-    /// Does context value `c` match any policy value (positive form)?
-    fn positive(&self, c: &str, ctx: &dyn ContextSource, unk: &mut Option<String>) -> Tri {
-        let mut acc = Tri::False;
+    /// Applies the operator to one request value `c` against all policy
+    /// values: OR of matches for a positive operator, NOR for a negated one.
+    /// A policy value whose variable has no value never satisfies the
+    /// comparison, whatever the polarity ("any attempt to match it fails").
+    fn test(&self, c: &str, neg: bool, ctx: &dyn ContextSource, unk: &mut Option<String>) -> Tri {
+        let fold = |it: &mut dyn Iterator<Item = Pv>, unk: &mut Option<String>| -> Tri {
+            let mut acc = Tri::from_bool(neg);
+            for v in it {
+                let t = match (v, neg) {
+                    (Pv::Hit, false) | (Pv::Miss, true) => Tri::True,
+                    (Pv::Hit, true) | (Pv::Miss, false) | (Pv::Fail, _) => Tri::False,
+                    (Pv::Unknown(k), _) => note(unk, k),
+                };
+                acc = if neg { acc.and(t) } else { acc.or(t) };
+                if acc == Tri::from_bool(!neg) {
+                    break;
+                }
+            }
+            acc
+        };
+        let hit = |b: bool| if b { Pv::Hit } else { Pv::Miss };
+        let resolved = |r: Resolved<bool>| match r {
+            Resolved::Value(b) => hit(b),
+            Resolved::Missing => Pv::Fail,
+            Resolved::Unknown(k) => Pv::Unknown(k),
+        };
         match &self.values {
             Values::Str(vals) => {
                 let ic = self.base == Base::StrEqIc;
-                for v in vals {
-                    let t = match v {
-                        StrVal::Static(s) => Tri::from_bool(if ic { eq_ignore_case(c, s) } else { c == s }),
-                        StrVal::Dynamic(t) => match t.resolve_string(ctx, ic) {
-                            Resolved::Value(s) => Tri::from_bool(if ic { eq_ignore_case(c, &s) } else { c == s }),
-                            Resolved::Missing => Tri::False,
-                            Resolved::Unknown(k) => note(unk, k),
-                        },
-                    };
-                    acc = acc.or(t);
-                    if acc == Tri::True {
-                        return acc;
-                    }
-                }
+                let eq = |a: &str, b: &str| if ic { eq_ignore_case(a, b) } else { a == b };
+                fold(
+                    &mut vals.iter().map(|v| match v {
+                        StrVal::Static(s) => hit(eq(c, s)),
+                        StrVal::Dynamic(t) => resolved(match t.resolve_string(ctx, ic) {
+                            Resolved::Value(s) => Resolved::Value(eq(c, &s)),
+                            Resolved::Missing => Resolved::Missing,
+                            Resolved::Unknown(k) => Resolved::Unknown(k),
+                        }),
+                    }),
+                    unk,
+                )
             }
-            Values::Like(vals) => {
-                for v in vals {
-                    let t = match v {
-                        LikeVal::Static(g) => Tri::from_bool(g.matches(c)),
-                        LikeVal::Dynamic(t) => match t.resolve_glob(ctx, false) {
-                            Resolved::Value(g) => Tri::from_bool(g.matches(c)),
-                            Resolved::Missing => Tri::False,
-                            Resolved::Unknown(k) => note(unk, k),
-                        },
-                    };
-                    acc = acc.or(t);
-                    if acc == Tri::True {
-                        return acc;
-                    }
-                }
-            }
+            Values::Like(vals) => fold(
+                &mut vals.iter().map(|v| match v {
+                    LikeVal::Static(g) => hit(g.matches(c)),
+                    LikeVal::Dynamic(t) => resolved(match t.resolve_glob(ctx, false) {
+                        Resolved::Value(g) => Resolved::Value(g.matches(c)),
+                        Resolved::Missing => Resolved::Missing,
+                        Resolved::Unknown(k) => Resolved::Unknown(k),
+                    }),
+                }),
+                unk,
+            ),
             Values::Arn(vals) => {
                 let parts = ArnParts::parse(c);
-                let Some(parts) = parts else {
-                    return Tri::False;
-                };
-                for v in vals {
-                    let t = match v.matches(c, Some(&parts), ctx) {
-                        Resolved::Value(b) => Tri::from_bool(b),
-                        Resolved::Missing => Tri::False,
-                        Resolved::Unknown(k) => note(unk, k),
-                    };
-                    acc = acc.or(t);
-                    if acc == Tri::True {
-                        return acc;
-                    }
+                match parts {
+                    Some(parts) => fold(
+                        &mut vals
+                            .iter()
+                            .map(|v| resolved(v.matches(c, Some(&parts), ctx))),
+                        unk,
+                    ),
+                    // Not an ARN: matches no ARN pattern.
+                    None => fold(&mut vals.iter().map(|_| Pv::Miss), unk),
                 }
             }
             Values::Num(vals) => {
-                let Some(x) = parse_number(c) else {
-                    return Tri::False;
-                };
-                return Tri::from_bool(vals.iter().any(|p| match self.base {
-                    Base::NumEq => x == *p,
-                    Base::NumLt => x < *p,
-                    Base::NumLe => x <= *p,
-                    Base::NumGt => x > *p,
-                    _ => x >= *p,
-                }));
+                let x = parse_number(c);
+                fold(
+                    &mut vals.iter().map(|p| {
+                        hit(x.is_some_and(|x| match self.base {
+                            Base::NumEq => x == *p,
+                            Base::NumLt => x < *p,
+                            Base::NumLe => x <= *p,
+                            Base::NumGt => x > *p,
+                            _ => x >= *p,
+                        }))
+                    }),
+                    unk,
+                )
             }
             Values::Date(vals) => {
-                let Some(x) = parse_date(c) else {
-                    return Tri::False;
-                };
-                return Tri::from_bool(vals.iter().any(|p| match self.base {
-                    Base::DateEq => x == *p,
-                    Base::DateLt => x < *p,
-                    Base::DateLe => x <= *p,
-                    Base::DateGt => x > *p,
-                    _ => x >= *p,
-                }));
+                let x = parse_date(c);
+                fold(
+                    &mut vals.iter().map(|p| {
+                        hit(x.is_some_and(|x| match self.base {
+                            Base::DateEq => x == *p,
+                            Base::DateLt => x < *p,
+                            Base::DateLe => x <= *p,
+                            Base::DateGt => x > *p,
+                            _ => x >= *p,
+                        }))
+                    }),
+                    unk,
+                )
             }
             Values::Bool(vals) => {
-                let Some(x) = parse_bool(c) else {
-                    return Tri::False;
-                };
-                return Tri::from_bool(vals.contains(&x));
+                let x = parse_bool(c);
+                fold(&mut vals.iter().map(|p| hit(x == Some(*p))), unk)
             }
             Values::Bin(vals) => {
-                let Some(x) = parse_binary(c) else {
-                    return Tri::False;
-                };
-                return Tri::from_bool(vals.contains(&x));
+                let x = parse_binary(c);
+                fold(&mut vals.iter().map(|p| hit(x.as_ref() == Some(p))), unk)
             }
             Values::Ip(vals) => {
-                let Some(ip) = parse_ip(c) else {
-                    return Tri::False;
-                };
-                return Tri::from_bool(vals.iter().any(|r| r.contains(ip)));
+                let ip = parse_ip(c);
+                fold(
+                    &mut vals
+                        .iter()
+                        .map(|r| hit(ip.is_some_and(|ip| r.contains(ip)))),
+                    unk,
+                )
             }
-            // Null is decided by presence alone (see `eval`).
-            Values::Null(_) => return Tri::False,
-        }
-        acc
-    }
-
-    /// Operator applied to one request value, negation included.
-    fn per_value(&self, c: &str, ctx: &dyn ContextSource, unk: &mut Option<String>) -> Tri {
-        let p = self.positive(c, ctx, unk);
-        if self.negated {
-            p.not()
-        } else {
-            p
+            // Null is decided by presence alone (see `eval_values`).
+            Values::Null(_) => Tri::False,
         }
     }
 
@@ -505,43 +534,32 @@ impl Entry {
         if let Values::Null(v) = &self.values {
             return Tri::from_bool(v.iter().any(|b| !*b));
         }
-        match self.set {
-            SetQ::None => {
-                let mut any = Tri::False;
-                for c in vals {
-                    any = any.or(self.positive(c, ctx, unk));
-                    if any == Tri::True {
-                        break;
-                    }
-                }
-                if self.negated {
-                    any.not()
-                } else {
-                    any
-                }
-            }
-            SetQ::ForAny => {
-                let mut acc = Tri::False;
-                for c in vals {
-                    acc = acc.or(self.per_value(c, ctx, unk));
-                    if acc == Tri::True {
-                        break;
-                    }
-                }
-                acc
-            }
-            SetQ::ForAll => {
-                let mut acc = Tri::True;
-                for c in vals {
-                    acc = acc.and(self.per_value(c, ctx, unk));
-                    if acc == Tri::False {
-                        break;
-                    }
-                }
-                acc
+        // Without a qualifier a negated operator needs every request value to
+        // miss every policy value; a positive one needs some value to hit.
+        let all = match self.set {
+            SetQ::None => self.negated,
+            SetQ::ForAll => true,
+            SetQ::ForAny => false,
+        };
+        let mut acc = Tri::from_bool(all);
+        for c in vals {
+            let t = self.test(c, self.negated, ctx, unk);
+            acc = if all { acc.and(t) } else { acc.or(t) };
+            if acc == Tri::from_bool(!all) {
+                break;
             }
         }
+        acc
     }
+}
+
+/// One policy value compared with one request value.
+enum Pv {
+    Hit,
+    Miss,
+    /// A variable in the policy value has no value.
+    Fail,
+    Unknown(String),
 }
 
 impl ConditionBlock {

@@ -92,8 +92,10 @@ impl Context {
 
     /// Sets a single-valued key (replacing earlier values).
     pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) -> &mut Context {
-        self.map
-            .insert(key.to_lowercase(), Slot::Values(vec![value.into().into_text()]));
+        self.map.insert(
+            key.to_lowercase(),
+            Slot::Values(vec![value.into().into_text()]),
+        );
         self
     }
 
@@ -170,7 +172,11 @@ impl Request {
     }
 
     /// Sets a multi-valued context key.
-    pub fn with_many<V: Into<ContextValue>>(mut self, key: &str, values: impl IntoIterator<Item = V>) -> Request {
+    pub fn with_many<V: Into<ContextValue>>(
+        mut self,
+        key: &str,
+        values: impl IntoIterator<Item = V>,
+    ) -> Request {
         self.context.insert_many(key, values);
         self
     }

@@ -8,15 +8,24 @@
 //!    - the resource policy allows and names the requesting IAM user,
 //!      role session or federated-user session ARN itself (implicit denies
 //!      elsewhere do not matter); or
-//!    - the resource policy allows some other way (role ARN for a role
-//!      session, the account, `*`) AND the boundary and session policies
-//!      allow ("Resource-based policies" table: a grant to the role ARN is
-//!      limited by boundary and session policy).
+//!    - the resource policy allows via the role ARN (for a role session) or
+//!      `*`, AND the boundary and session policies allow ("Resource-based
+//!      policies" table: a grant to the role ARN is limited by boundary and
+//!      session policy).
+//!    A grant to the account (`123456789012`, `arn:aws:iam::123456789012:root`)
+//!    does not name the principal: it delegates to the account's IAM
+//!    policies, so it allows only when the identity path allows anyway.
 //! 3. Cross-account (principal's account ≠ resource account): the identity
 //!    path above AND the resource policy must both allow.
-//! 4. A principal without an account (a service principal, `*` for anonymous)
+//! 4. KMS keys (resource ARN service `kms`) with a key policy supplied: the
+//!    key policy must allow ("KMS key policies are exceptions ... they must
+//!    explicitly allow access for principals"); a grant to the account only
+//!    delegates to IAM, so identity policies (and boundary/session) must allow
+//!    too. Without a key policy the default key policy (delegate to IAM) is
+//!    assumed.
+//! 5. A principal without an account (a service principal, `*` for anonymous)
 //!    is allowed only by the resource policy.
-//! 5. Otherwise `implicit-deny`.
+//! 6. Otherwise `implicit-deny`.
 //!
 //! Session policies are treated as one set: some session policy must allow.
 
@@ -182,7 +191,9 @@ fn principal_of(raw: &str) -> Principal<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum PMatch {
     No,
-    /// Matches through the account, a wildcard, or the role of a session.
+    /// Matches only through an account entry (ID or `:root`).
+    Account,
+    /// Matches through a wildcard or the role of a session.
     Indirect,
     /// Names the requesting user/session itself.
     Direct,
@@ -193,7 +204,7 @@ fn match_entry(e: &PrincipalEntry, p: &Principal<'_>) -> PMatch {
         PrincipalEntry::Any => PMatch::Indirect,
         PrincipalEntry::Account(a) => {
             if p.account == Some(a.as_str()) {
-                PMatch::Indirect
+                PMatch::Account
             } else {
                 PMatch::No
             }
@@ -293,7 +304,9 @@ impl VarSource for Ctx<'_> {
             Some(Slot::Values(v)) if v.len() == 1 => VarLookup::Value(&v[0]),
             // Multi-valued keys cannot be used as variables.
             Some(Slot::Values(_)) => VarLookup::Missing,
-            None => self.derived(key_lc).map_or(VarLookup::Missing, VarLookup::Value),
+            None => self
+                .derived(key_lc)
+                .map_or(VarLookup::Missing, VarLookup::Value),
         }
     }
 }
@@ -303,7 +316,9 @@ impl ContextSource for Ctx<'_> {
         match self.req.context.map.get(key_lc) {
             Some(Slot::Unknown) => KeyLookup::Unknown,
             Some(Slot::Values(v)) => KeyLookup::Many(v),
-            None => self.derived(key_lc).map_or(KeyLookup::Missing, KeyLookup::One),
+            None => self
+                .derived(key_lc)
+                .map_or(KeyLookup::Missing, KeyLookup::One),
         }
     }
 }
@@ -325,7 +340,7 @@ enum HitDetail {
 
 struct StmtResult {
     tri: Tri,
-    direct: bool,
+    pmatch: PMatch,
     failed: Option<usize>,
     unknown: Option<String>,
 }
@@ -343,42 +358,40 @@ fn eval_statement(
     if hit == s.not_action {
         return None;
     }
-    // Resource / NotResource.
-    let mut tri = Tri::False;
+    // Resource / NotResource. An entry whose variable has no value matches
+    // nothing, and it also keeps a NotResource statement from applying.
+    let neg = s.not_resource;
+    let mut tri = Tri::from_bool(neg);
     let mut unknown = None;
     for r in &s.resources {
         let t = match r.matches(resource, arn, ctx) {
-            Resolved::Value(b) => Tri::from_bool(b),
+            Resolved::Value(b) => Tri::from_bool(b != neg),
             Resolved::Missing => Tri::False,
             Resolved::Unknown(k) => {
                 unknown.get_or_insert(k);
                 Tri::Unknown
             }
         };
-        tri = tri.or(t);
-        if tri == Tri::True {
+        tri = if neg { tri.and(t) } else { tri.or(t) };
+        if tri == Tri::from_bool(!neg) {
             break;
         }
-    }
-    if s.not_resource {
-        tri = tri.not();
     }
     if tri == Tri::False {
         return None;
     }
     // Principal / NotPrincipal (resource-based policies only).
-    let mut direct = false;
+    let mut pmatch = PMatch::Direct;
     if let Some(spec) = &s.principal {
-        match match_principal(spec, principal) {
-            PMatch::No => return None,
-            PMatch::Indirect => {}
-            PMatch::Direct => direct = true,
+        pmatch = match_principal(spec, principal);
+        if pmatch == PMatch::No {
+            return None;
         }
     }
     if s.condition.entries.is_empty() {
         return Some(StmtResult {
             tri,
-            direct,
+            pmatch,
             failed: None,
             unknown,
         });
@@ -387,14 +400,14 @@ fn eval_statement(
     if c.tri == Tri::False {
         return Some(StmtResult {
             tri: Tri::False,
-            direct,
+            pmatch,
             failed: c.failed,
             unknown: None,
         });
     }
     Some(StmtResult {
         tri: tri.and(c.tri),
-        direct,
+        pmatch,
         failed: None,
         unknown: unknown.or(c.unknown),
     })
@@ -412,8 +425,12 @@ struct Acc {
 /// Per-policy-type allow state.
 #[derive(Clone, Copy)]
 struct Allows {
+    /// Some Allow applies.
     any: Tri,
+    /// An Allow applies that names the requesting user/session itself.
     direct: Tri,
+    /// An Allow applies through something other than an account entry.
+    named: Tri,
 }
 
 impl Default for Allows {
@@ -421,6 +438,19 @@ impl Default for Allows {
         Allows {
             any: Tri::False,
             direct: Tri::False,
+            named: Tri::False,
+        }
+    }
+}
+
+impl Allows {
+    fn add(&mut self, t: Tri, pm: PMatch) {
+        self.any = self.any.or(t);
+        if pm == PMatch::Direct {
+            self.direct = self.direct.or(t);
+        }
+        if pm >= PMatch::Indirect {
+            self.named = self.named.or(t);
         }
     }
 }
@@ -453,21 +483,17 @@ fn scan(
                 }
                 (Effect::Deny, Tri::Unknown) => {
                     acc.deny = Some(acc.deny.unwrap_or(Tri::False).or(Tri::Unknown));
-                    acc.unknown_hits.push(hit(HitDetail::Unknown(r.unknown.unwrap_or_default())));
+                    acc.unknown_hits
+                        .push(hit(HitDetail::Unknown(r.unknown.unwrap_or_default())));
                 }
                 (Effect::Allow, Tri::True) => {
-                    allows.any = Tri::True;
-                    if r.direct {
-                        allows.direct = Tri::True;
-                    }
+                    allows.add(Tri::True, r.pmatch);
                     acc.allow_hits.push(hit(HitDetail::Matched));
                 }
                 (Effect::Allow, Tri::Unknown) => {
-                    allows.any = allows.any.or(Tri::Unknown);
-                    if r.direct {
-                        allows.direct = allows.direct.or(Tri::Unknown);
-                    }
-                    acc.unknown_hits.push(hit(HitDetail::Unknown(r.unknown.unwrap_or_default())));
+                    allows.add(Tri::Unknown, r.pmatch);
+                    acc.unknown_hits
+                        .push(hit(HitDetail::Unknown(r.unknown.unwrap_or_default())));
                 }
                 (Effect::Allow, Tri::False) => {
                     if let Some(f) = r.failed {
@@ -497,19 +523,50 @@ fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
     };
     let mut acc = Acc::default();
     let arn_ref = arn.as_ref();
-    let id = scan(&set.identity, &action_lc, &req.resource, arn_ref, &principal, &ctx, &mut acc);
+    let id = scan(
+        &set.identity,
+        &action_lc,
+        &req.resource,
+        arn_ref,
+        &principal,
+        &ctx,
+        &mut acc,
+    );
     let res = match &set.resource {
-        Some(p) => Some(scan(std::slice::from_ref(p), &action_lc, &req.resource, arn_ref, &principal, &ctx, &mut acc)),
+        Some(p) => Some(scan(
+            std::slice::from_ref(p),
+            &action_lc,
+            &req.resource,
+            arn_ref,
+            &principal,
+            &ctx,
+            &mut acc,
+        )),
         None => None,
     };
-    let pb = set
-        .boundary
-        .as_ref()
-        .map(|p| scan(std::slice::from_ref(p), &action_lc, &req.resource, arn_ref, &principal, &ctx, &mut acc));
+    let pb = set.boundary.as_ref().map(|p| {
+        scan(
+            std::slice::from_ref(p),
+            &action_lc,
+            &req.resource,
+            arn_ref,
+            &principal,
+            &ctx,
+            &mut acc,
+        )
+    });
     let sp = if set.session.is_empty() {
         None
     } else {
-        Some(scan(&set.session, &action_lc, &req.resource, arn_ref, &principal, &ctx, &mut acc))
+        Some(scan(
+            &set.session,
+            &action_lc,
+            &req.resource,
+            arn_ref,
+            &principal,
+            &ctx,
+            &mut acc,
+        ))
     };
 
     let deny = acc.deny.unwrap_or(Tri::False);
@@ -517,11 +574,20 @@ fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
     let sp_ok = sp.map_or(Tri::True, |a| a.any);
     let res_any = res.map_or(Tri::False, |a| a.any);
     let res_direct = res.map_or(Tri::False, |a| a.direct);
+    let res_named = res.map_or(Tri::False, |a| a.named);
     let id_path = id.any.and(pb_ok).and(sp_ok);
     let same_account = principal.account.is_some() && principal.account == resource_account;
+    // A KMS key policy must allow explicitly; granting the account delegates
+    // to IAM, so identity policies then also have to allow.
+    let key_policy = res.is_some() && arn.as_ref().is_some_and(|a| a.service() == "kms");
     let allow = match principal.account {
         None => res_any,
-        Some(_) if same_account => id_path.or(res_direct).or(res_any.and(pb_ok).and(sp_ok)),
+        Some(_) if same_account && key_policy => res_direct
+            .or(res_named.and(pb_ok).and(sp_ok))
+            .or(res_any.and(id_path)),
+        // A grant to the account only delegates to IAM: it adds nothing
+        // beyond the identity path.
+        Some(_) if same_account => id_path.or(res_direct).or(res_named.and(pb_ok).and(sp_ok)),
         Some(_) => id_path.and(res_any),
     };
     let decision = match (deny, allow) {

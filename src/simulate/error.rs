@@ -18,7 +18,10 @@ pub enum ParseError {
     },
     /// A required element is absent.
     #[error("{path}: missing {expected}")]
-    Missing { path: String, expected: &'static str },
+    Missing {
+        path: String,
+        expected: &'static str,
+    },
     /// An element IAM does not know in this position.
     #[error("{path}: unknown element `{name}`; expected one of {expected}")]
     UnknownElement {

@@ -142,7 +142,13 @@ impl Policy {
                 .map(|(i, s)| parse_statement(s, &format!("Statement[{i}]"), i, kind, vars))
                 .collect::<Result<Vec<_>, _>>()?,
             Value::Object(_) => vec![parse_statement(sv, "Statement", 0, kind, vars)?],
-            other => return Err(wrong("Statement", "an object or an array of objects", other)),
+            other => {
+                return Err(wrong(
+                    "Statement",
+                    "an object or an array of objects",
+                    other,
+                ))
+            }
         };
         Ok(Policy {
             name: name.to_string(),
@@ -299,7 +305,11 @@ fn parse_statement(
         .map(|(i, a)| {
             if a != "*" && !a.contains(':') {
                 return Err(ParseError::InvalidValue {
-                    path: if av.is_array() { format!("{apath}[{i}]") } else { apath.clone() },
+                    path: if av.is_array() {
+                        format!("{apath}[{i}]")
+                    } else {
+                        apath.clone()
+                    },
                     value: a.clone(),
                     expected: "\"*\" or service:action (e.g. s3:GetObject, wildcards allowed)",
                 });
@@ -311,7 +321,14 @@ fn parse_statement(
         path: path.to_string(),
         expected: "Resource or NotResource",
     })?;
-    let rpath = format!("{path}.{}", if not_resource { "NotResource" } else { "Resource" });
+    let rpath = format!(
+        "{path}.{}",
+        if not_resource {
+            "NotResource"
+        } else {
+            "Resource"
+        }
+    );
     let resources = string_list(rv, &rpath)?
         .iter()
         .map(|r| ArnPattern::new(r, vars))
@@ -416,8 +433,14 @@ mod tests {
     fn statement_object_or_array() {
         let one = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#;
         let many = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Deny","NotAction":["s3:Get*"],"NotResource":"arn:aws:s3:::b"}]}"#;
-        assert_eq!(Policy::parse("p", PolicyType::Identity, one).map(|p| p.len()), Ok(1));
-        assert_eq!(Policy::parse("p", PolicyType::Identity, many).map(|p| p.len()), Ok(2));
+        assert_eq!(
+            Policy::parse("p", PolicyType::Identity, one).map(|p| p.len()),
+            Ok(1)
+        );
+        assert_eq!(
+            Policy::parse("p", PolicyType::Identity, many).map(|p| p.len()),
+            Ok(2)
+        );
     }
 
     #[test]
@@ -431,23 +454,53 @@ mod tests {
             r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"NumericLessThan":{"s3:max-keys":["10","x"]}}}}"#,
             PolicyType::Identity,
         );
-        assert_eq!(e.path(), "Statement.Condition.NumericLessThan.s3:max-keys[1]");
+        assert_eq!(
+            e.path(),
+            "Statement.Condition.NumericLessThan.s3:max-keys[1]"
+        );
         assert!(e.to_string().contains("expected a number"));
-        let e = err(r#"{"Statement":[{"Effect":"Permit","Action":"s3:*","Resource":"*"}]}"#, PolicyType::Identity);
+        let e = err(
+            r#"{"Statement":[{"Effect":"Permit","Action":"s3:*","Resource":"*"}]}"#,
+            PolicyType::Identity,
+        );
         assert_eq!(e.path(), "Statement[0].Effect");
-        let e = err(r#"{"Statement":[{"Effect":"Allow","Resource":"*"}]}"#, PolicyType::Identity);
-        assert!(matches!(e, ParseError::Missing { expected: "Action or NotAction", .. }));
-        let e = err(r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","NotAction":"x:y","Resource":"*"}]}"#, PolicyType::Identity);
+        let e = err(
+            r#"{"Statement":[{"Effect":"Allow","Resource":"*"}]}"#,
+            PolicyType::Identity,
+        );
+        assert!(matches!(
+            e,
+            ParseError::Missing {
+                expected: "Action or NotAction",
+                ..
+            }
+        ));
+        let e = err(
+            r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","NotAction":"x:y","Resource":"*"}]}"#,
+            PolicyType::Identity,
+        );
         assert!(matches!(e, ParseError::Conflict { .. }));
-        let e = err(r#"{"Statement":[{"Effect":"Allow","Action":["s3:*", 3],"Resource":"*"}]}"#, PolicyType::Identity);
+        let e = err(
+            r#"{"Statement":[{"Effect":"Allow","Action":["s3:*", 3],"Resource":"*"}]}"#,
+            PolicyType::Identity,
+        );
         assert_eq!(e.path(), "Statement[0].Action[1]");
-        let e = err(r#"{"Statement":[{"Effect":"Allow","Action":"getobject","Resource":"*"}]}"#, PolicyType::Identity);
+        let e = err(
+            r#"{"Statement":[{"Effect":"Allow","Action":"getobject","Resource":"*"}]}"#,
+            PolicyType::Identity,
+        );
         assert_eq!(e.path(), "Statement[0].Action");
-        let e = err(r#"{"Version":"2013-01-01","Statement":[]}"#, PolicyType::Identity);
+        let e = err(
+            r#"{"Version":"2013-01-01","Statement":[]}"#,
+            PolicyType::Identity,
+        );
         assert_eq!(e.path(), "Version");
         let e = err("[1]", PolicyType::Identity);
         assert_eq!(e.path(), "$");
-        assert!(matches!(err("{", PolicyType::Identity), ParseError::Json(_)));
+        assert!(matches!(
+            err("{", PolicyType::Identity),
+            ParseError::Json(_)
+        ));
     }
 
     #[test]
@@ -457,7 +510,10 @@ mod tests {
             PolicyType::Identity,
         );
         assert_eq!(e.path(), "Statement[0].Principal");
-        let e = err(r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#, PolicyType::Resource);
+        let e = err(
+            r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
+            PolicyType::Resource,
+        );
         assert!(matches!(e, ParseError::Missing { .. }));
         let e = err(
             r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"bob"},"Action":"s3:*","Resource":"*"}]}"#,

@@ -13,7 +13,10 @@ use std::net::IpAddr;
 /// operators"). Non-finite values are rejected.
 pub(crate) fn parse_number(s: &str) -> Option<f64> {
     let s = s.trim();
-    if s.is_empty() || s.chars().any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E') {
+    if s.is_empty()
+        || s.chars()
+            .any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+    {
         return None;
     }
     s.parse::<f64>().ok().filter(|f| f.is_finite())
@@ -24,14 +27,23 @@ pub(crate) fn parse_number(s: &str) -> Option<f64> {
 /// formats" or "epoch (UNIX) time").
 pub(crate) fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
-    if !s.is_empty() && s.bytes().enumerate().all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-')) {
+    if !s.is_empty()
+        && s.bytes()
+            .enumerate()
+            .all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-'))
+    {
         let secs: i64 = s.parse().ok()?;
         return DateTime::<Utc>::from_timestamp(secs, 0);
     }
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
         return Some(d.with_timezone(&Utc));
     }
-    for f in ["%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M"] {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.fZ",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%MZ",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(s, f) {
             return Some(n.and_utc());
         }
@@ -58,7 +70,9 @@ pub(crate) fn parse_bool(s: &str) -> Option<bool> {
 
 /// `BinaryEquals` values are base-64 encoded.
 pub(crate) fn parse_binary(s: &str) -> Option<Vec<u8>> {
-    base64::engine::general_purpose::STANDARD.decode(s.trim()).ok()
+    base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .ok()
 }
 
 /// An IPv4 or IPv6 range in CIDR notation (RFC 4632 / RFC 4291). A bare
@@ -93,8 +107,12 @@ impl Cidr {
     /// Whether `ip` is inside the range; v4 and v6 never match each other.
     pub(crate) fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
-            (IpAddr::V4(n), IpAddr::V4(a)) => prefix_eq(u32::from(n) as u128, u32::from(a) as u128, self.prefix, 32),
-            (IpAddr::V6(n), IpAddr::V6(a)) => prefix_eq(u128::from(n), u128::from(a), self.prefix, 128),
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                prefix_eq(u32::from(n) as u128, u32::from(a) as u128, self.prefix, 32)
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                prefix_eq(u128::from(n), u128::from(a), self.prefix, 128)
+            }
             _ => false,
         }
     }
@@ -161,12 +179,25 @@ mod tests {
     #[test]
     fn cidrs() {
         let c = Cidr::parse("203.0.113.0/24");
-        assert!(c.is_some_and(|c| c.contains("203.0.113.7".parse().unwrap_or(IpAddr::from([0, 0, 0, 0])))));
-        let c = Cidr::parse("203.0.113.0/24").unwrap_or(Cidr { addr: IpAddr::from([0, 0, 0, 0]), prefix: 32 });
+        assert!(c.is_some_and(
+            |c| c.contains("203.0.113.7".parse().unwrap_or(IpAddr::from([0, 0, 0, 0])))
+        ));
+        let c = Cidr::parse("203.0.113.0/24").unwrap_or(Cidr {
+            addr: IpAddr::from([0, 0, 0, 0]),
+            prefix: 32,
+        });
         assert!(!c.contains(IpAddr::from([203, 0, 114, 1])));
         let v6 = Cidr::parse("2001:DB8:1234:5678::/64").unwrap_or(c);
-        assert!(v6.contains("2001:db8:1234:5678::1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))));
-        assert!(!v6.contains("2001:db8:1234:5679::1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))));
+        assert!(v6.contains(
+            "2001:db8:1234:5678::1"
+                .parse()
+                .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+        ));
+        assert!(!v6.contains(
+            "2001:db8:1234:5679::1"
+                .parse()
+                .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+        ));
         assert!(!v6.contains(IpAddr::from([203, 0, 113, 7])));
         let host = Cidr::parse("10.0.0.1").unwrap_or(c);
         assert!(host.contains(IpAddr::from([10, 0, 0, 1])));

@@ -10,10 +10,13 @@
 //!   quoted text is ignored; `''` inside the quotes is a literal `'`.
 //! - `${*}`, `${?}`, `${$}` stand for a literal `*`, `?`, `$` (so a literal
 //!   asterisk can appear in a `Like` pattern or a Resource).
-//! - "Policy variables with no value": a key that is absent (or multi-valued)
-//!   has no value; with no default the policy value containing it matches
-//!   nothing. Substitution happens once; the substituted text is literal
-//!   (a `*` inside a user name is not a wildcard).
+//! - A key that is absent (or multi-valued) has no value. Without a default,
+//!   "any attempt to match it fails and causes the statement to be invalid"
+//!   ("Principal key values"): the policy value never satisfies a comparison,
+//!   positive or negated (so `StringNotEquals` against it is false, and a
+//!   `NotResource` entry containing it keeps the statement from applying).
+//!   Substitution happens once; the substituted text is literal (a `*`
+//!   inside a user name is not a wildcard).
 
 use super::wildcard::{tokenize, Glob, Tok};
 
@@ -189,7 +192,11 @@ fn push_literal(toks: &mut Vec<Tok>, s: &str, lowercase: bool) {
     }
 }
 
-fn lookup<'a>(src: &'a dyn VarSource, key_lc: &str, default: &'a Option<String>) -> Resolved<&'a str> {
+fn lookup<'a>(
+    src: &'a dyn VarSource,
+    key_lc: &str,
+    default: &'a Option<String>,
+) -> Resolved<&'a str> {
     match src.lookup_var(key_lc) {
         VarLookup::Value(v) => Resolved::Value(v),
         VarLookup::Unknown => Resolved::Unknown(key_lc.to_string()),
@@ -289,7 +296,10 @@ mod tests {
             Resolved::Value("home/alice/*".into())
         );
         let t = Template::parse("${aws:PrincipalTag/team}-${sagemaker:DomainId}", true);
-        assert_eq!(t.resolve_string(&ctx(), false), Resolved::Value("ml-d-123".into()));
+        assert_eq!(
+            t.resolve_string(&ctx(), false),
+            Resolved::Value("ml-d-123".into())
+        );
     }
 
     // "Specifying default values": `${key, 'default'}`, whitespace ignored,
@@ -297,13 +307,25 @@ mod tests {
     #[test]
     fn defaults() {
         let t = Template::parse("${aws:missing, 'anon'}", true);
-        assert_eq!(t.resolve_string(&ctx(), false), Resolved::Value("anon".into()));
+        assert_eq!(
+            t.resolve_string(&ctx(), false),
+            Resolved::Value("anon".into())
+        );
         let t = Template::parse("${ aws:missing ,  'it''s' }", true);
-        assert_eq!(t.resolve_string(&ctx(), false), Resolved::Value("it's".into()));
+        assert_eq!(
+            t.resolve_string(&ctx(), false),
+            Resolved::Value("it's".into())
+        );
         let t = Template::parse("${aws:username, 'anon'}", true);
-        assert_eq!(t.resolve_string(&ctx(), false), Resolved::Value("alice".into()));
+        assert_eq!(
+            t.resolve_string(&ctx(), false),
+            Resolved::Value("alice".into())
+        );
         let t = Template::parse("${aws:missing, 'a}b'}x", true);
-        assert_eq!(t.resolve_string(&ctx(), false), Resolved::Value("a}bx".into()));
+        assert_eq!(
+            t.resolve_string(&ctx(), false),
+            Resolved::Value("a}bx".into())
+        );
     }
 
     // "Policy variables with no value": no value and no default → no match.
