@@ -6,10 +6,11 @@
 //!    - identity policies allow AND the permissions boundary (if any) allows
 //!      AND the session policies (if any) allow; or
 //!    - the resource policy allows and names the requesting IAM user,
-//!      role session or federated-user session ARN itself (implicit denies
-//!      elsewhere do not matter); or
-//!    - the resource policy allows via the role ARN (for a role session) or
-//!      `*`, AND the boundary and session policies allow ("Resource-based
+//!      role session or federated-user session ARN itself, or `*`, or uses
+//!      a `NotPrincipal` that does not exclude it (implicit denies elsewhere
+//!      do not matter); or
+//!    - the resource policy allows via the role ARN (for a role session),
+//!      AND the boundary and session policies allow ("Resource-based
 //!      policies" table: a grant to the role ARN is limited by boundary and
 //!      session policy).
 //!    A grant to the account (`123456789012`, `arn:aws:iam::123456789012:root`)
@@ -193,7 +194,7 @@ enum PMatch {
     No,
     /// Matches only through an account entry (ID or `:root`).
     Account,
-    /// Matches through a wildcard or the role of a session.
+    /// Matches through the role of a session (or a role ARN as requester).
     Indirect,
     /// Names the requesting user/session itself.
     Direct,
@@ -201,7 +202,9 @@ enum PMatch {
 
 fn match_entry(e: &PrincipalEntry, p: &Principal<'_>) -> PMatch {
     match e {
-        PrincipalEntry::Any => PMatch::Indirect,
+        // `*` covers the requesting user/session itself (and anyone could
+        // make the same request unsigned), so it counts as naming it.
+        PrincipalEntry::Any => PMatch::Direct,
         PrincipalEntry::Account(a) => {
             if p.account == Some(a.as_str()) {
                 PMatch::Account
@@ -257,7 +260,8 @@ fn match_principal(spec: &PrincipalSpec, p: &Principal<'_>) -> PMatch {
         .unwrap_or(PMatch::No);
     if spec.not {
         if best == PMatch::No {
-            PMatch::Indirect
+            // "Everyone except ...": covers the requester itself, like `*`.
+            PMatch::Direct
         } else {
             PMatch::No
         }

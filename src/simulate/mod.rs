@@ -51,8 +51,10 @@
 //! - Same-account resource-policy grants bypass the permissions boundary and
 //!   session policies only when they name the requesting user, role-session
 //!   or federated-user ARN itself (IAM User Guide, "Policy evaluation logic",
-//!   table of resource-based policies and implicit denies); grants via `*`
-//!   or the role ARN are limited by boundary and session policy, and a grant
+//!   table of resource-based policies and implicit denies), or `*`, or a
+//!   `NotPrincipal` that does not exclude it (both cover the requester
+//!   itself, and `*` would also admit the same request unsigned); a grant
+//!   to the role ARN is limited by boundary and session policy, and a grant
 //!   to the account delegates to the identity policies (they must allow).
 //! - Keys IAM derives from the request are filled in when the caller did not
 //!   set them: `aws:PrincipalAccount`, `aws:PrincipalArn` (users, roles,

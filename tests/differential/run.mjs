@@ -8,7 +8,7 @@
 //   node tests/differential/run.mjs [--cases N] [--seed S] [--out DIR]
 // Environment: IAMSIM_PREFIX (default /tmp/iamsim), CARGO_TARGET_DIR.
 // Exit codes: 0 = ran (or skipped because node or the oracle is absent),
-// 1 = disagreements while DIFF_STRICT=1, 2 = setup error.
+// 1 = an unexplained disagreement while DIFF_STRICT=1, 2 = setup error.
 
 import { createRequire } from 'node:module'
 import { spawnSync } from 'node:child_process'
@@ -202,8 +202,7 @@ for (let i = 0; i < N; i++) {
 
 // ------------------------------------------------------------------ oracle
 const oracleName = { Allowed: 'allow', ExplicitlyDenied: 'explicit-deny', ImplicitlyDenied: 'implicit-deny' }
-const oracle = []
-for (const c of cases) {
+async function runOracle(c) {
   const sim = {
     identityPolicies: c.identity_policies,
     serviceControlPolicies: [],
@@ -220,30 +219,35 @@ for (const c of cases) {
   }
   try {
     const r = await runSimulation(sim, {})
-    if (r.resultType === 'error') oracle.push({ error: r.errors?.message || 'error' })
-    else if (r.resultType === 'single') oracle.push({ decision: oracleName[r.overallResult] || r.overallResult, ignored: r.result?.ignoredContextKeys || [] })
-    else oracle.push({ error: `unexpected resultType ${r.resultType}` })
+    if (r.resultType === 'error') return { error: r.errors?.message || 'error' }
+    if (r.resultType === 'single') return { decision: oracleName[r.overallResult] || r.overallResult, ignored: r.result?.ignoredContextKeys || [] }
+    return { error: `unexpected resultType ${r.resultType}` }
   } catch (e) {
-    oracle.push({ error: `threw: ${e.message}` })
+    return { error: `threw: ${e.message}` }
   }
 }
+const oracle = []
+for (const c of cases) oracle.push(await runOracle(c))
 
 // --------------------------------------------------------------------- ours
 mkdirSync(OUT, { recursive: true })
-const corpusPath = join(OUT, 'corpus.jsonl')
-writeFileSync(corpusPath, cases.map((c) => JSON.stringify(c)).join('\n') + '\n')
 const repo = join(here, '..', '..')
-const run = spawnSync('cargo', ['run', '--quiet', '--example', 'simulate_batch'], {
-  cwd: repo,
-  input: readFileSync(corpusPath),
-  maxBuffer: 1 << 30,
-  env: process.env
-})
-if (run.status !== 0) {
-  console.error(`our batch runner failed (status ${run.status}):\n${run.stderr}`)
-  process.exit(2)
+function runOurs(list, file) {
+  const path = join(OUT, file)
+  writeFileSync(path, list.map((c) => JSON.stringify(c)).join('\n') + '\n')
+  const run = spawnSync('cargo', ['run', '--quiet', '--example', 'simulate_batch'], {
+    cwd: repo,
+    input: readFileSync(path),
+    maxBuffer: 1 << 30,
+    env: process.env
+  })
+  if (run.status !== 0) {
+    console.error(`our batch runner failed (status ${run.status}):\n${run.stderr}`)
+    process.exit(2)
+  }
+  return run.stdout.toString().trim().split('\n').map((l) => JSON.parse(l))
 }
-const ours = run.stdout.toString().trim().split('\n').map((l) => JSON.parse(l))
+const ours = runOurs(cases, 'corpus.jsonl')
 
 // ------------------------------------------------------------------ compare
 let agree = 0
@@ -264,11 +268,51 @@ for (let i = 0; i < cases.length; i++) {
   if (o.decision === m.decision) agree++
   else disagreements.push({ id: i, oracle: o.decision, ours: m.decision, oracle_ignored_keys: o.ignored, reasons: m.reasons, case: cases[i] })
 }
+// ----------------------------------------------------------------- classify
+// Each disagreement is re-run with one feature rewritten into an equivalent
+// (or neutral) form; the first rewrite after which both sides agree names
+// the cause. README.md explains each cause and which side IAM's docs support.
+const A_ROOT = `arn:aws:iam::${A}:root`
+const rewrites = [
+  // Oracle mishandles /0 ranges and bare IPv4 addresses compared with IPv6
+  // (see README.md); rewrite policy-side ranges to forms it handles.
+  ['ip-range-edge-cases', (c) => {
+    const fix = (p) => (p === undefined ? p : JSON.parse(JSON.stringify(p).replaceAll('"0.0.0.0/0"', '"0.0.0.0/1"').replaceAll('"10.0.0.5"', '"10.0.0.5/32"')))
+    return { ...c, identity_policies: fix(c.identity_policies), resource_policy: fix(c.resource_policy), permissions_boundary: fix(c.permissions_boundary), session_policies: fix(c.session_policies) }
+  }],
+  ['date-epoch-seconds', (c) => JSON.parse(JSON.stringify(c).replaceAll('"1735689600"', '"2025-01-01T00:00:00Z"'))],
+  ['kms-no-key-policy', (c) => (/^arn:aws:kms:/.test(c.request.resource) && !c.resource_policy ? { ...c, resource_policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: A_ROOT }, Action: 'kms:*', Resource: '*' }] } } : c)],
+  ['empty-multivalued-key', (c) => {
+    const ctx = Object.fromEntries(Object.entries(c.request.context).filter(([, v]) => !(Array.isArray(v) && v.length === 0)))
+    return { ...c, request: { ...c.request, context: ctx } }
+  }],
+  ['session-policy-vs-direct-resource-grant', (c) => (c.resource_policy && c.session_policies ? { ...c, session_policies: undefined } : c)]
+]
+const causes = {}
+const tries = []
+for (const d of disagreements) {
+  for (const [name, f] of rewrites) {
+    const c2 = f(d.case)
+    if (JSON.stringify(c2) !== JSON.stringify(d.case)) tries.push({ d, name, c2 })
+  }
+}
+const oursTries = tries.length ? runOurs(tries.map((t) => t.c2), 'rewrites.jsonl') : []
+for (let i = 0; i < tries.length; i++) {
+  const { d, name, c2 } = tries[i]
+  if (d.cause) continue
+  const o = await runOracle(c2)
+  if (!o.error && !oursTries[i].error && o.decision === oursTries[i].decision) d.cause = name
+}
+for (const d of disagreements) {
+  d.cause = d.cause || 'unexplained'
+  causes[d.cause] = (causes[d.cause] || 0) + 1
+}
 writeFileSync(join(OUT, 'disagreements.json'), JSON.stringify(disagreements, null, 1))
 writeFileSync(join(OUT, 'errors.json'), JSON.stringify({ oracleErrors, oursErrors }, null, 1))
 const compared = agree + disagreements.length
 console.log(`cases=${cases.length} compared=${compared} agree=${agree} disagree=${disagreements.length} oracle_errors=${oracleErrors.length} our_errors=${oursErrors.length} seed=${SEED}`)
+for (const [k, v] of Object.entries(causes).sort()) console.log(`  cause ${k}: ${v}`)
 console.log(`details: ${OUT}/disagreements.json, ${OUT}/errors.json`)
-// Disagreements are reviewed by hand and documented in README.md; set
-// DIFF_STRICT=1 to make any disagreement fail the run.
-process.exit(disagreements.length > 0 && process.env.DIFF_STRICT ? 1 : 0)
+// Known causes are reviewed in README.md; unexplained ones fail the run when
+// DIFF_STRICT=1.
+process.exit((causes.unexplained || 0) > 0 && process.env.DIFF_STRICT ? 1 : 0)
