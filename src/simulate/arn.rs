@@ -80,7 +80,7 @@ impl ArnPattern {
         if pattern == "*" {
             return ArnPattern::Any;
         }
-        let segs: Vec<&str> = pattern.splitn(6, ':').collect();
+        let segs = split_pattern(pattern, vars);
         if segs.len() == 6 {
             let mut out: Vec<Seg> = segs.iter().map(|s| seg(s, vars)).collect();
             let arr: [Seg; 6] = [
@@ -128,6 +128,38 @@ impl ArnPattern {
             }
         }
     }
+}
+
+/// Splits a pattern into at most six `:`-segments, never inside a `${...}`
+/// variable (whose key, e.g. `aws:PrincipalAccount`, contains a colon).
+fn split_pattern(p: &str, vars: bool) -> Vec<&str> {
+    let b = p.as_bytes();
+    let mut out = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < b.len() && out.len() < 5 {
+        if vars && b[i] == b'$' && b.get(i + 1) == Some(&b'{') {
+            // Skip to the closing brace, honouring a quoted default.
+            let mut j = i + 2;
+            let mut quoted = false;
+            while j < b.len() && (quoted || b[j] != b'}') {
+                if b[j] == b'\'' {
+                    quoted = !quoted;
+                }
+                j += 1;
+            }
+            if j < b.len() {
+                i = j + 1;
+                continue;
+            }
+        }
+        if b[i] == b':' {
+            out.push(&p[start..i]);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    out.push(&p[start..]);
+    out
 }
 
 fn seg(s: &str, vars: bool) -> Seg {
@@ -238,6 +270,26 @@ mod tests {
         assert_eq!(
             pat.matches(t, ArnParts::parse(t).as_ref(), &Vars),
             Resolved::Unknown("aws:unknownkey".into())
+        );
+    }
+
+    #[test]
+    fn variable_with_colon_stays_in_its_segment() {
+        struct Acct;
+        impl VarSource for Acct {
+            fn lookup_var(&self, _: &str) -> VarLookup<'_> {
+                VarLookup::Value("123456789012")
+            }
+        }
+        let pat = ArnPattern::new("arn:aws:s3:*:${aws:PrincipalAccount}:x/*", true);
+        let t = "arn:aws:s3:us-east-1:123456789012:x/y";
+        assert_eq!(
+            pat.matches(t, ArnParts::parse(t).as_ref(), &Acct),
+            Resolved::Value(true)
+        );
+        assert_eq!(
+            split_pattern("a:${k, 'x:}y'}:c", true),
+            vec!["a", "${k, 'x:}y'}", "c"]
         );
     }
 
