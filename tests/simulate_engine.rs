@@ -28,8 +28,11 @@ fn allow(action: &str, resource: &str) -> Value {
 fn get(principal: &str) -> Request {
     Request::new(principal, "s3:GetObject", OBJ).with_resource_account(ACCT)
 }
+/// The decision, checked to be the same with and without explanation.
 fn decide(set: &PolicySet, r: &Request) -> Decision {
-    set.evaluate(r).decision
+    let d = set.evaluate(r).decision;
+    assert_eq!(set.decide(r), d, "decide() and evaluate() disagree");
+    d
 }
 
 // "An explicit deny in any policy overrides any allows."

@@ -27,18 +27,34 @@ pub(crate) struct ArnParts<'a> {
 impl<'a> ArnParts<'a> {
     /// Splits an ARN; `None` unless it starts with `arn:` and has six segments.
     pub(crate) fn parse(s: &'a str) -> Option<ArnParts<'a>> {
-        let mut it = s.splitn(6, ':');
-        let segs = [
-            it.next()?,
-            it.next()?,
-            it.next()?,
-            it.next()?,
-            it.next()?,
-            it.next()?,
-        ];
-        if segs[0] != "arn" {
+        // Hand-rolled split at the first five colons: this runs for every
+        // request and every ARN condition value.
+        if !s.starts_with("arn:") {
             return None;
         }
+        let b = s.as_bytes();
+        let mut cuts = [0usize; 5];
+        let mut n = 0;
+        for (i, c) in b.iter().enumerate() {
+            if *c == b':' {
+                cuts[n] = i;
+                n += 1;
+                if n == 5 {
+                    break;
+                }
+            }
+        }
+        if n < 5 {
+            return None;
+        }
+        let segs = [
+            s.get(..cuts[0])?,
+            s.get(cuts[0] + 1..cuts[1])?,
+            s.get(cuts[1] + 1..cuts[2])?,
+            s.get(cuts[2] + 1..cuts[3])?,
+            s.get(cuts[3] + 1..cuts[4])?,
+            s.get(cuts[4] + 1..)?,
+        ];
         Some(ArnParts { segs })
     }
 

@@ -3,6 +3,7 @@
 use base64::Engine as _;
 use chrono::{DateTime, SecondsFormat, Utc};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
 /// A typed context value. IAM's request context is textual, and the
@@ -70,6 +71,29 @@ impl From<DateTime<Utc>> for ContextValue {
     }
 }
 
+/// FNV-1a: context keys are short and trusted to be few, so a simple fast
+/// hash beats SipHash on the per-condition lookup (the hot path).
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Slot {
     Values(Vec<String>),
@@ -82,7 +106,7 @@ pub(crate) enum Slot {
 /// evaluator answers `indeterminate` if the decision depends on it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Context {
-    pub(crate) map: HashMap<String, Slot>,
+    pub(crate) map: HashMap<String, Slot, BuildHasherDefault<Fnv>>,
 }
 
 impl Context {

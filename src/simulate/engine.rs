@@ -13,9 +13,10 @@
 //!      AND the boundary and session policies allow ("Resource-based
 //!      policies" table: a grant to the role ARN is limited by boundary and
 //!      session policy).
-//!    A grant to the account (`123456789012`, `arn:aws:iam::123456789012:root`)
-//!    does not name the principal: it delegates to the account's IAM
-//!    policies, so it allows only when the identity path allows anyway.
+//!    - a grant to the account (`123456789012`,
+//!      `arn:aws:iam::123456789012:root`) does not name the principal: it
+//!      delegates to the account's IAM policies, so it allows only when the
+//!      identity path allows anyway.
 //! 3. Cross-account (principal's account ≠ resource account): the identity
 //!    path above AND the resource policy must both allow.
 //! 4. KMS keys (resource ARN service `kms`) with a key policy supplied: the
@@ -135,9 +136,15 @@ impl PolicySet {
         self
     }
 
-    /// Decides `req`.
+    /// Decides `req` and explains the decision.
     pub fn evaluate(&self, req: &Request) -> Evaluation {
-        evaluate(self, req)
+        evaluate(self, req, true)
+    }
+
+    /// Decides `req` without building the explanation (no allocation on
+    /// the common path); same decision as [`PolicySet::evaluate`].
+    pub fn decide(&self, req: &Request) -> Decision {
+        evaluate(self, req, false).decision
     }
 }
 
@@ -275,6 +282,8 @@ fn match_principal(spec: &PrincipalSpec, p: &Principal<'_>) -> PMatch {
 /// Request context plus keys IAM derives from the request itself.
 struct Ctx<'a> {
     req: &'a Request,
+    /// Lowercase service prefix of the action.
+    service: &'a str,
     principal: &'a Principal<'a>,
     resource_account: Option<&'a str>,
 }
@@ -459,8 +468,54 @@ impl Allows {
     }
 }
 
+/// Visits, in statement order, the statements of `p` that can match an
+/// action of service `svc`.
+fn candidates(p: &Policy, svc: &str, mut f: impl FnMut(usize)) {
+    let a: &[u32] = p.by_service.get(svc).map_or(&[], Vec::as_slice);
+    let b = p.any_service.as_slice();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        if j >= b.len() || (i < a.len() && a[i] < b[j]) {
+            f(a[i] as usize);
+            i += 1;
+        } else {
+            f(b[j] as usize);
+            j += 1;
+        }
+    }
+}
+
+/// Lowercases an action without allocating when it is short ASCII.
+enum Lower {
+    Stack([u8; 128], usize),
+    Heap(String),
+}
+
+impl Lower {
+    fn new(s: &str) -> Lower {
+        if s.is_ascii() && s.len() <= 128 {
+            let mut buf = [0u8; 128];
+            for (d, b) in buf.iter_mut().zip(s.bytes()) {
+                *d = b.to_ascii_lowercase();
+            }
+            Lower::Stack(buf, s.len())
+        } else {
+            Lower::Heap(s.to_lowercase())
+        }
+    }
+    fn as_str(&self) -> &str {
+        match self {
+            // ASCII bytes are always valid UTF-8.
+            Lower::Stack(b, n) => std::str::from_utf8(&b[..*n]).unwrap_or(""),
+            Lower::Heap(s) => s,
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn scan(
     policies: &[Policy],
+    explain: bool,
     action_lc: &str,
     resource: &str,
     arn: Option<&ArnParts<'_>>,
@@ -469,11 +524,25 @@ fn scan(
     acc: &mut Acc,
 ) -> Allows {
     let mut allows = Allows::default();
+    let svc = ctx.service;
     for (pi, p) in policies.iter().enumerate() {
-        for (si, s) in p.statements.iter().enumerate() {
-            let Some(r) = eval_statement(s, action_lc, resource, arn, principal, ctx) else {
-                continue;
+        candidates(p, svc, |si| {
+            let Some(s) = p.statements.get(si) else {
+                return;
             };
+            let Some(r) = eval_statement(s, action_lc, resource, arn, principal, ctx) else {
+                return;
+            };
+            if !explain {
+                match (s.effect, r.tri) {
+                    (Effect::Deny, t) if t != Tri::False => {
+                        acc.deny = Some(acc.deny.unwrap_or(Tri::False).or(t))
+                    }
+                    (Effect::Allow, t) if t != Tri::False => allows.add(t, r.pmatch),
+                    _ => {}
+                }
+                return;
+            }
             let hit = |detail| Hit {
                 kind: p.kind,
                 policy: pi,
@@ -506,13 +575,14 @@ fn scan(
                 }
                 (Effect::Deny, Tri::False) => {}
             }
-        }
+        });
     }
     allows
 }
 
-fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
-    let action_lc = req.action.to_lowercase();
+fn evaluate(set: &PolicySet, req: &Request, explain: bool) -> Evaluation {
+    let lower = Lower::new(&req.action);
+    let action_lc = lower.as_str();
     let arn = ArnParts::parse(&req.resource);
     let principal = principal_of(&req.principal);
     let resource_account = req
@@ -522,6 +592,7 @@ fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
         .or(principal.account);
     let ctx = Ctx {
         req,
+        service: action_lc.split_once(':').map_or(action_lc, |(s, _)| s),
         principal: &principal,
         resource_account,
     };
@@ -529,29 +600,31 @@ fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
     let arn_ref = arn.as_ref();
     let id = scan(
         &set.identity,
-        &action_lc,
+        explain,
+        action_lc,
         &req.resource,
         arn_ref,
         &principal,
         &ctx,
         &mut acc,
     );
-    let res = match &set.resource {
-        Some(p) => Some(scan(
+    let res = set.resource.as_ref().map(|p| {
+        scan(
             std::slice::from_ref(p),
-            &action_lc,
+            explain,
+            action_lc,
             &req.resource,
             arn_ref,
             &principal,
             &ctx,
             &mut acc,
-        )),
-        None => None,
-    };
+        )
+    });
     let pb = set.boundary.as_ref().map(|p| {
         scan(
             std::slice::from_ref(p),
-            &action_lc,
+            explain,
+            action_lc,
             &req.resource,
             arn_ref,
             &principal,
@@ -564,7 +637,8 @@ fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
     } else {
         Some(scan(
             &set.session,
-            &action_lc,
+            explain,
+            action_lc,
             &req.resource,
             arn_ref,
             &principal,
@@ -643,6 +717,13 @@ fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
 
     let mut reasons = Vec::new();
     let mut unknown_keys = Vec::new();
+    if !explain {
+        return Evaluation {
+            decision,
+            reasons,
+            unknown_keys,
+        };
+    }
     match decision {
         Decision::ExplicitDeny => reasons.extend(acc.deny_hits.iter().filter_map(reason)),
         Decision::Allow => reasons.extend(acc.allow_hits.iter().filter_map(reason)),

@@ -13,10 +13,13 @@
 
 use super::arn::ArnPattern;
 use super::condition::{parse_condition, ConditionBlock};
+use super::context::Fnv;
 use super::error::{json_type, ParseError};
 use super::wildcard::Glob;
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 /// Statement effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -81,6 +84,31 @@ pub struct Policy {
     pub(crate) name: String,
     pub(crate) kind: PolicyType,
     pub(crate) statements: Vec<Statement>,
+    /// Statements whose actions all name one literal service prefix, by
+    /// lowercase service (so a request only visits statements that can match).
+    pub(crate) by_service: HashMap<String, Vec<u32>, BuildHasherDefault<Fnv>>,
+    /// Statements that may match any service (`*`, `s3*:..`, `NotAction`).
+    pub(crate) any_service: Vec<u32>,
+}
+
+/// Literal lowercase service prefixes of a statement's actions, or `None`
+/// when some pattern could match any service.
+fn services_of(s: &Statement, raw: &[String]) -> Option<Vec<String>> {
+    if s.not_action {
+        return None;
+    }
+    let mut out: Vec<String> = Vec::new();
+    for a in raw {
+        let (svc, _) = a.split_once(':')?;
+        if svc.contains(['*', '?']) {
+            return None;
+        }
+        let svc = svc.to_lowercase();
+        if !out.contains(&svc) {
+            out.push(svc);
+        }
+    }
+    Some(out)
 }
 
 impl Policy {
@@ -135,7 +163,7 @@ impl Policy {
                 expected: "Statement",
             });
         };
-        let statements = match sv {
+        let parsed = match sv {
             Value::Array(a) => a
                 .iter()
                 .enumerate()
@@ -150,10 +178,27 @@ impl Policy {
                 ))
             }
         };
+        let mut by_service: HashMap<String, Vec<u32>, BuildHasherDefault<Fnv>> = HashMap::default();
+        let mut any_service = Vec::new();
+        let mut statements = Vec::with_capacity(parsed.len());
+        for (i, (st, raw)) in parsed.into_iter().enumerate() {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            match services_of(&st, &raw) {
+                Some(svcs) => {
+                    for svc in svcs {
+                        by_service.entry(svc).or_default().push(i);
+                    }
+                }
+                None => any_service.push(i),
+            }
+            statements.push(st);
+        }
         Ok(Policy {
             name: name.to_string(),
             kind,
             statements,
+            by_service,
+            any_service,
         })
     }
 
@@ -215,7 +260,7 @@ fn parse_statement(
     index: usize,
     kind: PolicyType,
     vars: bool,
-) -> Result<Statement, ParseError> {
+) -> Result<(Statement, Vec<String>), ParseError> {
     let Value::Object(m) = v else {
         return Err(wrong(path, "a statement object", v));
     };
@@ -299,7 +344,8 @@ fn parse_statement(
         expected: "Action or NotAction",
     })?;
     let apath = format!("{path}.{}", if not_action { "NotAction" } else { "Action" });
-    let actions = string_list(av, &apath)?
+    let raw_actions = string_list(av, &apath)?;
+    let actions = raw_actions
         .iter()
         .enumerate()
         .map(|(i, a)| {
@@ -349,17 +395,20 @@ fn parse_statement(
         }
         None => None,
     };
-    Ok(Statement {
-        sid,
-        index,
-        effect,
-        not_action,
-        actions,
-        not_resource,
-        resources,
-        principal,
-        condition,
-    })
+    Ok((
+        Statement {
+            sid,
+            index,
+            effect,
+            not_action,
+            actions,
+            not_resource,
+            resources,
+            principal,
+            condition,
+        },
+        raw_actions,
+    ))
 }
 
 /// Parses `"*"` or `{"AWS"|"Service"|"Federated"|"CanonicalUser": string|[string]}`.

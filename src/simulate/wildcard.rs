@@ -59,11 +59,25 @@ impl Glob {
         let t = text.as_bytes();
         match self {
             Glob::Any => true,
-            Glob::Exact(b) => **b == *t,
-            Glob::Prefix(b) => t.starts_with(b),
+            Glob::Exact(b) => bytes_eq(b, t),
+            Glob::Prefix(b) => t.len() >= b.len() && bytes_eq(b, &t[..b.len()]),
             Glob::General(toks) => match_tokens(toks, t),
         }
     }
+}
+
+/// Byte equality without a libc call: the slices here are short (ARN
+/// segments, action names), where a `memcmp` call costs more than the loop.
+#[inline]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    // Last byte first: cheap rejection of most near-misses (`Get*`/`Put*`).
+    if a.last() != b.last() {
+        return false;
+    }
+    a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// Splits text into glob tokens, treating `*` and `?` as wildcards.
