@@ -93,12 +93,27 @@ pub(crate) enum ArnPattern {
 impl ArnPattern {
     /// Compiles a pattern; `vars` enables policy variables (Version 2012-10-17).
     pub(crate) fn new(pattern: &str, vars: bool) -> ArnPattern {
+        ArnPattern::build(pattern, vars, false)
+    }
+
+    /// Compiles a `Resource`/`NotResource` entry. "You can use a policy
+    /// variable in the Resource element, but only in the resource portion of
+    /// the ARN ... after the fifth colon": elsewhere `${...}` is literal text.
+    pub(crate) fn new_resource(pattern: &str, vars: bool) -> ArnPattern {
+        ArnPattern::build(pattern, vars, true)
+    }
+
+    fn build(pattern: &str, vars: bool, resource_only: bool) -> ArnPattern {
         if pattern == "*" {
             return ArnPattern::Any;
         }
         let segs = split_pattern(pattern, vars);
         if segs.len() == 6 {
-            let mut out: Vec<Seg> = segs.iter().map(|s| seg(s, vars)).collect();
+            let mut out: Vec<Seg> = segs
+                .iter()
+                .enumerate()
+                .map(|(i, s)| seg(s, vars && (i == 5 || !resource_only)))
+                .collect();
             let arr: [Seg; 6] = [
                 out.remove(0),
                 out.remove(0),
@@ -109,7 +124,7 @@ impl ArnPattern {
             ];
             ArnPattern::Segments(Box::new(arr))
         } else {
-            ArnPattern::Whole(seg(pattern, vars))
+            ArnPattern::Whole(seg(pattern, vars && !resource_only))
         }
     }
 
@@ -307,6 +322,27 @@ mod tests {
             split_pattern("a:${k, 'x:}y'}:c", true),
             vec!["a", "${k, 'x:}y'}", "c"]
         );
+    }
+
+    // "Where you can use policy variables": in a Resource only after the
+    // fifth colon; before it `${...}` is literal.
+    #[test]
+    fn resource_variables_only_in_resource_segment() {
+        struct Acct;
+        impl VarSource for Acct {
+            fn lookup_var(&self, _: &str) -> VarLookup<'_> {
+                VarLookup::Value("123456789012")
+            }
+        }
+        let t = "arn:aws:s3:us-east-1:123456789012:x/123456789012";
+        let parts = ArnParts::parse(t);
+        let pat = ArnPattern::new_resource("arn:aws:s3:*:${aws:PrincipalAccount}:x/*", true);
+        assert_eq!(
+            pat.matches(t, parts.as_ref(), &Acct),
+            Resolved::Value(false)
+        );
+        let pat = ArnPattern::new_resource("arn:aws:s3:*:*:x/${aws:PrincipalAccount}", true);
+        assert_eq!(pat.matches(t, parts.as_ref(), &Acct), Resolved::Value(true));
     }
 
     #[test]

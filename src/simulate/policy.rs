@@ -377,7 +377,7 @@ fn parse_statement(
     );
     let resources = string_list(rv, &rpath)?
         .iter()
-        .map(|r| ArnPattern::new(r, vars))
+        .map(|r| ArnPattern::new_resource(r, vars))
         .collect();
     let principal = match principal {
         Some((not, pv)) => {

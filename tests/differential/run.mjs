@@ -83,7 +83,8 @@ const resourcePatterns = [
   '*', 'arn:aws:s3:::ml-data/*', 'arn:aws:s3:::ml-data/${aws:username}/*', "arn:aws:s3:::ml-data/${aws:PrincipalTag/team, 'alice'}/*", 'arn:aws:s3:::ml-*',
   'arn:aws:s3:::ml-data', 'arn:aws:s3:::*/alice/*', 'arn:aws:s3:::ml-data/A*', 'arn:aws:s3:::ml-data/alice/*', 'arn:aws:s3:::ml-???s/*',
   `arn:aws:sagemaker:*:${A}:training-job/*`, 'arn:aws:sagemaker:us-east-1:*:*', 'arn:aws:sagemaker:*:*:training-job/job-?', `arn:aws:sagemaker:us-east-1:${A}:model/*`,
-  `arn:aws:iam::${A}:role/*`, 'arn:aws:iam::*:role/service-role/*', `arn:aws:kms:*:${A}:key/*`, 'arn:aws:logs:*:*:log-group:/aws/sagemaker/*', `arn:aws:*:*:${A}:*`
+  `arn:aws:iam::${A}:role/*`, 'arn:aws:iam::*:role/service-role/*', `arn:aws:kms:*:${A}:key/*`, 'arn:aws:logs:*:*:log-group:/aws/sagemaker/*', `arn:aws:*:*:${A}:*`,
+  'arn:aws:sagemaker:*:${aws:PrincipalAccount}:*', 'arn:aws:s3:::ml-data/${aws:username, \'bob\'}/*', 'arn:aws:s3:::ml-data/alice/train${?}csv', 'arn:aws:s3:::ml-data/*/*.csv'
 ]
 // Context keys by IAM type, with value pools that make matches likely.
 const keys = {
@@ -98,7 +99,7 @@ const keys = {
   numeric: [['aws:MultiFactorAuthAge', ['300', '3600', '7200']]],
   date: [['aws:CurrentTime', ['2024-01-01T00:00:00Z', '2025-06-01T12:00:00Z']], ['aws:TokenIssueTime', ['2025-01-01T00:00:00Z', '2025-06-01T11:00:00Z']]],
   ip: [['aws:SourceIp', ['10.0.0.5', '192.168.1.1', '2001:db8::1']]],
-  arn: [['aws:SourceArn', [jobs[0], `arn:aws:sagemaker:us-east-1:${A}:model/m1`]]]
+  arn: [['aws:SourceArn', [jobs[0], `arn:aws:sagemaker:us-east-1:${A}:model/m1`]], ['aws:PrincipalArn', []]]
 }
 const ops = {
   string: ['StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike'],
@@ -120,7 +121,8 @@ const policyValue = (type, pool) => {
     case 'ip':
       return pick(['10.0.0.0/8', '10.0.0.5', '192.168.0.0/16', '2001:db8::/32', '0.0.0.0/0'])
     case 'arn':
-      return pick([jobs[0], `arn:aws:sagemaker:*:${A}:training-job/*`, 'arn:aws:sagemaker:*:*:*', `arn:aws:sagemaker:us-east-1:${A}:model/m?`])
+      return pick([jobs[0], `arn:aws:sagemaker:*:${A}:training-job/*`, 'arn:aws:sagemaker:*:*:*', `arn:aws:sagemaker:us-east-1:${A}:model/m?`,
+        'arn:aws:iam::${aws:PrincipalAccount}:role/*', `arn:aws:iam::${A}:user/*`, 'arn:aws:iam::*:role/MLRole'])
     default:
       return pick(pool)
   }
@@ -154,10 +156,12 @@ const statement = (principalBlock) => {
   if (chance(0.45)) st.Condition = condition()
   return st
 }
-const policy = (n, principalBlock) => ({
-  Version: '2012-10-17',
-  Statement: Array.from({ length: n }, () => statement(principalBlock))
-})
+const policy = (n, principalBlock) => {
+  const statements = Array.from({ length: n }, () => statement(principalBlock))
+  // Mostly current-version policies with an array; sometimes a single
+  // statement object, sometimes the 2008 version (variables are literal).
+  return { Version: chance(0.05) ? '2008-10-17' : '2012-10-17', Statement: n === 1 && chance(0.3) ? statements[0] : statements }
+}
 const resourcePrincipal = () => {
   const choices = [
     { Principal: '*' },
@@ -168,7 +172,10 @@ const resourcePrincipal = () => {
     { Principal: { AWS: principals[2].role } },
     { Principal: { AWS: principals[2].arn } },
     { Principal: { AWS: [principals[3].arn, principals[4].role] } },
-    { NotPrincipal: { AWS: principals[0].arn } }
+    { NotPrincipal: { AWS: principals[0].arn } },
+    { NotPrincipal: { AWS: [principals[2].role, `arn:aws:iam::${A}:root`] } },
+    { Principal: { AWS: '*' } },
+    { Principal: { Service: 'sagemaker.amazonaws.com' } }
   ]
   return pick(choices)
 }
@@ -185,6 +192,7 @@ for (let i = 0; i < N; i++) {
   for (const list of Object.values(keys)) {
     for (const [k, pool] of list) {
       if (!chance(0.6)) continue
+      if (k === 'aws:PrincipalArn') continue // always set below
       context[k] = k === 'aws:TagKeys' ? some(pool, 0, 3) : pick(pool)
     }
   }
