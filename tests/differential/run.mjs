@@ -294,6 +294,15 @@ const rewrites = [
     const ctx = Object.fromEntries(Object.entries(c.request.context).filter(([, v]) => !(Array.isArray(v) && v.length === 0)))
     return { ...c, request: { ...c.request, context: ctx } }
   }],
+  // Oracle substitutes variables in 2008-10-17 policies: make them current.
+  ['variables-in-2008-version-policy', (c) => JSON.parse(JSON.stringify(c).replaceAll('"2008-10-17"', '"2012-10-17"'))],
+  // Oracle does not substitute a variable in the account segment of an ARN
+  // condition value: substitute it by hand (equivalent for us).
+  ['variable-in-arn-condition-account-segment', (c) => {
+    const acct = c.request.context['aws:PrincipalAccount']
+    const fix = (p) => (p === undefined ? p : JSON.parse(JSON.stringify(p).replaceAll('arn:aws:iam::${aws:PrincipalAccount}:', `arn:aws:iam::${acct}:`)))
+    return { ...c, identity_policies: fix(c.identity_policies), resource_policy: fix(c.resource_policy), permissions_boundary: fix(c.permissions_boundary), session_policies: fix(c.session_policies) }
+  }],
   ['session-policy-vs-direct-resource-grant', (c) => (c.resource_policy && c.session_policies ? { ...c, session_policies: undefined } : c)]
 ]
 const causes = {}
