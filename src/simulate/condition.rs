@@ -4,8 +4,9 @@
 //! "Conditions with multiple context keys or values"):
 //! - Several operators in a block, and several keys under one operator, are
 //!   ANDed; several values for one key are ORed; for a negated operator
-//!   (`StringNotEquals`, `NotIpAddress`, `ArnNotLike`, ...) they are NORed,
-//!   i.e. the negated operator is the negation of its positive form.
+//!   (`StringNotEquals`, `NotIpAddress`, `ArnNotLike`, ...) they are NORed
+//!   (true only when the request value matches none of them). A policy value
+//!   whose variable has no value satisfies neither form.
 //! - A key absent from the request makes a positive operator false and a
 //!   negated operator true ("If the key ... is not present in the request
 //!   context, the values do not match").

@@ -18,11 +18,25 @@
 //! # Ok::<(), mlrole::simulate::ParseError>(())
 //! ```
 //!
+//! # API
+//! - [`Policy::parse`] / [`Policy::from_value`] compile one document for a
+//!   [`PolicyType`]; errors are [`ParseError`]s naming the JSON path.
+//! - [`PolicySet`] holds identity policies, an optional resource policy, an
+//!   optional permissions boundary and session policies;
+//!   [`PolicySet::evaluate`] returns an [`Evaluation`] (decision, reasons,
+//!   unknown keys) and [`PolicySet::decide`] just the [`Decision`].
+//! - [`run_batch`] answers JSON lines (format in the `batch` module docs:
+//!   `{"id", "identity_policies", "resource_policy", "permissions_boundary",
+//!   "session_policies", "request": {"principal", "action", "resource",
+//!   "resource_account", "context", "unknown_keys"}}` →
+//!   `{"id", "decision", "reasons"}` or `{"id", "error"}`).
+//!
 //! # Design
 //! Policies are compiled once ([`Policy::parse`]): action patterns are
-//! lowercased globs, resource ARNs are split per segment, condition values
-//! are parsed into numbers/dates/CIDRs/bytes. Evaluating a request allocates
-//! only for the lowercased action and for the statements that match.
+//! lowercased globs indexed by service prefix, resource ARNs are split per
+//! segment, condition values are parsed into numbers/dates/CIDRs/bytes.
+//! [`PolicySet::decide`] does not allocate unless a matching statement uses
+//! a policy variable; [`PolicySet::evaluate`] allocates only for the reasons.
 //!
 //! # Unknown context keys and `indeterminate`
 //! A key that is simply absent from the request is treated as IAM treats it
@@ -59,6 +73,13 @@
 //! - Keys IAM derives from the request are filled in when the caller did not
 //!   set them: `aws:PrincipalAccount`, `aws:PrincipalArn` (users, roles,
 //!   root), `aws:username` (IAM users), `aws:ResourceAccount`.
+//! - A policy variable with no value (absent key, no default) makes the
+//!   value containing it fail every comparison, negated ones included, and
+//!   keeps a `NotResource` entry from applying ("any attempt to match it
+//!   fails and causes the statement to be invalid"). In `Resource` elements
+//!   variables are substituted only after the fifth colon, as IAM documents.
+//! - A KMS key policy, when supplied, must allow (a grant to the account
+//!   delegates to IAM); with none supplied the default key policy is assumed.
 //! - SCPs, RCPs and VPC endpoint policies are out of scope.
 
 mod arn;
