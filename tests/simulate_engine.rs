@@ -292,6 +292,19 @@ fn direct_grants_bypass_boundary_role_grants_do_not() {
     assert_eq!(decide(&set, &get(SESSION)), Decision::Allow);
     let set = PolicySet::new().with(boundary.clone()).with(bucket(ROLE));
     assert_eq!(decide(&set, &get(SESSION)), Decision::ImplicitDeny);
+    let ev = set.evaluate(&get(SESSION));
+    assert!(ev
+        .reasons
+        .iter()
+        .any(|r| r.policy_type == PolicyType::PermissionsBoundary
+            && r.detail == ReasonDetail::NoAllow));
+    assert!(
+        !ev.reasons
+            .iter()
+            .any(|r| r.policy_type == PolicyType::Identity),
+        "{:?}",
+        ev.reasons
+    );
     let set = PolicySet::new().with(bucket(ROLE));
     assert_eq!(
         decide(&set, &get(SESSION)),
@@ -332,10 +345,12 @@ fn cross_account_needs_identity_and_resource_policy() {
         .reasons
         .iter()
         .any(|r| r.policy_type == PolicyType::Resource && r.detail == ReasonDetail::NoAllow));
-    assert_eq!(
-        decide(&PolicySet::new().with(bucket), &get(CAROL)),
-        Decision::ImplicitDeny
-    );
+    let ev = PolicySet::new().with(bucket).evaluate(&get(CAROL));
+    assert_eq!(ev.decision, Decision::ImplicitDeny);
+    assert!(ev
+        .reasons
+        .iter()
+        .any(|r| r.policy_type == PolicyType::Identity && r.detail == ReasonDetail::NoAllow));
     // The resource account can come from the ARN itself.
     let set = PolicySet::new().with(identity("p", json!([allow("sagemaker:*", "*")])));
     let foreign = Request::new(

@@ -739,21 +739,24 @@ fn evaluate(set: &PolicySet, req: &Request, explain: bool) -> Evaluation {
         }
         Decision::ImplicitDeny => {
             reasons.extend(acc.near.iter().filter_map(reason));
+            // Name each policy type whose missing Allow refused the request.
+            let res_name = set.resource.as_ref().map_or("", |p| p.name.as_str());
+            let granted = id.any == Tri::True || (same_account && res_named == Tri::True);
             if principal.account.is_some() {
-                if id.any == Tri::False && res_any == Tri::False {
+                let res_alone = same_account && !key_policy && res_named == Tri::True;
+                if id.any == Tri::False && !res_alone {
                     reasons.push(no_allow(PolicyType::Identity, ""));
                 }
-                if id.any == Tri::True && pb_ok == Tri::False {
+                if granted && pb_ok == Tri::False {
                     let n = set.boundary.as_ref().map_or("", |p| p.name.as_str());
                     reasons.push(no_allow(PolicyType::PermissionsBoundary, n));
                 }
-                if id.any == Tri::True && sp_ok == Tri::False {
+                if granted && sp_ok == Tri::False {
                     reasons.push(no_allow(PolicyType::Session, ""));
                 }
             }
-            if !same_account && res_any == Tri::False {
-                let n = set.resource.as_ref().map_or("", |p| p.name.as_str());
-                reasons.push(no_allow(PolicyType::Resource, n));
+            if res_any == Tri::False && (!same_account || key_policy) {
+                reasons.push(no_allow(PolicyType::Resource, res_name));
             }
         }
     }
