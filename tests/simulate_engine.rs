@@ -415,7 +415,86 @@ fn principal_forms() {
     );
 }
 
-// NotPrincipal: the statement applies to every principal not listed.
+// "NotPrincipal with Deny": all principals except the one named are denied;
+// the list must name the user and its account (or session, role and account).
+#[test]
+fn not_principal_chain() {
+    let deny_except = |names: Value| {
+        PolicySet::new()
+            .with(identity("p", json!([allow("s3:*", "*")])))
+            .with(pol(
+                PolicyType::Resource,
+                "bucket",
+                json!([{"Effect": "Deny", "NotPrincipal": {"AWS": names}, "Action": "s3:*", "Resource": "*"}]),
+            ))
+    };
+    let bob = "arn:aws:iam::111122223333:user/bob";
+    let set = deny_except(json!([ALICE, "arn:aws:iam::111122223333:root"]));
+    assert_eq!(decide(&set, &get(ALICE)), Decision::Allow);
+    assert_eq!(
+        decide(&set, &get(bob)),
+        Decision::ExplicitDeny,
+        "the account entry does not exempt bob"
+    );
+    assert_eq!(decide(&set, &get(SESSION)), Decision::ExplicitDeny);
+    // Without the account ARN even alice is denied.
+    assert_eq!(
+        decide(&deny_except(json!([ALICE])), &get(ALICE)),
+        Decision::ExplicitDeny
+    );
+    // A session needs session, role and account.
+    let all3 = deny_except(json!([SESSION, ROLE, ACCT]));
+    assert_eq!(decide(&all3, &get(SESSION)), Decision::Allow);
+    assert_eq!(
+        decide(&deny_except(json!([ROLE, ACCT])), &get(SESSION)),
+        Decision::ExplicitDeny
+    );
+    assert_eq!(
+        decide(&deny_except(json!([SESSION, ACCT])), &get(SESSION)),
+        Decision::ExplicitDeny
+    );
+    // A service principal is exempt when listed.
+    let set = PolicySet::new().with(pol(
+        PolicyType::Resource,
+        "bucket",
+        json!([{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"},
+               {"Effect": "Deny", "NotPrincipal": {"Service": "sagemaker.amazonaws.com"}, "Action": "s3:*", "Resource": "*"}]),
+    ));
+    assert_eq!(
+        decide(&set, &get("sagemaker.amazonaws.com")),
+        Decision::Allow
+    );
+    assert_eq!(
+        decide(&set, &get("ec2.amazonaws.com")),
+        Decision::ExplicitDeny
+    );
+    // With Allow, a named principal (or its account) is simply excluded.
+    let allow_except = |names: Value| {
+        PolicySet::new().with(pol(
+            PolicyType::Resource,
+            "bucket",
+            json!([{"Effect": "Allow", "NotPrincipal": {"AWS": names}, "Action": "s3:GetObject", "Resource": "*"}]),
+        ))
+    };
+    assert_eq!(
+        decide(&allow_except(json!([ALICE])), &get(ALICE)),
+        Decision::ImplicitDeny
+    );
+    assert_eq!(
+        decide(&allow_except(json!([ALICE])), &get(bob)),
+        Decision::Allow
+    );
+    assert_eq!(
+        decide(&allow_except(json!([ROLE])), &get(SESSION)),
+        Decision::ImplicitDeny
+    );
+    assert_eq!(
+        decide(&allow_except(json!([ACCT])), &get(bob)),
+        Decision::ImplicitDeny
+    );
+}
+
+// NotPrincipal: the statement applies to every principal not fully listed.
 #[test]
 fn not_principal() {
     let set = PolicySet::new()
@@ -423,14 +502,10 @@ fn not_principal() {
         .with(pol(
             PolicyType::Resource,
             "bucket",
-            json!([{"Effect": "Deny", "NotPrincipal": {"AWS": [ALICE, ROLE]}, "Action": "s3:*", "Resource": "*"}]),
+            json!([{"Effect": "Deny", "NotPrincipal": {"AWS": [ALICE, ROLE, SESSION, ACCT]}, "Action": "s3:*", "Resource": "*"}]),
         ));
     assert_eq!(decide(&set, &get(ALICE)), Decision::Allow);
-    assert_eq!(
-        decide(&set, &get(SESSION)),
-        Decision::Allow,
-        "role ARN covers its sessions"
-    );
+    assert_eq!(decide(&set, &get(SESSION)), Decision::Allow);
     assert_eq!(
         decide(&set, &get("arn:aws:iam::111122223333:user/bob")),
         Decision::ExplicitDeny

@@ -258,23 +258,72 @@ fn match_entry(e: &PrincipalEntry, p: &Principal<'_>) -> PMatch {
     }
 }
 
-fn match_principal(spec: &PrincipalSpec, p: &Principal<'_>) -> PMatch {
-    let best = spec
-        .entries
+/// Whether a `NotPrincipal` list names every identity in the requester's
+/// chain. IAM checks the account, then the role, then the user or session
+/// ("NotPrincipal with Deny": list "the ARN for a user's account", and for
+/// an assumed role "the assumed-role user ..., the role ..., and the AWS
+/// account"), so a user is exempt only when both the user ARN and the
+/// account are listed, and a role session only with session, role and
+/// account. An account entry exempts only the account identity itself.
+fn not_principal_exempts(spec: &PrincipalSpec, p: &Principal<'_>) -> bool {
+    let any = spec.entries.contains(&PrincipalEntry::Any);
+    if any {
+        return true;
+    }
+    let listed_arn = |arn: &str| {
+        spec.entries
+            .iter()
+            .any(|e| matches!(e, PrincipalEntry::Arn(s) if s == arn))
+    };
+    let listed_account = |acct: &str| {
+        spec.entries
+            .iter()
+            .any(|e| matches!(e, PrincipalEntry::Account(a) if a == acct))
+    };
+    let account_ok = p.account.map_or(true, listed_account);
+    match p.kind {
+        Kind::Root => account_ok,
+        Kind::User(_) | Kind::Role | Kind::FederatedUser | Kind::OtherArn => {
+            account_ok && listed_arn(p.raw)
+        }
+        Kind::AssumedRole(role) => {
+            let role_listed = spec.entries.iter().any(|e| match e {
+                PrincipalEntry::Arn(s) => ArnParts::parse(s).is_some_and(|a| {
+                    a.service() == "iam"
+                        && a.partition() == p.partition
+                        && Some(a.account()) == p.account
+                        && a.resource().starts_with("role/")
+                        && a.resource().rsplit('/').next() == Some(role)
+                }),
+                _ => false,
+            });
+            account_ok && role_listed && listed_arn(p.raw)
+        }
+        Kind::NonArn => spec.entries.iter().any(|e| match_entry(e, p) != PMatch::No),
+    }
+}
+
+fn match_principal(spec: &PrincipalSpec, p: &Principal<'_>, effect: Effect) -> PMatch {
+    if spec.not {
+        // The docs leave partial lists open ("might deny"); resolve toward
+        // refusing access: a Deny exempts only a fully listed chain, an
+        // Allow excludes anyone an entry would name as a `Principal`.
+        let exempt = match effect {
+            Effect::Deny => not_principal_exempts(spec, p),
+            Effect::Allow => spec.entries.iter().any(|e| match_entry(e, p) != PMatch::No),
+        };
+        return if exempt {
+            PMatch::No
+        } else {
+            // "Everyone except ...": covers the requester itself, like `*`.
+            PMatch::Direct
+        };
+    }
+    spec.entries
         .iter()
         .map(|e| match_entry(e, p))
         .max()
-        .unwrap_or(PMatch::No);
-    if spec.not {
-        if best == PMatch::No {
-            // "Everyone except ...": covers the requester itself, like `*`.
-            PMatch::Direct
-        } else {
-            PMatch::No
-        }
-    } else {
-        best
-    }
+        .unwrap_or(PMatch::No)
 }
 
 // ------------------------------------------------------------------ context
@@ -396,7 +445,7 @@ fn eval_statement(
     // Principal / NotPrincipal (resource-based policies only).
     let mut pmatch = PMatch::Direct;
     if let Some(spec) = &s.principal {
-        pmatch = match_principal(spec, principal);
+        pmatch = match_principal(spec, principal, s.effect);
         if pmatch == PMatch::No {
             return None;
         }

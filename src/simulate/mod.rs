@@ -59,9 +59,13 @@
 //!
 //! # Choices where IAM documentation is silent or simplified here
 //! - Resource patterns without six `:`-segments are matched as one glob.
-//! - `NotPrincipal` excludes a principal matched by the same rules as
-//!   `Principal` (an account entry covers every principal in the account; a
-//!   role ARN covers its sessions).
+//! - `NotPrincipal` with `Deny` exempts a requester only when it lists every
+//!   identity of the requester's chain: account and user; or account, role
+//!   and role session (IAM User Guide, "NotPrincipal with Deny", where a list
+//!   lacking the account or role "might" deny; we take the denying reading).
+//!   With `Allow` it excludes anyone an entry would match as a `Principal`
+//!   (account entries cover the account's principals, a role its sessions).
+//!   Both readings refuse access where the docs leave the outcome open.
 //! - Same-account resource-policy grants bypass the permissions boundary and
 //!   session policies only when they name the requesting user, role-session
 //!   or federated-user ARN itself (IAM User Guide, "Policy evaluation logic",

@@ -303,7 +303,13 @@ const rewrites = [
     const fix = (p) => (p === undefined ? p : JSON.parse(JSON.stringify(p).replaceAll('arn:aws:iam::${aws:PrincipalAccount}:', `arn:aws:iam::${acct}:`)))
     return { ...c, identity_policies: fix(c.identity_policies), resource_policy: fix(c.resource_policy), permissions_boundary: fix(c.permissions_boundary), session_policies: fix(c.session_policies) }
   }],
-  ['session-policy-vs-direct-resource-grant', (c) => (c.resource_policy && c.session_policies ? { ...c, session_policies: undefined } : c)]
+  ['session-policy-vs-direct-resource-grant', (c) => (c.resource_policy && c.session_policies ? { ...c, session_policies: undefined } : c)],
+  // NotPrincipal chain semantics (README): drop NotPrincipal statements.
+  ['not-principal-chain', (c) => {
+    if (!c.resource_policy) return c
+    const st = [].concat(c.resource_policy.Statement).filter((x) => !x.NotPrincipal)
+    return { ...c, resource_policy: st.length ? { ...c.resource_policy, Statement: st } : undefined }
+  }],
 ]
 const causes = {}
 const tries = []
