@@ -62,6 +62,24 @@ fn explicit_deny_wins_across_policies() {
     assert_eq!(ev.reasons[0].statement_index, Some(0));
 }
 
+// "... with the exception of the AWS account root user, which has full access."
+#[test]
+fn account_root_has_full_access_in_its_account() {
+    let root = "arn:aws:iam::111122223333:root";
+    assert_eq!(decide(&PolicySet::new(), &get(root)), Decision::Allow);
+    let deny = PolicySet::new().with(pol(
+        PolicyType::Resource,
+        "bucket",
+        json!([{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}]),
+    ));
+    assert_eq!(decide(&deny, &get(root)), Decision::ExplicitDeny);
+    let other_root = "arn:aws:iam::444455556666:root";
+    assert_eq!(
+        decide(&PolicySet::new(), &get(other_root)),
+        Decision::ImplicitDeny
+    );
+}
+
 // "By default, all requests are implicitly denied."
 #[test]
 fn nothing_applies_is_implicit_deny() {

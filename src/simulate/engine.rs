@@ -27,7 +27,9 @@
 //!    assumed.
 //! 5. A principal without an account (a service principal, `*` for anonymous)
 //!    is allowed only by the resource policy.
-//! 6. Otherwise `implicit-deny`.
+//! 6. The account root user is allowed anything in its own account that no
+//!    Deny forbids (except KMS keys, whose key policy must allow).
+//! 7. Otherwise `implicit-deny`.
 //!
 //! Session policies are treated as one set: some session policy must allow.
 
@@ -709,6 +711,9 @@ fn evaluate(set: &PolicySet, req: &Request, explain: bool) -> Evaluation {
     let key_policy = res.is_some() && arn.as_ref().is_some_and(|a| a.service() == "kms");
     let allow = match principal.account {
         None => res_any,
+        // "All requests are implicitly denied with the exception of the AWS
+        // account root user, which has full access" (key policies aside).
+        Some(_) if same_account && !key_policy && principal.kind == Kind::Root => Tri::True,
         Some(_) if same_account && key_policy => res_direct
             .or(res_named.and(pb_ok).and(sp_ok))
             .or(res_any.and(id_path)),
