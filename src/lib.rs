@@ -1,3 +1,2 @@
 //! mlrole: least-privilege IAM execution roles for SageMaker personas and ML activities, as code.
-
 pub mod simulate;
