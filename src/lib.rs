@@ -19,6 +19,7 @@ pub mod render;
 pub mod request;
 pub mod scaffold;
 pub mod schema;
+pub mod simulate;
 pub mod suggest;
 pub mod validate;
 pub mod wizard;

@@ -1,0 +1,353 @@
+//! ARN patterns for the `Resource`/`NotResource` elements and the `Arn*`
+//! condition operators.
+//!
+//! IAM rules (IAM User Guide, "IAM JSON policy elements: Resource" and
+//! "Condition operators > Amazon Resource Name (ARN)"):
+//! - An ARN is `arn:partition:service:region:account-id:resource`; the
+//!   resource part may itself contain `:` and `/`.
+//! - Each of the six colon-delimited components is matched separately, so a
+//!   wildcard in the region segment cannot swallow the account segment; a
+//!   wildcard in the final (resource) segment may span `/` and `:`.
+//! - Matching is case-sensitive.
+//! - `*` alone matches every resource.
+//!
+//! Choice where the docs are silent: a pattern that does not have six
+//! segments (e.g. `arn:aws:s3*`) is matched as one glob against the whole
+//! ARN text.
+
+use super::variables::{Resolved, Template, VarSource};
+use super::wildcard::Glob;
+
+/// A request ARN split into its six segments (borrowed, no allocation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ArnParts<'a> {
+    pub(crate) segs: [&'a str; 6],
+}
+
+impl<'a> ArnParts<'a> {
+    /// Splits an ARN; `None` unless it starts with `arn:` and has six segments.
+    pub(crate) fn parse(s: &'a str) -> Option<ArnParts<'a>> {
+        // Hand-rolled split at the first five colons: this runs for every
+        // request and every ARN condition value.
+        if !s.starts_with("arn:") {
+            return None;
+        }
+        let b = s.as_bytes();
+        let mut cuts = [0usize; 5];
+        let mut n = 0;
+        for (i, c) in b.iter().enumerate() {
+            if *c == b':' {
+                cuts[n] = i;
+                n += 1;
+                if n == 5 {
+                    break;
+                }
+            }
+        }
+        if n < 5 {
+            return None;
+        }
+        let segs = [
+            s.get(..cuts[0])?,
+            s.get(cuts[0] + 1..cuts[1])?,
+            s.get(cuts[1] + 1..cuts[2])?,
+            s.get(cuts[2] + 1..cuts[3])?,
+            s.get(cuts[3] + 1..cuts[4])?,
+            s.get(cuts[4] + 1..)?,
+        ];
+        Some(ArnParts { segs })
+    }
+
+    pub(crate) fn partition(&self) -> &'a str {
+        self.segs[1]
+    }
+    pub(crate) fn service(&self) -> &'a str {
+        self.segs[2]
+    }
+    pub(crate) fn account(&self) -> &'a str {
+        self.segs[4]
+    }
+    pub(crate) fn resource(&self) -> &'a str {
+        self.segs[5]
+    }
+}
+
+/// One segment of a pattern: precompiled, or with variables to fill in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Seg {
+    Static(Glob),
+    Dynamic(Template),
+}
+
+/// A compiled ARN pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ArnPattern {
+    /// `*`.
+    Any,
+    /// Six segments, matched one by one.
+    Segments(Box<[Seg; 6]>),
+    /// Not six segments: matched as one glob.
+    Whole(Seg),
+}
+
+impl ArnPattern {
+    /// Compiles a pattern; `vars` enables policy variables (Version 2012-10-17).
+    pub(crate) fn new(pattern: &str, vars: bool) -> ArnPattern {
+        ArnPattern::build(pattern, vars, false)
+    }
+
+    /// Compiles a `Resource`/`NotResource` entry. "You can use a policy
+    /// variable in the Resource element, but only in the resource portion of
+    /// the ARN ... after the fifth colon": elsewhere `${...}` is literal text.
+    pub(crate) fn new_resource(pattern: &str, vars: bool) -> ArnPattern {
+        ArnPattern::build(pattern, vars, true)
+    }
+
+    fn build(pattern: &str, vars: bool, resource_only: bool) -> ArnPattern {
+        if pattern == "*" {
+            return ArnPattern::Any;
+        }
+        let segs = split_pattern(pattern, vars);
+        if segs.len() == 6 {
+            let mut out: Vec<Seg> = segs
+                .iter()
+                .enumerate()
+                .map(|(i, s)| seg(s, vars && (i == 5 || !resource_only)))
+                .collect();
+            let arr: [Seg; 6] = [
+                out.remove(0),
+                out.remove(0),
+                out.remove(0),
+                out.remove(0),
+                out.remove(0),
+                out.remove(0),
+            ];
+            ArnPattern::Segments(Box::new(arr))
+        } else {
+            ArnPattern::Whole(seg(pattern, vars && !resource_only))
+        }
+    }
+
+    /// Matches a request ARN. `arn` is the pre-split form of `text` (or
+    /// `None` when `text` is not an ARN).
+    pub(crate) fn matches(
+        &self,
+        text: &str,
+        arn: Option<&ArnParts<'_>>,
+        src: &dyn VarSource,
+    ) -> Resolved<bool> {
+        match self {
+            ArnPattern::Any => Resolved::Value(true),
+            ArnPattern::Whole(s) => seg_match(s, text, src),
+            ArnPattern::Segments(segs) => {
+                let Some(arn) = arn else {
+                    return Resolved::Value(false);
+                };
+                let mut unknown = None;
+                for (s, t) in segs.iter().zip(arn.segs.iter()) {
+                    match seg_match(s, t, src) {
+                        Resolved::Value(true) => {}
+                        Resolved::Value(false) => return Resolved::Value(false),
+                        Resolved::Missing => return Resolved::Missing,
+                        Resolved::Unknown(k) => unknown = unknown.or(Some(k)),
+                    }
+                }
+                match unknown {
+                    Some(k) => Resolved::Unknown(k),
+                    None => Resolved::Value(true),
+                }
+            }
+        }
+    }
+}
+
+/// Splits a pattern into at most six `:`-segments, never inside a `${...}`
+/// variable (whose key, e.g. `aws:PrincipalAccount`, contains a colon).
+fn split_pattern(p: &str, vars: bool) -> Vec<&str> {
+    let b = p.as_bytes();
+    let mut out = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < b.len() && out.len() < 5 {
+        if vars && b[i] == b'$' && b.get(i + 1) == Some(&b'{') {
+            // Skip to the closing brace, honouring a quoted default.
+            let mut j = i + 2;
+            let mut quoted = false;
+            while j < b.len() && (quoted || b[j] != b'}') {
+                if b[j] == b'\'' {
+                    quoted = !quoted;
+                }
+                j += 1;
+            }
+            if j < b.len() {
+                i = j + 1;
+                continue;
+            }
+        }
+        if b[i] == b':' {
+            out.push(&p[start..i]);
+            start = i + 1;
+        }
+        i += 1;
+    }
+    out.push(&p[start..]);
+    out
+}
+
+fn seg(s: &str, vars: bool) -> Seg {
+    let t = Template::parse(s, vars);
+    if t.is_static() {
+        Seg::Static(t.static_glob(false))
+    } else {
+        Seg::Dynamic(t)
+    }
+}
+
+fn seg_match(s: &Seg, text: &str, src: &dyn VarSource) -> Resolved<bool> {
+    match s {
+        Seg::Static(g) => Resolved::Value(g.matches(text)),
+        Seg::Dynamic(t) => match t.resolve_glob(src, false) {
+            Resolved::Value(g) => Resolved::Value(g.matches(text)),
+            Resolved::Missing => Resolved::Missing,
+            Resolved::Unknown(k) => Resolved::Unknown(k),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::variables::VarLookup;
+    use super::*;
+
+    struct Vars;
+    impl VarSource for Vars {
+        fn lookup_var(&self, key: &str) -> VarLookup<'_> {
+            match key {
+                "aws:username" => VarLookup::Value("alice"),
+                "aws:unknownkey" => VarLookup::Unknown,
+                _ => VarLookup::Missing,
+            }
+        }
+    }
+
+    fn m(p: &str, t: &str) -> bool {
+        let pat = ArnPattern::new(p, true);
+        pat.matches(t, ArnParts::parse(t).as_ref(), &Vars) == Resolved::Value(true)
+    }
+
+    // Resource element: `*` matches all resources.
+    #[test]
+    fn star_matches_everything() {
+        assert!(m("*", "arn:aws:s3:::b"));
+        assert!(m("*", "not-an-arn"));
+    }
+
+    // "Each of the six colon-delimited components ... is checked separately":
+    // a `*` in the region segment does not span into the account segment.
+    #[test]
+    fn per_segment() {
+        assert!(m(
+            "arn:aws:sagemaker:*:123456789012:training-job/*",
+            "arn:aws:sagemaker:us-east-1:123456789012:training-job/x"
+        ));
+        assert!(!m(
+            "arn:aws:sagemaker:*:123456789012:*",
+            "arn:aws:sagemaker:us-east-1:999999999999:training-job/x"
+        ));
+        assert!(!m("arn:aws:iam::*:role/x", "arn:aws:iam::1:2:role/x"));
+        assert!(m("arn:aws:*:*:*:*", "arn:aws:s3:::b"));
+        assert!(!m("arn:aws:*:*:*:*", "arn:aws-cn:s3:::b"));
+    }
+
+    // The final segment's wildcard spans `/` and `:`.
+    #[test]
+    fn resource_segment_spans_separators() {
+        assert!(m("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b/c"));
+        assert!(m(
+            "arn:aws:logs:us-east-1:1:log-group:*",
+            "arn:aws:logs:us-east-1:1:log-group:/aws/x:log-stream:y"
+        ));
+    }
+
+    // ARN matching is case-sensitive.
+    #[test]
+    fn case_sensitive() {
+        assert!(!m("arn:aws:s3:::Bucket/*", "arn:aws:s3:::bucket/x"));
+        assert!(!m("arn:AWS:s3:::bucket/*", "arn:aws:s3:::bucket/x"));
+    }
+
+    #[test]
+    fn pattern_arn_against_non_arn() {
+        assert!(!m("arn:aws:s3:::b", "b"));
+    }
+
+    // Variables in the Resource element ("Using variables in policies").
+    #[test]
+    fn variables() {
+        assert!(m(
+            "arn:aws:s3:::home/${aws:username}/*",
+            "arn:aws:s3:::home/alice/x"
+        ));
+        assert!(!m(
+            "arn:aws:s3:::home/${aws:username}/*",
+            "arn:aws:s3:::home/bob/x"
+        ));
+        let pat = ArnPattern::new("arn:aws:s3:::home/${aws:nokey}/*", true);
+        let t = "arn:aws:s3:::home/alice/x";
+        assert_eq!(
+            pat.matches(t, ArnParts::parse(t).as_ref(), &Vars),
+            Resolved::Missing
+        );
+        let pat = ArnPattern::new("arn:aws:s3:::home/${aws:unknownkey}/*", true);
+        assert_eq!(
+            pat.matches(t, ArnParts::parse(t).as_ref(), &Vars),
+            Resolved::Unknown("aws:unknownkey".into())
+        );
+    }
+
+    #[test]
+    fn variable_with_colon_stays_in_its_segment() {
+        struct Acct;
+        impl VarSource for Acct {
+            fn lookup_var(&self, _: &str) -> VarLookup<'_> {
+                VarLookup::Value("123456789012")
+            }
+        }
+        let pat = ArnPattern::new("arn:aws:s3:*:${aws:PrincipalAccount}:x/*", true);
+        let t = "arn:aws:s3:us-east-1:123456789012:x/y";
+        assert_eq!(
+            pat.matches(t, ArnParts::parse(t).as_ref(), &Acct),
+            Resolved::Value(true)
+        );
+        assert_eq!(
+            split_pattern("a:${k, 'x:}y'}:c", true),
+            vec!["a", "${k, 'x:}y'}", "c"]
+        );
+    }
+
+    // "Where you can use policy variables": in a Resource only after the
+    // fifth colon; before it `${...}` is literal.
+    #[test]
+    fn resource_variables_only_in_resource_segment() {
+        struct Acct;
+        impl VarSource for Acct {
+            fn lookup_var(&self, _: &str) -> VarLookup<'_> {
+                VarLookup::Value("123456789012")
+            }
+        }
+        let t = "arn:aws:s3:us-east-1:123456789012:x/123456789012";
+        let parts = ArnParts::parse(t);
+        let pat = ArnPattern::new_resource("arn:aws:s3:*:${aws:PrincipalAccount}:x/*", true);
+        assert_eq!(
+            pat.matches(t, parts.as_ref(), &Acct),
+            Resolved::Value(false)
+        );
+        let pat = ArnPattern::new_resource("arn:aws:s3:*:*:x/${aws:PrincipalAccount}", true);
+        assert_eq!(pat.matches(t, parts.as_ref(), &Acct), Resolved::Value(true));
+    }
+
+    #[test]
+    fn short_pattern_is_whole_glob() {
+        assert!(m("arn:aws:s3*", "arn:aws:s3:::b"));
+        assert!(!m("arn:aws:ec2*", "arn:aws:s3:::b"));
+    }
+}

@@ -1,0 +1,213 @@
+//! The request: principal, action, resource and context keys.
+
+use base64::Engine as _;
+use chrono::{DateTime, SecondsFormat, Utc};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::net::IpAddr;
+
+/// A typed context value. IAM's request context is textual, and the
+/// condition operator decides how a value is read; these variants only
+/// render the canonical text IAM would see (e.g. RFC 3339 for dates,
+/// base-64 for binary).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ContextValue {
+    String(String),
+    Bool(bool),
+    Numeric(f64),
+    Date(DateTime<Utc>),
+    IpAddress(IpAddr),
+    Arn(String),
+    Binary(Vec<u8>),
+}
+
+impl ContextValue {
+    /// The text IAM compares.
+    pub fn into_text(self) -> String {
+        match self {
+            ContextValue::String(s) | ContextValue::Arn(s) => s,
+            ContextValue::Bool(b) => b.to_string(),
+            ContextValue::Numeric(n) => n.to_string(),
+            ContextValue::Date(d) => d.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            ContextValue::IpAddress(ip) => ip.to_string(),
+            ContextValue::Binary(b) => base64::engine::general_purpose::STANDARD.encode(b),
+        }
+    }
+}
+
+impl From<&str> for ContextValue {
+    fn from(s: &str) -> Self {
+        ContextValue::String(s.to_string())
+    }
+}
+impl From<String> for ContextValue {
+    fn from(s: String) -> Self {
+        ContextValue::String(s)
+    }
+}
+impl From<bool> for ContextValue {
+    fn from(b: bool) -> Self {
+        ContextValue::Bool(b)
+    }
+}
+impl From<f64> for ContextValue {
+    fn from(n: f64) -> Self {
+        ContextValue::Numeric(n)
+    }
+}
+impl From<i64> for ContextValue {
+    fn from(n: i64) -> Self {
+        ContextValue::String(n.to_string())
+    }
+}
+impl From<IpAddr> for ContextValue {
+    fn from(ip: IpAddr) -> Self {
+        ContextValue::IpAddress(ip)
+    }
+}
+impl From<DateTime<Utc>> for ContextValue {
+    fn from(d: DateTime<Utc>) -> Self {
+        ContextValue::Date(d)
+    }
+}
+
+/// FNV-1a: context keys are short and trusted to be few, so a simple fast
+/// hash beats SipHash on the per-condition lookup (the hot path).
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Slot {
+    Values(Vec<String>),
+    Unknown,
+}
+
+/// Context keys of a request. Key names are case-insensitive (stored
+/// lowercase). A key can be given values, or be declared *unknown*: its
+/// value (and even its presence) is not known to the caller, and the
+/// evaluator answers `indeterminate` if the decision depends on it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Context {
+    pub(crate) map: HashMap<String, Slot, BuildHasherDefault<Fnv>>,
+}
+
+impl Context {
+    pub fn new() -> Context {
+        Context::default()
+    }
+
+    /// Sets a single-valued key (replacing earlier values).
+    pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) -> &mut Context {
+        self.map.insert(
+            key.to_lowercase(),
+            Slot::Values(vec![value.into().into_text()]),
+        );
+        self
+    }
+
+    /// Sets a multi-valued key (e.g. `aws:TagKeys`). An empty list is an
+    /// empty set: `ForAllValues` is true and `ForAnyValue` false on it.
+    pub fn insert_many<V: Into<ContextValue>>(
+        &mut self,
+        key: &str,
+        values: impl IntoIterator<Item = V>,
+    ) -> &mut Context {
+        let v = values.into_iter().map(|x| x.into().into_text()).collect();
+        self.map.insert(key.to_lowercase(), Slot::Values(v));
+        self
+    }
+
+    /// Declares a key whose value is unknown.
+    pub fn insert_unknown(&mut self, key: &str) -> &mut Context {
+        self.map.insert(key.to_lowercase(), Slot::Unknown);
+        self
+    }
+
+    /// Values of a key, if known and present.
+    pub fn get(&self, key: &str) -> Option<&[String]> {
+        match self.map.get(&key.to_lowercase()) {
+            Some(Slot::Values(v)) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Whether the key was declared unknown.
+    pub fn is_unknown(&self, key: &str) -> bool {
+        matches!(self.map.get(&key.to_lowercase()), Some(Slot::Unknown))
+    }
+}
+
+/// One authorization request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Request {
+    /// Principal ARN (user, role, `assumed-role` session, `federated-user`,
+    /// account root), a service principal such as `sagemaker.amazonaws.com`,
+    /// or `*` for an anonymous request.
+    pub principal: String,
+    /// `service:Action`; compared case-insensitively.
+    pub action: String,
+    /// Resource ARN (or `*` for actions without a resource).
+    pub resource: String,
+    /// Account owning the resource. When absent: the account segment of the
+    /// resource ARN if it has one, else the principal's account (same-account).
+    pub resource_account: Option<String>,
+    pub context: Context,
+}
+
+impl Request {
+    pub fn new(principal: &str, action: &str, resource: &str) -> Request {
+        Request {
+            principal: principal.to_string(),
+            action: action.to_string(),
+            resource: resource.to_string(),
+            resource_account: None,
+            context: Context::new(),
+        }
+    }
+
+    /// Sets the resource's account.
+    pub fn with_resource_account(mut self, account: &str) -> Request {
+        self.resource_account = Some(account.to_string());
+        self
+    }
+
+    /// Sets a single-valued context key.
+    pub fn with(mut self, key: &str, value: impl Into<ContextValue>) -> Request {
+        self.context.insert(key, value);
+        self
+    }
+
+    /// Sets a multi-valued context key.
+    pub fn with_many<V: Into<ContextValue>>(
+        mut self,
+        key: &str,
+        values: impl IntoIterator<Item = V>,
+    ) -> Request {
+        self.context.insert_many(key, values);
+        self
+    }
+
+    /// Declares a context key unknown.
+    pub fn with_unknown(mut self, key: &str) -> Request {
+        self.context.insert_unknown(key);
+        self
+    }
+}

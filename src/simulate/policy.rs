@@ -1,0 +1,588 @@
+//! Policy grammar: JSON document → compiled [`Policy`].
+//!
+//! Grammar (IAM User Guide, "IAM JSON policy element reference"):
+//! `Version`, `Id`, `Statement` (object or array); per statement `Sid`,
+//! `Effect`, exactly one of `Action`/`NotAction`, exactly one of
+//! `Resource`/`NotResource`, in resource-based policies exactly one of
+//! `Principal`/`NotPrincipal`, and `Condition`. Identity-based policies,
+//! permissions boundaries and session policies may not carry a principal.
+//!
+//! Everything is compiled once: action globs are lowercased (action names are
+//! case-insensitive), resource ARNs are split per segment, condition values
+//! are parsed into their types.
+
+use super::arn::ArnPattern;
+use super::condition::{parse_condition, ConditionBlock};
+use super::context::Fnv;
+use super::error::{json_type, ParseError};
+use super::wildcard::Glob;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+/// Statement effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// The role a policy plays in evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyType {
+    /// Attached to the principal (user, group or role policies).
+    Identity,
+    /// Attached to the resource (bucket policy, key policy, ...).
+    Resource,
+    /// The principal's permissions boundary.
+    PermissionsBoundary,
+    /// Passed when the role or federated session was created.
+    Session,
+}
+
+/// One `Principal`/`NotPrincipal` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PrincipalEntry {
+    /// `"*"` or `{"AWS": "*"}`: everyone.
+    Any,
+    /// An account ID or `arn:<partition>:iam::<account>:root`: the whole account.
+    Account(String),
+    /// A user, role, role-session or federated-user ARN.
+    Arn(String),
+    /// `{"Service": ...}` (compared case-insensitively, stored lowercase).
+    Service(String),
+    /// `{"Federated": ...}`.
+    Federated(String),
+    /// `{"CanonicalUser": ...}`.
+    Canonical(String),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PrincipalSpec {
+    pub(crate) not: bool,
+    pub(crate) entries: Vec<PrincipalEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Statement {
+    pub(crate) sid: Option<String>,
+    pub(crate) index: usize,
+    pub(crate) effect: Effect,
+    pub(crate) not_action: bool,
+    pub(crate) actions: Vec<Glob>,
+    pub(crate) not_resource: bool,
+    pub(crate) resources: Vec<ArnPattern>,
+    pub(crate) principal: Option<PrincipalSpec>,
+    pub(crate) condition: ConditionBlock,
+}
+
+/// A compiled policy document.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub(crate) name: String,
+    pub(crate) kind: PolicyType,
+    pub(crate) statements: Vec<Statement>,
+    /// Statements whose actions all name one literal service prefix, by
+    /// lowercase service (so a request only visits statements that can match).
+    pub(crate) by_service: HashMap<String, Vec<u32>, BuildHasherDefault<Fnv>>,
+    /// Statements that may match any service (`*`, `s3*:..`, `NotAction`).
+    pub(crate) any_service: Vec<u32>,
+}
+
+/// Literal lowercase service prefixes of a statement's actions, or `None`
+/// when some pattern could match any service.
+fn services_of(s: &Statement, raw: &[String]) -> Option<Vec<String>> {
+    if s.not_action {
+        return None;
+    }
+    let mut out: Vec<String> = Vec::new();
+    for a in raw {
+        let (svc, _) = a.split_once(':')?;
+        if svc.contains(['*', '?']) {
+            return None;
+        }
+        let svc = svc.to_lowercase();
+        if !out.contains(&svc) {
+            out.push(svc);
+        }
+    }
+    Some(out)
+}
+
+impl Policy {
+    /// Parses and compiles a policy document from JSON text.
+    pub fn parse(name: &str, kind: PolicyType, json: &str) -> Result<Policy, ParseError> {
+        let v: Value = serde_json::from_str(json).map_err(|e| ParseError::Json(e.to_string()))?;
+        Policy::from_value(name, kind, &v)
+    }
+
+    /// Compiles an already-parsed JSON policy document.
+    pub fn from_value(name: &str, kind: PolicyType, doc: &Value) -> Result<Policy, ParseError> {
+        let Value::Object(top) = doc else {
+            return Err(ParseError::WrongType {
+                path: "$".into(),
+                expected: "a policy object",
+                found: json_type(doc),
+            });
+        };
+        let mut vars = false;
+        let mut statements_v = None;
+        for (k, v) in top {
+            match k.as_str() {
+                "Version" => match v {
+                    Value::String(s) if s == "2012-10-17" => vars = true,
+                    Value::String(s) if s == "2008-10-17" => vars = false,
+                    _ => {
+                        return Err(ParseError::InvalidValue {
+                            path: "Version".into(),
+                            value: value_text(v),
+                            expected: "\"2012-10-17\" or \"2008-10-17\"",
+                        })
+                    }
+                },
+                "Id" => {
+                    if !v.is_string() {
+                        return Err(wrong("Id", "a string", v));
+                    }
+                }
+                "Statement" => statements_v = Some(v),
+                other => {
+                    return Err(ParseError::UnknownElement {
+                        path: other.to_string(),
+                        name: other.to_string(),
+                        expected: "Version, Id, Statement",
+                    })
+                }
+            }
+        }
+        let Some(sv) = statements_v else {
+            return Err(ParseError::Missing {
+                path: "$".into(),
+                expected: "Statement",
+            });
+        };
+        let parsed = match sv {
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, s)| parse_statement(s, &format!("Statement[{i}]"), i, kind, vars))
+                .collect::<Result<Vec<_>, _>>()?,
+            Value::Object(_) => vec![parse_statement(sv, "Statement", 0, kind, vars)?],
+            other => {
+                return Err(wrong(
+                    "Statement",
+                    "an object or an array of objects",
+                    other,
+                ))
+            }
+        };
+        let mut by_service: HashMap<String, Vec<u32>, BuildHasherDefault<Fnv>> = HashMap::default();
+        let mut any_service = Vec::new();
+        let mut statements = Vec::with_capacity(parsed.len());
+        for (i, (st, raw)) in parsed.into_iter().enumerate() {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            match services_of(&st, &raw) {
+                Some(svcs) => {
+                    for svc in svcs {
+                        by_service.entry(svc).or_default().push(i);
+                    }
+                }
+                None => any_service.push(i),
+            }
+            statements.push(st);
+        }
+        Ok(Policy {
+            name: name.to_string(),
+            kind,
+            statements,
+            by_service,
+            any_service,
+        })
+    }
+
+    /// The name given at parse time.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The role this policy plays.
+    pub fn kind(&self) -> PolicyType {
+        self.kind
+    }
+
+    /// Number of statements.
+    pub fn len(&self) -> usize {
+        self.statements.len()
+    }
+
+    /// True for a policy without statements.
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+}
+
+fn wrong(path: &str, expected: &'static str, v: &Value) -> ParseError {
+    ParseError::WrongType {
+        path: path.to_string(),
+        expected,
+        found: json_type(v),
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A string or an array of strings.
+fn string_list(v: &Value, path: &str) -> Result<Vec<String>, ParseError> {
+    match v {
+        Value::String(s) => Ok(vec![s.clone()]),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| match x {
+                Value::String(s) => Ok(s.clone()),
+                other => Err(wrong(&format!("{path}[{i}]"), "a string", other)),
+            })
+            .collect(),
+        other => Err(wrong(path, "a string or an array of strings", other)),
+    }
+}
+
+fn parse_statement(
+    v: &Value,
+    path: &str,
+    index: usize,
+    kind: PolicyType,
+    vars: bool,
+) -> Result<(Statement, Vec<String>), ParseError> {
+    let Value::Object(m) = v else {
+        return Err(wrong(path, "a statement object", v));
+    };
+    let mut sid = None;
+    let mut effect = None;
+    let mut action: Option<(bool, &Value)> = None;
+    let mut resource: Option<(bool, &Value)> = None;
+    let mut principal: Option<(bool, &Value)> = None;
+    let mut condition = ConditionBlock::default();
+    for (k, val) in m {
+        let p = format!("{path}.{k}");
+        match k.as_str() {
+            "Sid" => match val {
+                Value::String(s) => sid = Some(s.clone()),
+                other => return Err(wrong(&p, "a string", other)),
+            },
+            "Effect" => match val {
+                Value::String(s) if s == "Allow" => effect = Some(Effect::Allow),
+                Value::String(s) if s == "Deny" => effect = Some(Effect::Deny),
+                other => {
+                    return Err(ParseError::InvalidValue {
+                        path: p,
+                        value: value_text(other),
+                        expected: "\"Allow\" or \"Deny\"",
+                    })
+                }
+            },
+            "Action" | "NotAction" => {
+                if action.is_some() {
+                    return Err(ParseError::Conflict {
+                        path: path.to_string(),
+                        a: "Action",
+                        b: "NotAction",
+                    });
+                }
+                action = Some((k == "NotAction", val));
+            }
+            "Resource" | "NotResource" => {
+                if resource.is_some() {
+                    return Err(ParseError::Conflict {
+                        path: path.to_string(),
+                        a: "Resource",
+                        b: "NotResource",
+                    });
+                }
+                resource = Some((k == "NotResource", val));
+            }
+            "Principal" | "NotPrincipal" => {
+                if kind != PolicyType::Resource {
+                    return Err(ParseError::UnknownElement {
+                        path: p,
+                        name: k.clone(),
+                        expected: "Sid, Effect, Action, NotAction, Resource, NotResource, Condition (a principal is only allowed in resource-based policies)",
+                    });
+                }
+                if principal.is_some() {
+                    return Err(ParseError::Conflict {
+                        path: path.to_string(),
+                        a: "Principal",
+                        b: "NotPrincipal",
+                    });
+                }
+                principal = Some((k == "NotPrincipal", val));
+            }
+            "Condition" => condition = parse_condition(val, &p, vars)?,
+            other => {
+                return Err(ParseError::UnknownElement {
+                    path: p,
+                    name: other.to_string(),
+                    expected: "Sid, Effect, Action, NotAction, Resource, NotResource, Principal, NotPrincipal, Condition",
+                })
+            }
+        }
+    }
+    let effect = effect.ok_or(ParseError::Missing {
+        path: path.to_string(),
+        expected: "Effect",
+    })?;
+    let (not_action, av) = action.ok_or(ParseError::Missing {
+        path: path.to_string(),
+        expected: "Action or NotAction",
+    })?;
+    let apath = format!("{path}.{}", if not_action { "NotAction" } else { "Action" });
+    let raw_actions = string_list(av, &apath)?;
+    let actions = raw_actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            if a != "*" && !a.contains(':') {
+                return Err(ParseError::InvalidValue {
+                    path: if av.is_array() {
+                        format!("{apath}[{i}]")
+                    } else {
+                        apath.clone()
+                    },
+                    value: a.clone(),
+                    expected: "\"*\" or service:action (e.g. s3:GetObject, wildcards allowed)",
+                });
+            }
+            Ok(Glob::new(&a.to_lowercase()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let (not_resource, rv) = resource.ok_or(ParseError::Missing {
+        path: path.to_string(),
+        expected: "Resource or NotResource",
+    })?;
+    let rpath = format!(
+        "{path}.{}",
+        if not_resource {
+            "NotResource"
+        } else {
+            "Resource"
+        }
+    );
+    let resources = string_list(rv, &rpath)?
+        .iter()
+        .map(|r| ArnPattern::new_resource(r, vars))
+        .collect();
+    let principal = match principal {
+        Some((not, pv)) => {
+            let ppath = format!("{path}.{}", if not { "NotPrincipal" } else { "Principal" });
+            Some(PrincipalSpec {
+                not,
+                entries: parse_principal(pv, &ppath)?,
+            })
+        }
+        None if kind == PolicyType::Resource => {
+            return Err(ParseError::Missing {
+                path: path.to_string(),
+                expected: "Principal or NotPrincipal (required in a resource-based policy)",
+            })
+        }
+        None => None,
+    };
+    Ok((
+        Statement {
+            sid,
+            index,
+            effect,
+            not_action,
+            actions,
+            not_resource,
+            resources,
+            principal,
+            condition,
+        },
+        raw_actions,
+    ))
+}
+
+/// Parses `"*"` or `{"AWS"|"Service"|"Federated"|"CanonicalUser": string|[string]}`.
+fn parse_principal(v: &Value, path: &str) -> Result<Vec<PrincipalEntry>, ParseError> {
+    match v {
+        Value::String(s) if s == "*" => Ok(vec![PrincipalEntry::Any]),
+        Value::Object(m) => {
+            let mut out = Vec::new();
+            for (k, val) in m {
+                let p = format!("{path}.{k}");
+                let list = string_list(val, &p)?;
+                for s in list {
+                    out.push(match k.as_str() {
+                        "AWS" => aws_principal(&s, &p)?,
+                        "Service" => PrincipalEntry::Service(s.to_lowercase()),
+                        "Federated" => PrincipalEntry::Federated(s),
+                        "CanonicalUser" => PrincipalEntry::Canonical(s),
+                        other => {
+                            return Err(ParseError::UnknownElement {
+                                path: p,
+                                name: other.to_string(),
+                                expected: "AWS, Service, Federated, CanonicalUser",
+                            })
+                        }
+                    });
+                }
+            }
+            Ok(out)
+        }
+        other => Err(ParseError::InvalidValue {
+            path: path.to_string(),
+            value: value_text(other),
+            expected: "\"*\" or an object with AWS, Service, Federated or CanonicalUser",
+        }),
+    }
+}
+
+fn aws_principal(s: &str, path: &str) -> Result<PrincipalEntry, ParseError> {
+    if s == "*" {
+        return Ok(PrincipalEntry::Any);
+    }
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(PrincipalEntry::Account(s.to_string()));
+    }
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    if parts.len() == 6 && parts[0] == "arn" {
+        if parts[2] == "iam" && parts[5] == "root" {
+            return Ok(PrincipalEntry::Account(parts[4].to_string()));
+        }
+        return Ok(PrincipalEntry::Arn(s.to_string()));
+    }
+    Err(ParseError::InvalidValue {
+        path: path.to_string(),
+        value: s.to_string(),
+        expected: "\"*\", a 12-digit account ID or an IAM/STS principal ARN",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(json: &str, kind: PolicyType) -> ParseError {
+        match Policy::parse("p", kind, json) {
+            Err(e) => e,
+            Ok(_) => panic!("expected an error for {json}"),
+        }
+    }
+
+    #[test]
+    fn statement_object_or_array() {
+        let one = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#;
+        let many = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Deny","NotAction":["s3:Get*"],"NotResource":"arn:aws:s3:::b"}]}"#;
+        assert_eq!(
+            Policy::parse("p", PolicyType::Identity, one).map(|p| p.len()),
+            Ok(1)
+        );
+        assert_eq!(
+            Policy::parse("p", PolicyType::Identity, many).map(|p| p.len()),
+            Ok(2)
+        );
+    }
+
+    #[test]
+    fn errors_name_the_path() {
+        let e = err(
+            r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEqualz":{"a":"b"}}}]}"#,
+            PolicyType::Identity,
+        );
+        assert_eq!(e.path(), "Statement[1].Condition.StringEqualz");
+        let e = err(
+            r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"NumericLessThan":{"s3:max-keys":["10","x"]}}}}"#,
+            PolicyType::Identity,
+        );
+        assert_eq!(
+            e.path(),
+            "Statement.Condition.NumericLessThan.s3:max-keys[1]"
+        );
+        assert!(e.to_string().contains("expected a number"));
+        let e = err(
+            r#"{"Statement":[{"Effect":"Permit","Action":"s3:*","Resource":"*"}]}"#,
+            PolicyType::Identity,
+        );
+        assert_eq!(e.path(), "Statement[0].Effect");
+        let e = err(
+            r#"{"Statement":[{"Effect":"Allow","Resource":"*"}]}"#,
+            PolicyType::Identity,
+        );
+        assert!(matches!(
+            e,
+            ParseError::Missing {
+                expected: "Action or NotAction",
+                ..
+            }
+        ));
+        let e = err(
+            r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","NotAction":"x:y","Resource":"*"}]}"#,
+            PolicyType::Identity,
+        );
+        assert!(matches!(e, ParseError::Conflict { .. }));
+        let e = err(
+            r#"{"Statement":[{"Effect":"Allow","Action":["s3:*", 3],"Resource":"*"}]}"#,
+            PolicyType::Identity,
+        );
+        assert_eq!(e.path(), "Statement[0].Action[1]");
+        let e = err(
+            r#"{"Statement":[{"Effect":"Allow","Action":"getobject","Resource":"*"}]}"#,
+            PolicyType::Identity,
+        );
+        assert_eq!(e.path(), "Statement[0].Action");
+        let e = err(
+            r#"{"Version":"2013-01-01","Statement":[]}"#,
+            PolicyType::Identity,
+        );
+        assert_eq!(e.path(), "Version");
+        let e = err("[1]", PolicyType::Identity);
+        assert_eq!(e.path(), "$");
+        assert!(matches!(
+            err("{", PolicyType::Identity),
+            ParseError::Json(_)
+        ));
+    }
+
+    #[test]
+    fn principal_rules() {
+        let e = err(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}"#,
+            PolicyType::Identity,
+        );
+        assert_eq!(e.path(), "Statement[0].Principal");
+        let e = err(
+            r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
+            PolicyType::Resource,
+        );
+        assert!(matches!(e, ParseError::Missing { .. }));
+        let e = err(
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"bob"},"Action":"s3:*","Resource":"*"}]}"#,
+            PolicyType::Resource,
+        );
+        assert_eq!(e.path(), "Statement[0].Principal.AWS");
+        let p = Policy::parse(
+            "b",
+            PolicyType::Resource,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":["123456789012","arn:aws:iam::210987654321:root","arn:aws:iam::1:user/u"],"Service":"SageMaker.amazonaws.com"},"Action":"s3:*","Resource":"*"}]}"#,
+        );
+        let entries = p.map(|p| p.statements[0].principal.clone().map(|s| s.entries));
+        assert_eq!(
+            entries,
+            Ok(Some(vec![
+                PrincipalEntry::Account("123456789012".into()),
+                PrincipalEntry::Account("210987654321".into()),
+                PrincipalEntry::Arn("arn:aws:iam::1:user/u".into()),
+                PrincipalEntry::Service("sagemaker.amazonaws.com".into()),
+            ]))
+        );
+    }
+}

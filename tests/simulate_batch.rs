@@ -1,0 +1,201 @@
+//! Batch mode (JSON lines in, JSON lines out) and robustness on bad input.
+
+use mlrole::simulate::{run_batch, BatchStats, Policy, PolicySet, PolicyType, Request};
+use serde_json::{json, Value};
+
+fn run(input: &[u8]) -> (BatchStats, Vec<Value>) {
+    let mut out = Vec::new();
+    let stats = run_batch(input, &mut out).unwrap_or_else(|e| panic!("batch failed: {e}"));
+    let text = String::from_utf8(out).unwrap_or_else(|e| panic!("output is not UTF-8: {e}"));
+    let lines = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("output line {l:?}: {e}")))
+        .collect();
+    (stats, lines)
+}
+
+fn case(id: &str, action: &str) -> String {
+    json!({
+        "id": id,
+        "identity_policies": [
+            {"Version": "2012-10-17", "Statement": [{"Sid": "Read", "Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::ml-data/*"}]},
+            {"name": "guard", "policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}]}}
+        ],
+        "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": action,
+                    "resource": "arn:aws:s3:::ml-data/x", "context": {"aws:SecureTransport": true, "aws:TagKeys": ["a", "b"]}}
+    })
+    .to_string()
+}
+
+#[test]
+fn batch_answers_every_line_and_survives_malformed_ones() {
+    let mut input = String::new();
+    input.push_str(&case("ok-allow", "s3:GetObject"));
+    input.push('\n');
+    input.push_str("{this is not json\n");
+    input.push('\n'); // blank lines are skipped
+    input.push_str(&case("ok-deny", "s3:DeleteObject"));
+    input.push('\n');
+    // A policy error names the JSON path.
+    input.push_str(
+        &json!({"id": "bad-policy", "identity_policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringEquals": {"k": {"nested": 1}}}}]}],
+                "request": {"principal": "p", "action": "s3:GetObject", "resource": "*"}})
+        .to_string(),
+    );
+    input.push('\n');
+    input.push_str(
+        &json!({"id": 7, "request": {"action": "s3:GetObject", "resource": "*"}}).to_string(),
+    );
+    input.push('\n');
+    input.push_str(&case("ok-implicit", "s3:PutObject"));
+    // Last line without a trailing newline, plus a line of invalid UTF-8.
+    input.push('\n');
+    let mut bytes = input.into_bytes();
+    bytes.extend_from_slice(b"\xff\xfe\n");
+    bytes.extend_from_slice(case("last", "s3:GetObject").as_bytes());
+
+    let (stats, lines) = run(&bytes);
+    assert_eq!(lines.len(), 8);
+    assert_eq!(
+        stats,
+        BatchStats {
+            cases: 8,
+            errors: 4,
+            allow: 2,
+            explicit_deny: 1,
+            implicit_deny: 1,
+            indeterminate: 0
+        }
+    );
+    assert_eq!(lines[0]["id"], "ok-allow");
+    assert_eq!(lines[0]["decision"], "allow");
+    assert_eq!(lines[0]["reasons"][0]["sid"], "Read");
+    assert_eq!(lines[0]["reasons"][0]["policy"], "identity_policies[0]");
+    assert_eq!(lines[1]["id"], Value::Null);
+    assert!(lines[1]["error"]
+        .as_str()
+        .is_some_and(|e| e.starts_with("invalid JSON")));
+    assert_eq!(lines[2]["decision"], "explicit-deny");
+    assert_eq!(lines[2]["reasons"][0]["policy"], "guard");
+    assert_eq!(lines[3]["id"], "bad-policy");
+    let err = lines[3]["error"].as_str().unwrap_or_default();
+    assert!(
+        err.contains("identity_policies[0]: Statement[0].Condition.StringEquals.k"),
+        "{err}"
+    );
+    assert_eq!(lines[4]["id"], 7);
+    assert!(lines[4]["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("request.principal")));
+    assert_eq!(lines[5]["decision"], "implicit-deny");
+    assert!(lines[6]["error"].is_string());
+    assert_eq!(lines[7]["id"], "last");
+    assert_eq!(lines[7]["decision"], "allow");
+}
+
+#[test]
+fn batch_reports_indeterminate_with_keys() {
+    let line = json!({
+        "id": "u",
+        "identity_policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalTag/team": "ml"}}}]}],
+        "resource_policy": null,
+        "permissions_boundary": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]},
+        "session_policies": ["{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}"],
+        "request": {"principal": "arn:aws:sts::111122223333:assumed-role/R/s", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k",
+                    "resource_account": "111122223333", "unknown_keys": ["aws:PrincipalTag/team"]}
+    });
+    let (stats, lines) = run(format!("{line}\n").as_bytes());
+    assert_eq!(stats.indeterminate, 1);
+    assert_eq!(lines[0]["decision"], "indeterminate");
+    assert_eq!(lines[0]["unknown_keys"], json!(["aws:principaltag/team"]));
+    assert_eq!(lines[0]["reasons"][0]["detail"], "depends-on-unknown");
+}
+
+#[test]
+fn condition_failure_is_named_in_batch_output() {
+    let line = json!({
+        "id": 1,
+        "identity_policies": [{"Version": "2012-10-17", "Statement": [{"Sid": "Tls", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+            "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}],
+        "request": {"principal": "arn:aws:iam::111122223333:user/a", "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k",
+                    "context": {"aws:SecureTransport": "false"}}
+    });
+    let (_, lines) = run(format!("{line}\n").as_bytes());
+    assert_eq!(lines[0]["decision"], "implicit-deny");
+    let r = &lines[0]["reasons"][0];
+    assert_eq!(r["detail"], "condition-failed");
+    assert_eq!(r["operator"], "Bool");
+    assert_eq!(r["key"], "aws:SecureTransport");
+    assert_eq!(r["sid"], "Tls");
+}
+
+/// Deterministic xorshift for the robustness test.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
+}
+
+/// No input may panic the parser or the evaluator: mutate a valid policy
+/// (delete, duplicate and replace characters) and evaluate whatever parses.
+#[test]
+fn no_panics_on_mutated_policies() {
+    let seed = r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":["s3:Get*","sagemaker:*"],"NotResource":"arn:aws:s3:::x/${aws:username, 'a''b'}/*","Condition":{"ForAllValues:StringLike":{"aws:TagKeys":["a*","${aws:PrincipalTag/t}"]},"IpAddress":{"aws:SourceIp":["10.0.0.0/8","::/0"]},"DateLessThan":{"aws:CurrentTime":"2030-01-01"},"NumericGreaterThanEquals":{"n":"1.5"},"BinaryEquals":{"b":"QQ=="},"ArnLike":{"aws:SourceArn":"arn:aws:*:*:${aws:PrincipalAccount}:*"},"Null":{"k":"true"}}},{"Effect":"Deny","NotAction":"s3:*","Resource":"*"}]}"#;
+    let bits = [
+        "", "*", "?", "${", "}", "'", ":", "\"", "[", "]", "{", ",", "é", "${*}", "\\u0000", "/0",
+        "::",
+    ];
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut parsed = 0;
+    for _ in 0..3000 {
+        let mut s: Vec<char> = seed.chars().collect();
+        for _ in 0..(1 + rng.next() % 4) {
+            let i = (rng.next() % s.len() as u64) as usize;
+            match rng.next() % 3 {
+                0 => {
+                    s.remove(i);
+                }
+                1 => {
+                    let c = s[i];
+                    s.insert(i, c);
+                }
+                _ => {
+                    let b: Vec<char> = rng.pick(&bits).chars().collect();
+                    s.splice(i..=i, b);
+                }
+            }
+        }
+        let text: String = s.into_iter().collect();
+        for kind in [PolicyType::Identity, PolicyType::Resource] {
+            if let Ok(p) = Policy::parse("m", kind, &text) {
+                parsed += 1;
+                let set = PolicySet::new().with(p);
+                for principal in [
+                    "arn:aws:iam::1:user/alice",
+                    "*",
+                    "arn:aws:sts::1:assumed-role/r/s",
+                    "",
+                ] {
+                    let req = Request::new(principal, "s3:GetObject", "arn:aws:s3:::x/alice/y")
+                        .with_many("aws:TagKeys", ["ab", "é"])
+                        .with("aws:SourceIp", "10.1.1.1")
+                        .with_unknown("aws:PrincipalTag/t");
+                    assert_eq!(set.decide(&req), set.evaluate(&req).decision);
+                }
+            }
+        }
+        let _ = mlrole::simulate::evaluate_line(&text);
+    }
+    assert!(
+        parsed > 100,
+        "mutations too destructive to exercise the evaluator ({parsed})"
+    );
+}
