@@ -27,7 +27,7 @@ fn main() {
     let root =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for dir in ["personas", "activities", "templates"] {
+    for dir in ["personas", "activities", "templates", "tests/scenarios"] {
         collect(&root, dir, &mut files);
     }
     files.sort();

@@ -22,6 +22,7 @@ pub mod schema;
 pub mod simulate;
 pub mod suggest;
 pub mod validate;
+pub mod verify;
 pub mod wizard;
 pub mod yaml;
 

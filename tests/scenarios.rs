@@ -141,3 +141,28 @@ fn scenarios_are_well_formed_and_match_their_role() {
         }
     }
 }
+
+/// The proofs themselves: every scenario's role, generated from its spec, is allowed every
+/// must-allow request and denied every must-deny request by the IAM evaluator.
+#[test]
+fn every_scenario_holds_under_iam_evaluation() {
+    let catalog = common::catalog();
+    let renderer = mlrole::render::Renderer::new(None).unwrap();
+    let mut reports = Vec::new();
+    for file in scenario_files() {
+        let label = file.file_name().unwrap().to_string_lossy().to_string();
+        let scenario =
+            mlrole::verify::parse_scenario(&label, &std::fs::read_to_string(&file).unwrap())
+                .unwrap();
+        assert!(
+            !scenario.allow.is_empty() && !scenario.deny.is_empty(),
+            "{label}: needs must-allow and must-deny requests"
+        );
+        reports.push(
+            mlrole::verify::run_generated(&catalog, &renderer, &label, &scenario)
+                .unwrap_or_else(|e| panic!("{label}: {e}")),
+        );
+    }
+    let failures: usize = reports.iter().map(|r| r.failures()).sum();
+    assert_eq!(failures, 0, "\n{}", mlrole::verify::render_human(&reports));
+}

@@ -29,9 +29,15 @@ pub(super) fn boundary_command(
     args: &BoundaryArgs,
     out: &mut dyn Write,
 ) -> Result<()> {
-    if args.role.format.is_some_and(|f| f != crate::generate::Format::Json) || args.role.inline {
+    if args
+        .role
+        .format
+        .is_some_and(|f| f != crate::generate::Format::Json)
+        || args.role.inline
+    {
         return Err(Error::Usage {
-            message: "`boundary` writes JSON only; `--format` and `--inline` apply to `generate`".into(),
+            message: "`boundary` writes JSON only; `--format` and `--inline` apply to `generate`"
+                .into(),
             help: Some("drop `--format`/`--inline`".into()),
         });
     }
