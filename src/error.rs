@@ -97,6 +97,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A decision or scenario did not come out as the user expected (`--expect`, `verify`).
+    #[error("{message}")]
+    Expectation { message: String },
+
     /// The user cancelled an interactive session (Ctrl-C or Esc).
     #[error("cancelled; nothing was written")]
     Cancelled,
@@ -119,6 +123,7 @@ impl Error {
             | Error::Usage { .. }
             | Error::NoInput { .. } => 2,
             Error::Cancelled => 130,
+            Error::Expectation { .. } => 4,
             _ => 1,
         }
     }

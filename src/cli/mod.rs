@@ -14,6 +14,7 @@ mod boundary;
 mod catalog;
 mod catalog_cmd;
 mod generate;
+mod simulate;
 mod wizard;
 
 pub use crate::generate::to_pretty;
@@ -56,6 +57,10 @@ pub enum Command {
     Generate(Box<GenerateArgs>),
     /// Answer questions to build a role, then get the equivalent `generate` command
     Wizard(Box<wizard::WizardArgs>),
+    /// Decide a request with IAM's evaluation logic (explicit Deny > Allow > implicit deny)
+    Simulate(Box<simulate::SimulateArgs>),
+    /// Run least-privilege scenarios (must-allow, must-deny) against generated roles or a bundle
+    Verify(simulate::VerifyArgs),
     /// List the personas or activities of the catalog
     List {
         #[arg(value_enum)]
@@ -115,22 +120,17 @@ pub fn main() -> i32 {
 
 /// Runs a parsed command, writing results to `out`.
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
-    let catalog = Catalog::load(cli.catalog.as_deref())?;
+    // Only the commands that need the catalog or templates pay for loading them.
+    let catalog = || Catalog::load(cli.catalog.as_deref());
+    let renderer = || Renderer::new(cli.templates.as_deref());
     match &cli.command {
-        Command::Generate(args) => {
-            let renderer = Renderer::new(cli.templates.as_deref())?;
-            generate::generate_command(&catalog, &renderer, args, out)
-        }
-        Command::Wizard(args) => {
-            let renderer = Renderer::new(cli.templates.as_deref())?;
-            wizard::wizard_command(&catalog, &renderer, args, out)
-        }
-        Command::List { what } => write_out(out, &catalog::list(&catalog, *what)),
-        Command::Show { what, id } => write_out(out, &catalog::show(&catalog, *what, id)?),
-        Command::Boundary(args) => {
-            let renderer = Renderer::new(cli.templates.as_deref())?;
-            boundary::boundary_command(&catalog, &renderer, args, out)
-        }
+        Command::Generate(args) => generate::generate_command(&catalog()?, &renderer()?, args, out),
+        Command::Wizard(args) => wizard::wizard_command(&catalog()?, &renderer()?, args, out),
+        Command::Simulate(args) => simulate::simulate_command(args, out),
+        Command::Verify(args) => simulate::verify_command(&catalog()?, &renderer()?, args, out),
+        Command::List { what } => write_out(out, &catalog::list(&catalog()?, *what)),
+        Command::Show { what, id } => write_out(out, &catalog::show(&catalog()?, *what, id)?),
+        Command::Boundary(args) => boundary::boundary_command(&catalog()?, &renderer()?, args, out),
         Command::Catalog { command } => write_out(out, &catalog_cmd::run(command)?),
     }
 }

@@ -132,6 +132,15 @@ impl PolicySet {
         self
     }
 
+    /// Every policy of the set: identity, resource, boundary, session.
+    pub fn policies(&self) -> impl Iterator<Item = &Policy> {
+        self.identity
+            .iter()
+            .chain(&self.resource)
+            .chain(&self.boundary)
+            .chain(&self.session)
+    }
+
     /// Builder form of [`PolicySet::add`].
     pub fn with(mut self, p: Policy) -> PolicySet {
         self.add(p);
