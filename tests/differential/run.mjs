@@ -243,7 +243,7 @@ const repo = join(here, '..', '..')
 function runOurs(list, file) {
   const path = join(OUT, file)
   writeFileSync(path, list.map((c) => JSON.stringify(c)).join('\n') + '\n')
-  const run = spawnSync('cargo', ['run', '--quiet', '--example', 'simulate_batch'], {
+  const run = spawnSync('cargo', ['run', '--quiet', '--', 'simulate', '--batch', '-'], {
     cwd: repo,
     input: readFileSync(path),
     maxBuffer: 1 << 30,
