@@ -4,6 +4,8 @@
 //! (statements with provenance) → `policy` (packing into IAM quotas) → `render` (tera) →
 //! `generate` (the bundle) → `output` (atomic writes). `cli` is the only module that prints.
 
+pub mod access_policy;
+pub mod bucket_policy;
 pub mod catalog;
 pub mod cli;
 pub mod compose;
@@ -14,9 +16,11 @@ pub mod output;
 pub mod params;
 pub mod placeholder;
 pub mod policy;
+pub mod principal;
 pub mod render;
 pub mod request;
 pub mod suggest;
+pub mod trust;
 pub mod validate;
 pub mod wizard;
 pub mod yaml;

@@ -10,6 +10,8 @@ use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::render::Renderer;
 
+mod access_policy;
+mod bucket_policy;
 mod catalog;
 mod generate;
 mod wizard;
@@ -52,6 +54,10 @@ pub enum Command {
     Generate(Box<GenerateArgs>),
     /// Answer questions to build a role, then get the equivalent `generate` command
     Wizard(Box<wizard::WizardArgs>),
+    /// S3 bucket policy: named execution roles (also of other accounts) read data and write artifacts
+    BucketPolicy(Box<bucket_policy::BucketPolicyArgs>),
+    /// Identity policy for the group of the people who work as a persona (open their Studio profile, pass its role)
+    AccessPolicy(Box<access_policy::AccessPolicyArgs>),
     /// List the personas or activities of the catalog
     List {
         #[arg(value_enum)]
@@ -110,6 +116,14 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Wizard(args) => {
             let renderer = Renderer::new(cli.templates.as_deref())?;
             wizard::wizard_command(&catalog, &renderer, args, out)
+        }
+        Command::BucketPolicy(args) => {
+            let renderer = Renderer::new(cli.templates.as_deref())?;
+            bucket_policy::bucket_policy_command(&renderer, args, out)
+        }
+        Command::AccessPolicy(args) => {
+            let renderer = Renderer::new(cli.templates.as_deref())?;
+            access_policy::access_policy_command(&catalog, &renderer, args, out)
         }
         Command::List { what } => write_out(out, &catalog::list(&catalog, *what)),
         Command::Show { what, id } => write_out(out, &catalog::show(&catalog, *what, id)?),
