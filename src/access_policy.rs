@@ -300,10 +300,11 @@ impl AccessRequest {
         context.insert("persona", &self.persona);
         context.insert("statements", &statements);
         let document = renderer.render_policy(POLICY_TEMPLATE, &context)?;
-        self.check(&document).map_err(|message| Error::Template {
-            template: POLICY_TEMPLATE.into(),
-            message: format!("rendered an access policy mlrole refuses: {message}"),
-        })?;
+        self.check(&document, target)
+            .map_err(|message| Error::Template {
+                template: POLICY_TEMPLATE.into(),
+                message: format!("rendered an access policy mlrole refuses: {message}"),
+            })?;
         let size = policy::iam_size(&document);
         if size > MANAGED_POLICY_LIMIT {
             return Err(Error::Quota {
@@ -314,12 +315,25 @@ impl AccessRequest {
         Ok(document)
     }
 
-    /// What must hold whatever the template: PassRole only of the execution role and only to
-    /// SageMaker, no `Action: "*"`, and the MFA Deny present.
-    pub fn check(&self, document: &Value) -> std::result::Result<(), String> {
+    /// What must hold whatever the template: every Allow grants only action/resource pairs that
+    /// mlrole's statements grant; PassRole only of the execution role and only to SageMaker; no
+    /// `Action: "*"`; and the MFA Deny present.
+    pub fn check(&self, document: &Value, target: Target) -> std::result::Result<(), String> {
         let statements = document["Statement"]
             .as_array()
             .ok_or("`Statement` is not an array")?;
+        let granted: std::collections::BTreeSet<(String, String)> = self
+            .statements(target)
+            .iter()
+            .filter(|s| s.effect == "Allow")
+            .flat_map(|s| {
+                s.actions.iter().flat_map(move |action| {
+                    s.resources
+                        .iter()
+                        .map(move |resource| (action.to_string(), resource.clone()))
+                })
+            })
+            .collect();
         let mut mfa_deny = false;
         for (index, statement) in statements.iter().enumerate() {
             let actions = strings(&statement["Action"]);
@@ -340,6 +354,15 @@ impl AccessRequest {
                         .iter()
                         .any(|a| a == "sagemaker:CreatePresignedDomainUrl");
                 continue;
+            }
+            for action in &actions {
+                for resource in strings(&statement["Resource"]) {
+                    if !granted.contains(&(action.clone(), resource.clone())) {
+                        return Err(format!(
+                            "Statement[{index}]: `{action}` on `{resource}` is not part of the access policy"
+                        ));
+                    }
+                }
             }
             if actions
                 .iter()

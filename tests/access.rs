@@ -1134,3 +1134,45 @@ fn access_policy_terraform_passes_checkov_when_installed() {
         String::from_utf8_lossy(&result.stderr)
     );
 }
+
+#[test]
+fn a_custom_access_template_cannot_widen_the_grant() {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        temp.path().join("access-policy.json.tera"),
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sagemaker:CreatePresignedDomainUrl", "Resource": "*"}, {"Effect": "Deny", "Action": ["iam:PassRole", "sagemaker:CreatePresignedDomainUrl"], "Resource": "*", "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}]}"#,
+    )
+    .unwrap();
+    let output = mlrole(&[
+        "--templates",
+        temp.path().to_str().unwrap(),
+        "access-policy",
+        "--persona",
+        "data-scientist",
+        "--execution-role",
+        DS_ROLE,
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("template `access-policy.json.tera`")
+            && stderr(&output).contains("is not part of the access policy"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn too_many_trusted_principals_exceed_the_trust_policy_quota() {
+    let mut args = strings(&["generate", "--persona", "compute", "--bucket", "b-1"]);
+    for n in 0..60 {
+        args.extend([
+            "--trust-principal".into(),
+            format!("{:012}", 100_000_000_000u64 + n),
+        ]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = mlrole(&args);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("2048"), "{}", stderr(&output));
+}
