@@ -80,7 +80,7 @@ pub enum Target {
 }
 
 impl Target {
-    fn account(self, trust: bool) -> &'static str {
+    pub fn account(self, trust: bool) -> &'static str {
         match (self, trust) {
             (Target::Policy, false) => OWN_ACCOUNT_VARIABLE,
             (Target::Policy, true) => ROLE_ACCOUNT_VARIABLE,
@@ -89,7 +89,7 @@ impl Target {
         }
     }
 
-    fn region(self) -> &'static str {
+    pub fn region(self) -> &'static str {
         match self {
             Target::Policy => "*",
             Target::CloudFormation => "${AWS::Region}",
@@ -445,7 +445,7 @@ fn trust_statements(
         .iter()
         .map(|s| request.partition.service_principal(s))
         .collect();
-    Ok(vec![PlannedStatement {
+    let mut statements = vec![PlannedStatement {
         sid: format!(
             "Trust{}",
             services.iter().map(|s| pascal_case(s)).collect::<String>()
@@ -456,7 +456,15 @@ fn trust_statements(
         resources: Vec::new(),
         conditions,
         sources,
-    }])
+    }];
+    // Cross-account trust (`--trust-principal`): a separate statement, so the service's
+    // confused-deputy conditions do not apply to people and the MFA/external-id ones not to SageMaker.
+    statements.extend(crate::trust::statement(
+        &request.trust_principals,
+        request.require_mfa,
+        request.external_id.as_deref(),
+    ));
+    Ok(statements)
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 //! (statements with provenance) → `policy` (packing into IAM quotas) → `render` (tera) →
 //! `generate` (the bundle) → `output` (atomic writes). `cli` is the only module that prints.
 
+pub mod access_policy;
 pub mod boundary;
+pub mod bucket_policy;
 pub mod catalog;
 pub mod cli;
 pub mod compose;
@@ -15,12 +17,14 @@ pub mod output;
 pub mod params;
 pub mod placeholder;
 pub mod policy;
+pub mod principal;
 pub mod render;
 pub mod request;
 pub mod scaffold;
 pub mod schema;
 pub mod simulate;
 pub mod suggest;
+pub mod trust;
 pub mod validate;
 pub mod verify;
 pub mod wizard;

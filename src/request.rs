@@ -75,6 +75,13 @@ pub struct RoleSpec {
     pub bedrock_roles: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forecast_roles: Vec<String>,
+    /// Principals (role ARNs, account root ARNs, account ids) that may assume the role too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trust_principals: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_mfa: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// Names a field the way the user wrote it: a flag, or a key in their spec file.
@@ -175,6 +182,9 @@ impl RoleSpec {
             emr_serverless_roles: pick!(emr_serverless_roles, list),
             bedrock_roles: pick!(bedrock_roles, list),
             forecast_roles: pick!(forecast_roles, list),
+            trust_principals: pick!(trust_principals, list),
+            require_mfa: pick!(require_mfa, option),
+            external_id: pick!(external_id, option),
         };
         (merged, labels)
     }
@@ -411,6 +421,8 @@ impl RoleSpec {
             .map(|u| validate::user_profile(u, &l("user_profile", "--user-profile")))
             .transpose()?;
 
+        let trust = crate::trust::resolve(self, partition, &l)?;
+
         let request = RoleRequest {
             persona: persona.map(|p| p.id.clone()),
             activities: activities.into_iter().collect(),
@@ -427,6 +439,9 @@ impl RoleSpec {
             lists,
             domain_id,
             user_profile,
+            trust_principals: trust.principals,
+            require_mfa: trust.require_mfa,
+            external_id: trust.external_id,
         };
         request.check_parameters(catalog, labels)?;
         Ok(request)
@@ -454,6 +469,12 @@ pub struct RoleRequest {
     pub lists: BTreeMap<&'static str, Vec<String>>,
     pub domain_id: Option<String>,
     pub user_profile: Option<String>,
+    /// Principals besides the persona's service that may assume the role (ARNs, sorted, unique).
+    pub trust_principals: Vec<String>,
+    /// Those principals must have signed in with MFA.
+    pub require_mfa: bool,
+    /// Those principals must present this `sts:ExternalId`.
+    pub external_id: Option<String>,
 }
 
 impl RoleRequest {

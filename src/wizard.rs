@@ -827,6 +827,7 @@ pub fn equivalent_command(result: &WizardResult) -> Vec<String> {
         ("partition", &spec.partition),
         ("domain-id", &spec.domain_id),
         ("user-profile", &spec.user_profile),
+        ("external-id", &spec.external_id),
     ];
     for (name, value) in scalars {
         if let Some(value) = value {
@@ -848,6 +849,7 @@ pub fn equivalent_command(result: &WizardResult) -> Vec<String> {
         ("vpc-security-group", &spec.vpc_security_groups),
         ("volume-kms-key", &spec.volume_kms_keys),
         ("data-kms-key", &spec.data_kms_keys),
+        ("trust-principal", &spec.trust_principals),
     ];
     for (name, values) in lists {
         for value in values {
@@ -865,6 +867,9 @@ pub fn equivalent_command(result: &WizardResult) -> Vec<String> {
     }
     if spec.no_default_activities == Some(true) {
         args.push("--no-default-activities".into());
+    }
+    if spec.require_mfa == Some(true) {
+        args.push("--require-mfa".into());
     }
     if result.format != Format::Json {
         args.push("--format".into());

@@ -497,6 +497,9 @@ fn the_equivalent_command_carries_every_spec_field() {
         emr_serverless_roles: l(&["arn:aws:iam::111122223333:role/emr"]),
         bedrock_roles: l(&["arn:aws:iam::111122223333:role/bedrock"]),
         forecast_roles: l(&["arn:aws:iam::111122223333:role/forecast"]),
+        trust_principals: l(&["arn:aws:iam::444455556666:role/ci-deployer"]),
+        require_mfa: Some(true),
+        external_id: s("ml-platform-2026"),
     };
     let result = wizard::WizardResult {
         spec: spec.clone(),

@@ -146,6 +146,20 @@ pub struct GenerateArgs {
     )]
     pub data_kms_keys: Vec<String>,
 
+    /// Also trust this role ARN, account root ARN or account id (repeatable; not groups or users)
+    #[arg(
+        long = "trust-principal",
+        value_name = "ARN",
+        help_heading = "Cross-account trust"
+    )]
+    pub trust_principals: Vec<String>,
+    /// Those principals must have signed in with MFA
+    #[arg(long, help_heading = "Cross-account trust")]
+    pub require_mfa: bool,
+    /// Those principals must pass this sts:ExternalId
+    #[arg(long, value_name = "ID", help_heading = "Cross-account trust")]
+    pub external_id: Option<String>,
+
     /// Role spec file (YAML or JSON) with the same fields as these flags; flags win
     #[arg(long, value_name = "FILE", help_heading = "Input and output")]
     pub spec: Option<PathBuf>,
@@ -212,6 +226,9 @@ impl GenerateArgs {
             emr_serverless_roles: self.emr_serverless_roles.clone(),
             bedrock_roles: self.bedrock_roles.clone(),
             forecast_roles: self.forecast_roles.clone(),
+            trust_principals: self.trust_principals.clone(),
+            require_mfa: self.require_mfa.then_some(true),
+            external_id: self.external_id.clone(),
         }
     }
 }

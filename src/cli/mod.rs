@@ -10,7 +10,9 @@ use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::render::Renderer;
 
+mod access_policy;
 mod boundary;
+mod bucket_policy;
 mod catalog;
 mod catalog_cmd;
 mod generate;
@@ -61,6 +63,10 @@ pub enum Command {
     Simulate(Box<simulate::SimulateArgs>),
     /// Run least-privilege scenarios (must-allow, must-deny) against generated roles or a bundle
     Verify(simulate::VerifyArgs),
+    /// S3 bucket policy: named execution roles (also of other accounts) read data and write artifacts
+    BucketPolicy(Box<bucket_policy::BucketPolicyArgs>),
+    /// Identity policy for the group of the people who work as a persona (open their Studio profile, pass its role)
+    AccessPolicy(Box<access_policy::AccessPolicyArgs>),
     /// List the personas or activities of the catalog
     List {
         #[arg(value_enum)]
@@ -132,6 +138,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Show { what, id } => write_out(out, &catalog::show(&catalog()?, *what, id)?),
         Command::Boundary(args) => boundary::boundary_command(&catalog()?, &renderer()?, args, out),
         Command::Catalog { command } => write_out(out, &catalog_cmd::run(command)?),
+        Command::BucketPolicy(args) => {
+            bucket_policy::bucket_policy_command(&renderer()?, args, out)
+        }
+        Command::AccessPolicy(args) => {
+            access_policy::access_policy_command(&catalog()?, &renderer()?, args, out)
+        }
     }
 }
 
