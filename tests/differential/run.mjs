@@ -234,6 +234,24 @@ async function runOracle(c) {
     return { error: `threw: ${e.message}` }
   }
 }
+// `--write-corpus FILE`: write the corpus as JSON lines (mlrole's batch format) and stop.
+// `--oracle-only FILE`: decide a JSON-lines corpus with the oracle alone, one line out per case
+// (used by benches/compare-simulate.sh to time both evaluators as whole processes).
+if (args.includes('--write-corpus')) {
+  writeFileSync(opt('--write-corpus'), cases.map((c) => JSON.stringify(c)).join('\n') + '\n')
+  process.exit(0)
+}
+if (args.includes('--oracle-only')) {
+  const lines = readFileSync(opt('--oracle-only'), 'utf8').split('\n').filter((l) => l.trim())
+  const out = []
+  for (const line of lines) {
+    const c = JSON.parse(line)
+    const r = await runOracle(c)
+    out.push(JSON.stringify({ id: c.id, decision: r.decision, error: r.error }))
+  }
+  process.stdout.write(out.join('\n') + '\n')
+  process.exit(0)
+}
 const oracle = []
 for (const c of cases) oracle.push(await runOracle(c))
 
