@@ -1,8 +1,10 @@
 //! The least-privilege scenarios in `tests/scenarios/*.yaml` (must-allow and must-deny requests per
-//! activity or persona) are data for the policy evaluator. Until it runs them, this test keeps the
-//! files honest: each parses in the documented format, its `role` is a spec `generate` accepts, it
-//! is named after the activity or persona it tests, and every allowed action is one the generated
-//! role actually mentions.
+//! activity or persona) are proofs decided by the policy evaluator. These tests require one for
+//! every activity and persona of the catalog (and a `-vpc-kms` variant for every persona that takes
+//! VPC and KMS settings), keep the files honest (each parses in the documented format, its `role`
+//! is a spec `generate` accepts with its account and region, it is named after the activity or
+//! persona it tests, and every allowed action is one the generated role actually mentions), and
+//! run every request through the evaluator.
 
 mod common;
 
@@ -27,28 +29,29 @@ struct Request {
     action: String,
     resource: String,
     #[serde(default)]
+    principal: Option<String>,
+    #[serde(default)]
+    resource_account: Option<String>,
+    #[serde(default)]
     context: BTreeMap<String, serde_yaml::Value>,
 }
 
-/// Activities and personas that must have scenarios (the Canvas / EMR Serverless / MLflow Apps
-/// catalog work and the Canvas companion roles).
-const REQUIRED: &[&str] = &[
-    "canvas-core-access",
-    "canvas-data-preparation",
-    "canvas-ai-services",
-    "canvas-mlops",
-    "canvas-kendra-access",
-    "canvas-forecast-access",
-    "run-studio-emr-serverless",
-    "manage-mlflow-apps",
-    "mlflow-apps-aws-services",
-    "canvas-emr-serverless-execution",
-    "canvas-bedrock-fine-tuning",
-    "canvas-forecast-execution",
-    "canvas-emr-serverless",
-    "canvas-bedrock",
-    "canvas-forecast",
-];
+/// Suffix of a persona's scenario whose role has the VPC and KMS settings on.
+const VPC_KMS: &str = "-vpc-kms";
+
+/// The scenario files the catalog requires: one per activity and per persona, and for every
+/// persona whose activities take both VPC and KMS settings also `<persona>-vpc-kms`.
+fn required_scenarios(catalog: &mlrole::catalog::Catalog) -> Vec<String> {
+    let mut required: Vec<String> = catalog.activities.iter().map(|a| a.id.clone()).collect();
+    for persona in &catalog.personas {
+        required.push(persona.id.clone());
+        let (vpc, kms) = common::network_support(catalog, &persona.default_activities);
+        if vpc && kms {
+            required.push(format!("{}{VPC_KMS}", persona.id));
+        }
+    }
+    required
+}
 
 fn scenario_files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
@@ -67,9 +70,12 @@ fn every_required_scenario_exists() {
         .iter()
         .map(|p| p.file_stem().unwrap().to_string_lossy().to_string())
         .collect();
-    for id in REQUIRED {
-        assert!(stems.iter().any(|s| s == id), "tests/scenarios/{id}.yaml");
-    }
+    let missing: Vec<String> = required_scenarios(&common::catalog())
+        .into_iter()
+        .filter(|id| !stems.contains(id))
+        .map(|id| format!("tests/scenarios/{id}.yaml"))
+        .collect();
+    assert!(missing.is_empty(), "missing scenarios: {missing:?}");
 }
 
 #[test]
@@ -81,11 +87,32 @@ fn scenarios_are_well_formed_and_match_their_role() {
         let text = std::fs::read_to_string(&file).unwrap();
         let scenario: Scenario =
             serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let tests_itself = scenario.role.persona.as_deref() == Some(stem.as_str())
-            || scenario.role.activities == [stem.clone()];
+        let tests_itself = match stem.strip_suffix(VPC_KMS) {
+            Some(persona) => {
+                let role = &scenario.role;
+                assert!(
+                    !role.vpc_subnets.is_empty()
+                        && !role.vpc_security_groups.is_empty()
+                        && !role.volume_kms_keys.is_empty()
+                        && !role.data_kms_keys.is_empty(),
+                    "{name}: a {VPC_KMS} scenario sets vpc_subnets, vpc_security_groups, \
+                     volume_kms_keys and data_kms_keys"
+                );
+                role.persona.as_deref() == Some(persona)
+            }
+            None => {
+                scenario.role.persona.as_deref() == Some(stem.as_str())
+                    || scenario.role.activities == [stem.clone()]
+            }
+        };
         assert!(
             tests_itself,
             "{name}: the role is the persona or activity named by the file"
+        );
+        assert!(
+            scenario.role.account.is_some() && scenario.role.region.is_some(),
+            "{name}: the role names its account and region, so that requests in another \
+             account or region are meaningful denials"
         );
         assert!(
             !scenario.allow.is_empty() && !scenario.deny.is_empty(),
@@ -119,6 +146,20 @@ fn scenarios_are_well_formed_and_match_their_role() {
                 "{name}: {}: resource",
                 entry.name
             );
+            if let Some(principal) = &entry.principal {
+                assert!(
+                    principal.starts_with("arn:"),
+                    "{name}: {}: principal",
+                    entry.name
+                );
+            }
+            if let Some(account) = &entry.resource_account {
+                assert!(
+                    account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()),
+                    "{name}: {}: resource_account",
+                    entry.name
+                );
+            }
             for (key, value) in &entry.context {
                 assert!(
                     key.contains(':'),
