@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use mlrole::lint::{self, Code, Finding};
 
 fn files(dir: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint").join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/lint")
+        .join(dir);
     let mut out: Vec<PathBuf> = fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("read {}: {e}", root.display()))
         .filter_map(Result::ok)
@@ -27,18 +29,29 @@ fn lint_path(path: &Path) -> Vec<Finding> {
 
 /// The expected code: the file stem without a `--N` suffix.
 fn expected_code(path: &Path) -> String {
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
     stem.split("--").next().unwrap_or(stem).to_string()
 }
 
 #[test]
 fn bad_policies_yield_exactly_their_code() {
     let bad = files("bad");
-    assert!(bad.len() >= 40, "the bad corpus has {} files; want at least 40", bad.len());
+    assert!(
+        bad.len() >= 40,
+        "the bad corpus has {} files; want at least 40",
+        bad.len()
+    );
     let mut failures = Vec::new();
     for path in &bad {
         let expected = expected_code(path);
-        assert!(Code::from_name(&expected).is_some(), "{}: `{expected}` is not a code", path.display());
+        assert!(
+            Code::from_name(&expected).is_some(),
+            "{}: `{expected}` is not a code",
+            path.display()
+        );
         let findings = lint_path(path);
         let codes: BTreeSet<&str> = findings.iter().map(|f| f.code.as_str()).collect();
         if codes.len() != 1 || !codes.contains(expected.as_str()) {
@@ -60,7 +73,10 @@ fn every_code_has_a_bad_example() {
         .map(|c| c.as_str())
         .filter(|c| !covered.contains(*c))
         .collect();
-    assert!(missing.is_empty(), "codes without a tests/lint/bad example: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without a tests/lint/bad example: {missing:?}"
+    );
 }
 
 #[test]

@@ -51,13 +51,14 @@ impl Resolved {
 }
 
 fn valid_service_part(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*' || c == '?')
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*' || c == '?')
 }
 
 fn valid_action_part(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*' || c == '?')
 }
 
@@ -92,7 +93,10 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) -> Resolved {
                 Code::UnknownService,
                 &item.path,
                 format!("`{svc}` in `{text}` is not an AWS service prefix"),
-                did_you_mean(hint, "check the service prefix in the AWS Service Authorization Reference"),
+                did_you_mean(
+                    hint,
+                    "check the service prefix in the AWS Service Authorization Reference",
+                ),
             );
             resolved.unknown = true;
             continue;
@@ -116,7 +120,8 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) -> Resolved {
             } else {
                 let service = r.service(svc);
                 let hint = service.and_then(|s| {
-                    closest(name, s.actions().iter().map(|a| a.name.as_str())).map(|n| format!("{}:{n}", s.prefix))
+                    closest(name, s.actions().iter().map(|a| a.name.as_str()))
+                        .map(|n| format!("{}:{n}", s.prefix))
                 });
                 let service_name = r.service_name(svc).unwrap_or(svc);
                 ctx.push(
@@ -124,7 +129,10 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) -> Resolved {
                     Code::UnknownAction,
                     &item.path,
                     format!("`{text}` is not an action of {service_name}"),
-                    did_you_mean(hint, "check the action name in the AWS Service Authorization Reference"),
+                    did_you_mean(
+                        hint,
+                        "check the action name in the AWS Service Authorization Reference",
+                    ),
                 );
             }
             continue;
@@ -172,7 +180,11 @@ fn redundant(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
                 stmt.loc(),
                 Code::RedundantAction,
                 &e.path,
-                format!("`{}` is listed twice (see {})", e.text, ctx.path(&entries[j].path)),
+                format!(
+                    "`{}` is listed twice (see {})",
+                    e.text,
+                    ctx.path(&entries[j].path)
+                ),
                 "remove the duplicate",
             );
             continue;
@@ -189,7 +201,10 @@ fn redundant(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
                 stmt.loc(),
                 Code::RedundantAction,
                 &e.path,
-                format!("`{}` is already covered by `{}` in this statement", e.text, entries[j].text),
+                format!(
+                    "`{}` is already covered by `{}` in this statement",
+                    e.text, entries[j].text
+                ),
                 "remove it, or replace the wildcard with the specific actions you need",
             );
         }
@@ -200,16 +215,21 @@ fn redundant(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
 /// Only entries whose service is literally `iam` count, so an all-actions
 /// `*` statement is not reported twice.
 pub(crate) fn check_pass_role(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
-    if stmt.effect != Some(Effect::Allow) || resolved.negated || ctx.kind != DocumentKind::Identity {
+    if stmt.effect != Some(Effect::Allow) || resolved.negated || ctx.kind != DocumentKind::Identity
+    {
         return;
     }
     let Some(entry) = resolved.entries.iter().find(|e| {
         e.text.to_ascii_lowercase().starts_with("iam:")
-            && e.actions.iter().any(|a| a.name.eq_ignore_ascii_case("PassRole"))
+            && e.actions
+                .iter()
+                .any(|a| a.name.eq_ignore_ascii_case("PassRole"))
     }) else {
         return;
     };
-    let Some(resources) = &stmt.resource else { return };
+    let Some(resources) = &stmt.resource else {
+        return;
+    };
     if resources.negated {
         return;
     }
@@ -225,7 +245,11 @@ pub(crate) fn check_pass_role(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolve
     let has_service_condition = stmt.condition.is_some_and(|c| {
         c.values()
             .filter_map(|block| block.as_object())
-            .any(|block| block.keys().any(|k| k.eq_ignore_ascii_case("iam:PassedToService")))
+            .any(|block| {
+                block
+                    .keys()
+                    .any(|k| k.eq_ignore_ascii_case("iam:PassedToService"))
+            })
     });
     if !has_service_condition {
         ctx.push(

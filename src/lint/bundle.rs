@@ -51,10 +51,19 @@ pub(crate) fn lint(bundle: &Value) -> Vec<Finding> {
             for (i, entry) in policies.iter().enumerate() {
                 let path = format!("permission_policies[{i}]");
                 let Some(doc) = entry.get("document") else {
-                    shape_error(&mut findings, &path, "a permission policy entry needs a `document` object");
+                    shape_error(
+                        &mut findings,
+                        &path,
+                        "a permission policy entry needs a `document` object",
+                    );
                     continue;
                 };
-                lint_doc(&mut findings, doc, DocumentKind::Identity, &format!("{path}.document"));
+                lint_doc(
+                    &mut findings,
+                    doc,
+                    DocumentKind::Identity,
+                    &format!("{path}.document"),
+                );
                 if entry.get("kind").and_then(Value::as_str) == Some("inline") {
                     inline_total += size_of_value(doc);
                 }
@@ -68,11 +77,20 @@ pub(crate) fn lint(bundle: &Value) -> Vec<Finding> {
                 ));
             }
         }
-        _ => shape_error(&mut findings, "permission_policies", "`permission_policies` must be an array"),
+        _ => shape_error(
+            &mut findings,
+            "permission_policies",
+            "`permission_policies` must be an array",
+        ),
     }
     if let Some(boundary) = bundle.get("permissions_boundary") {
         let doc = boundary.get("document").unwrap_or(boundary);
-        lint_doc(&mut findings, doc, DocumentKind::Boundary, "permissions_boundary");
+        lint_doc(
+            &mut findings,
+            doc,
+            DocumentKind::Boundary,
+            "permissions_boundary",
+        );
     }
     findings
 }

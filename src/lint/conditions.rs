@@ -53,6 +53,19 @@ const OPERATORS: [(&str, Cat); 27] = [
     ("Null", Cat::Null),
 ];
 
+fn cat_name(cat: Cat) -> &'static str {
+    match cat {
+        Cat::String => "String",
+        Cat::Numeric => "Numeric",
+        Cat::Date => "Date",
+        Cat::Bool => "Bool",
+        Cat::Binary => "Binary",
+        Cat::Ip => "IP address",
+        Cat::Arn => "ARN",
+        Cat::Null => "Null",
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Qualifier {
     ForAllValues,
@@ -73,7 +86,10 @@ fn parse_operator(text: &str) -> Result<Operator, String> {
     } else if let Some(r) = lower.strip_prefix("foranyvalue:") {
         (Some(Qualifier::ForAnyValue), r)
     } else if let Some((q, _)) = lower.split_once(':') {
-        return Err(format!("`{}` is not a qualifier (use ForAllValues: or ForAnyValue:)", &text[..q.len()]));
+        return Err(format!(
+            "`{}` is not a qualifier (use ForAllValues: or ForAnyValue:)",
+            &text[..q.len()]
+        ));
     } else {
         (None, lower.as_str())
     };
@@ -81,16 +97,26 @@ fn parse_operator(text: &str) -> Result<Operator, String> {
         Some(b) => (b, true),
         None => (rest, false),
     };
-    let Some(&(base, cat)) = OPERATORS.iter().find(|(name, _)| name.eq_ignore_ascii_case(base_text)) else {
+    let Some(&(base, cat)) = OPERATORS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(base_text))
+    else {
         return Err(format!("`{text}` is not a condition operator"));
     };
     if cat == Cat::Null && if_exists {
-        return Err("Null cannot be combined with IfExists: Null already tests whether the key exists".to_string());
+        return Err(
+            "Null cannot be combined with IfExists: Null already tests whether the key exists"
+                .to_string(),
+        );
     }
     if cat == Cat::Null && qualifier.is_some() {
         return Err("Null cannot take a ForAllValues/ForAnyValue qualifier".to_string());
     }
-    Ok(Operator { qualifier, base, cat })
+    Ok(Operator {
+        qualifier,
+        base,
+        cat,
+    })
 }
 
 fn operator_suggestion(text: &str) -> Option<String> {
@@ -113,8 +139,14 @@ fn is_date(s: &str) -> bool {
         return true; // epoch seconds
     }
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
-    if !(digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'-') && digits(8..10)) {
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    if !(digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10))
+    {
         return false;
     }
     match b.get(10) {
@@ -123,7 +155,9 @@ fn is_date(s: &str) -> bool {
             digits(11..13)
                 && b.get(13) == Some(&b':')
                 && digits(14..16)
-                && s[16..].chars().all(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | 'Z' | '+' | '-'))
+                && s[16..]
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | 'Z' | '+' | '-'))
         }
         _ => false,
     }
@@ -149,15 +183,23 @@ fn value_problem(cat: Cat, value: &Value) -> Option<&'static str> {
         }
     }
     match (cat, value) {
-        (_, Value::Object(_) | Value::Array(_) | Value::Null) => Some("a condition value must be a string, number or boolean"),
+        (_, Value::Object(_) | Value::Array(_) | Value::Null) => {
+            Some("a condition value must be a string, number or boolean")
+        }
         (Cat::Numeric, Value::Number(_)) => None,
         (Cat::Numeric, Value::String(s)) if s.trim().parse::<f64>().is_ok() => None,
         (Cat::Numeric, _) => Some("a Numeric operator needs a number"),
         (Cat::Date, Value::Number(n)) if n.is_u64() => None,
         (Cat::Date, Value::String(s)) if is_date(s) => None,
-        (Cat::Date, _) => Some("a Date operator needs an ISO 8601 date (2026-01-31T00:00:00Z) or epoch seconds"),
+        (Cat::Date, _) => {
+            Some("a Date operator needs an ISO 8601 date (2026-01-31T00:00:00Z) or epoch seconds")
+        }
         (Cat::Bool | Cat::Null, Value::Bool(_)) => None,
-        (Cat::Bool | Cat::Null, Value::String(s)) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") => None,
+        (Cat::Bool | Cat::Null, Value::String(s))
+            if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") =>
+        {
+            None
+        }
         (Cat::Bool, _) => Some("Bool needs \"true\" or \"false\""),
         (Cat::Null, _) => Some("Null needs \"true\" (key absent) or \"false\" (key present)"),
         (Cat::Ip, Value::String(s)) if is_ip(s) => None,
@@ -177,7 +219,10 @@ fn type_fits(cat: Cat, key_type: &ConditionKeyType) -> bool {
         Cat::Ip => *base == ConditionKeyType::IpAddress,
         Cat::Arn => !matches!(
             base,
-            ConditionKeyType::Numeric | ConditionKeyType::Date | ConditionKeyType::Bool | ConditionKeyType::IpAddress
+            ConditionKeyType::Numeric
+                | ConditionKeyType::Date
+                | ConditionKeyType::Bool
+                | ConditionKeyType::IpAddress
         ),
         Cat::String | Cat::Binary | Cat::Null => true,
     }
@@ -200,14 +245,23 @@ fn resolve_key<'r>(r: &'r Reference, key: &str) -> Result<KeyInfo<'r>, String> {
         return Err("a condition key has the form `service:KeyName`".to_string());
     };
     if prefix.eq_ignore_ascii_case("aws") {
-        let hint = closest(key, r.global_condition_keys().iter().map(|k| k.name.as_str()));
-        return Err(did_you_mean(hint.map(str::to_string), "see the AWS global condition context keys"));
+        let hint = closest(
+            key,
+            r.global_condition_keys().iter().map(|k| k.name.as_str()),
+        );
+        return Err(did_you_mean(
+            hint.map(str::to_string),
+            "see the AWS global condition context keys",
+        ));
     }
     if let Some(service) = r.service(prefix) {
         return match service.condition_key(key) {
             Some(k) => Ok(KeyInfo::Service(k, service.prefix.clone())),
             None => {
-                let hint = closest(key, service.condition_keys().iter().map(|k| k.name.as_str()));
+                let hint = closest(
+                    key,
+                    service.condition_keys().iter().map(|k| k.name.as_str()),
+                );
                 Err(did_you_mean(
                     hint.map(str::to_string),
                     &format!("{} defines no such key; see its condition keys in the Service Authorization Reference", service.name),
@@ -217,7 +271,9 @@ fn resolve_key<'r>(r: &'r Reference, key: &str) -> Result<KeyInfo<'r>, String> {
     }
     match r.condition_key(key) {
         Some(k) => Ok(KeyInfo::Other(k)),
-        None => Err(format!("`{prefix}` is not a service prefix or identity provider")),
+        None => Err(format!(
+            "`{prefix}` is not a service prefix or identity provider"
+        )),
     }
 }
 
@@ -254,7 +310,9 @@ fn strip_variables(s: &str) -> String {
 }
 
 pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
-    let Some(condition) = stmt.condition else { return };
+    let Some(condition) = stmt.condition else {
+        return;
+    };
     let cond_path = stmt.elem("Condition");
     let actions = resolved.actions();
     for (op_text, block) in condition {
@@ -262,12 +320,19 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
         let op = match parse_operator(op_text) {
             Ok(op) => op,
             Err(why) => {
+                let help = match operator_suggestion(op_text) {
+                    Some(s) if s != *op_text => format!("did you mean `{s}`?"),
+                    _ if op_text.to_ascii_lowercase().starts_with("null") => {
+                        "use plain Null: \"true\" means the key is absent, \"false\" that it is present".to_string()
+                    }
+                    _ => "see the IAM condition operators".to_string(),
+                };
                 ctx.push(
                     stmt.loc(),
                     Code::InvalidConditionOperator,
                     &op_path,
                     why,
-                    did_you_mean(operator_suggestion(op_text), "see the IAM condition operators"),
+                    help,
                 );
                 continue;
             }
@@ -285,7 +350,11 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
         for (key, value) in block {
             let key_path = member(&op_path, key);
             let values: Vec<(String, &Value)> = match value {
-                Value::Array(a) => a.iter().enumerate().map(|(i, v)| (format!("{key_path}[{i}]"), v)).collect(),
+                Value::Array(a) => a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (format!("{key_path}[{i}]"), v))
+                    .collect(),
                 v => vec![(key_path.clone(), v)],
             };
             check_values(ctx, stmt, &op, &values);
@@ -311,7 +380,7 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
                     stmt.loc(),
                     Code::ConditionTypeMismatch,
                     &op_path,
-                    format!("{} compares `{key}` as another type, but the key is of type {}", op.base, known.value_type.name()),
+                    format!("{} is a {} operator, but `{key}` is of type {}", op.base, cat_name(op.cat), known.value_type.name()),
                     "use an operator of the key's type (String*, Numeric*, Date*, Bool, IpAddress, Arn*)",
                 );
             }
@@ -346,7 +415,8 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
                     })
                 });
                 if !applies {
-                    let names: Vec<String> = actions.iter().take(3).map(|a| a.full_name()).collect();
+                    let names: Vec<String> =
+                        actions.iter().take(3).map(|a| a.full_name()).collect();
                     ctx.push(
                         stmt.loc(),
                         Code::ConditionKeyNotApplicable,
@@ -386,12 +456,21 @@ fn check_values(ctx: &mut Ctx, stmt: &Stmt<'_>, op: &Operator, values: &[(String
             } else {
                 Code::InvalidConditionValue
             };
-            ctx.push(stmt.loc(), code, path, format!("{}: {problem}", op.base), "fix the value, or use an operator of the value's type");
+            ctx.push(
+                stmt.loc(),
+                code,
+                path,
+                format!("{}: {problem}", op.base),
+                "fix the value, or use an operator of the value's type",
+            );
             continue;
         }
         let equals = matches!(
             op.base,
-            "StringEquals" | "StringNotEquals" | "StringEqualsIgnoreCase" | "StringNotEqualsIgnoreCase"
+            "StringEquals"
+                | "StringNotEquals"
+                | "StringEqualsIgnoreCase"
+                | "StringNotEqualsIgnoreCase"
         );
         if equals {
             if let Value::String(s) = v {
@@ -400,8 +479,14 @@ fn check_values(ctx: &mut Ctx, stmt: &Stmt<'_>, op: &Operator, values: &[(String
                         stmt.loc(),
                         Code::WildcardWithoutLike,
                         path,
-                        format!("{} matches `{s}` literally, including the wildcard", op.base),
-                        format!("use {} for wildcard matching", op.base.replace("Equals", "Like").replace("IgnoreCase", "")),
+                        format!(
+                            "{} matches `{s}` literally, including the wildcard",
+                            op.base
+                        ),
+                        format!(
+                            "use {} for wildcard matching",
+                            op.base.replace("Equals", "Like").replace("IgnoreCase", "")
+                        ),
                     );
                 }
             }
@@ -421,7 +506,10 @@ mod tests {
         assert!(parse_operator("NullIfExists").is_err());
         assert!(parse_operator("StringEqual").is_err());
         assert!(parse_operator("ForAllValue:StringEquals").is_err());
-        assert_eq!(operator_suggestion("StringEqual").as_deref(), Some("StringEquals"));
+        assert_eq!(
+            operator_suggestion("StringEqual").as_deref(),
+            Some("StringEquals")
+        );
         assert_eq!(
             operator_suggestion("ForAllValue:StringEquals").as_deref(),
             Some("ForAllValues:StringEquals")

@@ -194,7 +194,13 @@ fn check_version(ctx: &mut Ctx, version: Option<&Value>) {
 }
 
 /// Reads a string-or-array-of-strings element.
-fn list<'a>(ctx: &mut Ctx, loc: Loc<'_>, path: &str, value: &'a Value, negated: bool) -> Option<List<'a>> {
+fn list<'a>(
+    ctx: &mut Ctx,
+    loc: Loc<'_>,
+    path: &str,
+    value: &'a Value,
+    negated: bool,
+) -> Option<List<'a>> {
     let items = match value {
         Value::String(s) => vec![Item {
             path: path.to_string(),
@@ -231,8 +237,16 @@ fn list<'a>(ctx: &mut Ctx, loc: Loc<'_>, path: &str, value: &'a Value, negated: 
     Some(List { negated, items })
 }
 
-fn statement<'a>(ctx: &mut Ctx, index: usize, path: String, obj: &'a Map<String, Value>) -> Stmt<'a> {
-    let sid = obj.get("Sid").and_then(Value::as_str).filter(|s| !s.is_empty());
+fn statement<'a>(
+    ctx: &mut Ctx,
+    index: usize,
+    path: String,
+    obj: &'a Map<String, Value>,
+) -> Stmt<'a> {
+    let sid = obj
+        .get("Sid")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
     let loc = Loc {
         statement: Some(index),
         sid,
@@ -257,13 +271,25 @@ fn statement<'a>(ctx: &mut Ctx, index: usize, path: String, obj: &'a Map<String,
     }
     if let Some(v) = obj.get("Sid") {
         if !v.is_string() {
-            ctx.push(loc, Code::DataTypeMismatch, &member(&path, "Sid"), "Sid must be a string", "quote the Sid");
+            ctx.push(
+                loc,
+                Code::DataTypeMismatch,
+                &member(&path, "Sid"),
+                "Sid must be a string",
+                "quote the Sid",
+            );
         }
     }
 
     let effect = match obj.get("Effect") {
         None => {
-            ctx.push(loc, Code::MissingEffect, &path, "the statement has no Effect", "add \"Effect\": \"Allow\" or \"Deny\"");
+            ctx.push(
+                loc,
+                Code::MissingEffect,
+                &path,
+                "the statement has no Effect",
+                "add \"Effect\": \"Allow\" or \"Deny\"",
+            );
             None
         }
         Some(Value::String(e)) if e == "Allow" => Some(Effect::Allow),
@@ -279,7 +305,13 @@ fn statement<'a>(ctx: &mut Ctx, index: usize, path: String, obj: &'a Map<String,
             None
         }
         Some(_) => {
-            ctx.push(loc, Code::DataTypeMismatch, &member(&path, "Effect"), "Effect must be a string", "write \"Allow\" or \"Deny\"");
+            ctx.push(
+                loc,
+                Code::DataTypeMismatch,
+                &member(&path, "Effect"),
+                "Effect must be a string",
+                "write \"Allow\" or \"Deny\"",
+            );
             None
         }
     };
@@ -382,11 +414,19 @@ fn l_path(path: &str, negated: bool, name: &str) -> String {
     }
 }
 
-fn pair<'a>(ctx: &mut Ctx, loc: Loc<'_>, path: &str, obj: &'a Map<String, Value>, pos: &str, neg: &str) -> Option<List<'a>> {
+fn pair<'a>(
+    ctx: &mut Ctx,
+    loc: Loc<'_>,
+    path: &str,
+    obj: &'a Map<String, Value>,
+    pos: &str,
+    neg: &str,
+) -> Option<List<'a>> {
     if let Some(v) = obj.get(pos) {
         return list(ctx, loc, &member(path, pos), v, false);
     }
-    obj.get(neg).and_then(|v| list(ctx, loc, &member(path, neg), v, true))
+    obj.get(neg)
+        .and_then(|v| list(ctx, loc, &member(path, neg), v, true))
 }
 
 fn conflict(ctx: &mut Ctx, loc: Loc<'_>, path: &str, a: &str, b: &str) {
@@ -409,10 +449,7 @@ fn check_sids(ctx: &mut Ctx, stmts: &[Stmt<'_>]) {
                 Code::InvalidSid,
                 &s.elem("Sid"),
                 format!("Sid `{sid}` may only hold ASCII letters and digits"),
-                format!(
-                    "rename it, e.g. `{}`",
-                    sid.chars().filter(char::is_ascii_alphanumeric).collect::<String>()
-                ),
+                format!("rename it, e.g. `{}`", camel_case(sid)),
             );
         }
         if let Some(first) = seen.get(sid) {
@@ -427,6 +464,20 @@ fn check_sids(ctx: &mut Ctx, stmts: &[Stmt<'_>]) {
             seen.insert(sid, s.index);
         }
     }
+}
+
+/// `read-training jobs` -> `ReadTrainingJobs`, for Sid suggestions.
+fn camel_case(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|f| f.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 fn check_redundant_statements(ctx: &mut Ctx, stmts: &[Stmt<'_>]) {

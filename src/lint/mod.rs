@@ -31,7 +31,9 @@ use serde_json::Value;
 pub use codes::Code;
 pub use finding::{deny_warnings, has_errors, Finding, Severity};
 pub use render::render_human;
-pub use size::{size_of, size_of_value, INLINE_TOTAL_QUOTA, MANAGED_POLICY_QUOTA, TRUST_POLICY_QUOTA};
+pub use size::{
+    size_of, size_of_value, INLINE_TOTAL_QUOTA, MANAGED_POLICY_QUOTA, TRUST_POLICY_QUOTA,
+};
 pub use summary::{render_summary, summary, summary_of_value, ServiceSummary, Summary};
 
 /// What a policy document is attached as; decides which elements are allowed
@@ -127,7 +129,9 @@ pub fn detect_kind(doc: &Value) -> DocumentKind {
         !actions.is_empty()
             && actions.iter().all(|a| {
                 let l = a.to_ascii_lowercase();
-                l.starts_with("sts:assumerole") || l == "sts:tagsession" || l == "sts:setsourceidentity"
+                l.starts_with("sts:assumerole")
+                    || l == "sts:tagsession"
+                    || l == "sts:setsourceidentity"
                     || l == "sts:setcontext"
             })
     });
@@ -143,7 +147,11 @@ fn json_error(e: &serde_json::Error) -> Finding {
         Code::JsonSyntax,
         "",
         format!("invalid JSON: {e}"),
-        format!("fix the JSON syntax at line {}, column {}", e.line(), e.column()),
+        format!(
+            "fix the JSON syntax at line {}, column {}",
+            e.line(),
+            e.column()
+        ),
     )
 }
 
@@ -162,7 +170,9 @@ mod tests {
                     && !name.starts_with('-')
                     && !name.ends_with('-')
                     && !name.contains("--")
-                    && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "{name} is not kebab-case"
             );
             assert!(!code.doc().is_empty());

@@ -122,13 +122,14 @@ fn check_one(ctx: &mut Ctx, stmt: &Stmt<'_>, key: &str, path: &str, value: &str)
                 )
             })
         }
-        "CanonicalUser" => (!(value.len() == 64 && value.chars().all(|c| c.is_ascii_hexdigit()))).then(|| {
-            (
-                Code::InvalidPrincipal,
-                format!("`{value}` is not a canonical user ID"),
-                "a canonical user ID is 64 hexadecimal characters",
-            )
-        }),
+        "CanonicalUser" => (!(value.len() == 64 && value.chars().all(|c| c.is_ascii_hexdigit())))
+            .then(|| {
+                (
+                    Code::InvalidPrincipal,
+                    format!("`{value}` is not a canonical user ID"),
+                    "a canonical user ID is 64 hexadecimal characters",
+                )
+            }),
         other => Some((
             Code::InvalidPrincipal,
             format!("`{other}` is not a principal type"),

@@ -34,7 +34,11 @@ pub fn render_human(findings: &[Finding], file_name: &str) -> String {
         out.push('\n');
     }
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    let (e, w, s) = (count(Severity::Error), count(Severity::Warning), count(Severity::Suggestion));
+    let (e, w, s) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Suggestion),
+    );
     if findings.is_empty() {
         let _ = writeln!(out, "{file_name}: no findings");
     } else {

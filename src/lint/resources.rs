@@ -12,7 +12,14 @@ use super::DocumentKind;
 use crate::reference::{Action, Reference};
 
 const PARTITIONS: [&str; 8] = [
-    "aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc",
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
 ];
 
 fn is_wild(field: &str) -> bool {
@@ -62,7 +69,7 @@ fn check_syntax(ctx: &mut Ctx, stmt: &Stmt<'_>, item: &Item<'_>) -> bool {
             Code::InvalidPartition,
             &item.path,
             format!("`{partition}` in `{arn}` is not an AWS partition"),
-            "use `aws` (or aws-cn, aws-us-gov, ...), or ${aws:Partition}-free `*`",
+            "use `aws` (or aws-cn, aws-us-gov, ...) or `*`",
         );
         return false;
     }
@@ -126,10 +133,13 @@ impl Matcher<'_> {
     }
 }
 
-fn example_formats(reference: &Reference, actions: &[&Action]) -> String {
-    let mut formats = Vec::new();
+/// Up to two ARN formats the actions accept, the ones closest to `near` first.
+fn example_formats(reference: &Reference, actions: &[&Action], near: Option<&str>) -> String {
+    let mut formats: Vec<String> = Vec::new();
     for a in actions {
-        let Some(service) = reference.service(a.service()) else { continue };
+        let Some(service) = reference.service(a.service()) else {
+            continue;
+        };
         for rt in &a.resource_types {
             if let Some(t) = service.resource_type(&rt.name) {
                 for p in &t.arn_patterns {
@@ -139,12 +149,13 @@ fn example_formats(reference: &Reference, actions: &[&Action]) -> String {
                 }
             }
         }
-        if formats.len() >= 3 {
-            break;
-        }
     }
-    formats.truncate(3);
-    formats.join(", ")
+    if let Some(near) = near {
+        let score = |p: &String| strsim::normalized_levenshtein(near, p);
+        formats.sort_by(|a, b| score(b).total_cmp(&score(a)));
+    }
+    formats.truncate(2);
+    formats.join(" or ")
 }
 
 pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
@@ -169,7 +180,9 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
     if list.negated {
         return;
     }
-    let Some(actions) = resolved.actions() else { return };
+    let Some(actions) = resolved.actions() else {
+        return;
+    };
     if actions.is_empty() {
         return;
     }
@@ -205,11 +218,23 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
             )
         } else {
             (
-                format!("`{}` is not a resource of any action in this statement", item.value),
-                format!("the actions accept ARNs such as {}", example_formats(ctx.reference, &scoped)),
+                format!(
+                    "`{}` is not a resource of any action in this statement",
+                    item.value
+                ),
+                format!(
+                    "the actions accept ARNs such as {}",
+                    example_formats(ctx.reference, &scoped, Some(item.value))
+                ),
             )
         };
-        ctx.push(stmt.loc(), Code::ResourceTypeMismatch, &item.path, message, help);
+        ctx.push(
+            stmt.loc(),
+            Code::ResourceTypeMismatch,
+            &item.path,
+            message,
+            help,
+        );
     }
 
     // Each concrete action must fit some resource, unless `*` is listed or an
@@ -222,15 +247,24 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
                     continue;
                 }
                 let help = if a.supports_resource_level_permissions() {
-                    format!("add a resource such as {}", example_formats(ctx.reference, &[*a]))
+                    format!(
+                        "add a resource such as {}",
+                        example_formats(ctx.reference, &[*a], None)
+                    )
                 } else {
-                    format!("{} needs \"Resource\": \"*\"; move it to a statement with \"*\"", a.full_name())
+                    format!(
+                        "{} needs \"Resource\": \"*\"; move it to a statement with \"*\"",
+                        a.full_name()
+                    )
                 };
                 ctx.push(
                     stmt.loc(),
                     Code::ActionWithoutResource,
                     &entry.path,
-                    format!("`{}` applies to none of this statement's resources, so it is not granted", entry.text),
+                    format!(
+                        "`{}` applies to none of this statement's resources, so it is not granted",
+                        entry.text
+                    ),
                     help,
                 );
             }
@@ -238,14 +272,22 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
     }
 
     if let Some(star) = star {
-        if stmt.effect == Some(Effect::Allow) && ctx.kind == DocumentKind::Identity && stmt.condition.is_none() {
+        if stmt.effect == Some(Effect::Allow)
+            && ctx.kind == DocumentKind::Identity
+            && stmt.condition.is_none()
+        {
             let flagged: Vec<String> = scoped
                 .iter()
                 .filter(|a| !(a.service() == "iam" && a.name == "PassRole"))
                 .map(|a| a.full_name())
                 .collect();
             if !flagged.is_empty() {
-                let shown = flagged.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+                let shown = flagged
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let more = if flagged.len() > 3 {
                     format!(" and {} more", flagged.len() - 3)
                 } else {
@@ -255,8 +297,11 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
                     stmt.loc(),
                     Code::StarResource,
                     &star.path,
-                    format!("\"*\" grants {shown}{more} on every resource, though they support resource-level permissions"),
-                    format!("scope them to ARNs such as {}", example_formats(ctx.reference, &scoped)),
+                    format!(
+                        "\"*\" grants {shown}{more} on every resource, though {} resource-level permissions",
+                        if flagged.len() == 1 { "it supports" } else { "they support" }
+                    ),
+                    format!("scope to ARNs such as {}", example_formats(ctx.reference, &scoped, None)),
                 );
             }
         }

@@ -53,7 +53,13 @@ pub(crate) fn quota_for(kind: DocumentKind) -> Option<usize> {
     }
 }
 
-pub(crate) fn check(findings: &mut Vec<Finding>, path: &str, size: usize, quota: usize, kind: DocumentKind) {
+pub(crate) fn check(
+    findings: &mut Vec<Finding>,
+    path: &str,
+    size: usize,
+    quota: usize,
+    kind: DocumentKind,
+) {
     if size <= quota {
         return;
     }

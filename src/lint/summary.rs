@@ -85,7 +85,11 @@ fn all_actions(r: &'static Reference) -> Vec<&'static Action> {
         .collect()
 }
 
-fn expand(r: &'static Reference, pattern: &str, unresolved: &mut Vec<String>) -> Vec<&'static Action> {
+fn expand(
+    r: &'static Reference,
+    pattern: &str,
+    unresolved: &mut Vec<String>,
+) -> Vec<&'static Action> {
     let found = if pattern.contains(['*', '?']) {
         r.expand_wildcard(pattern)
     } else {
@@ -134,7 +138,8 @@ pub fn summary_of_value(doc: &Value) -> Summary {
             }
             Some("Deny") => {
                 let unconditional = s.get("Condition").is_none();
-                let everywhere = s.get("NotResource").is_none() && strings(s.get("Resource")).contains(&"*");
+                let everywhere =
+                    s.get("NotResource").is_none() && strings(s.get("Resource")).contains(&"*");
                 if unconditional && everywhere {
                     denied.extend(matched.into_iter().map(|a| a as *const Action));
                 }
@@ -146,7 +151,10 @@ pub fn summary_of_value(doc: &Value) -> Summary {
     let mut by_service: BTreeMap<String, Vec<&'static Action>> = BTreeMap::new();
     for a in granted_list {
         if !denied.contains(&(a as *const Action)) {
-            by_service.entry(a.service().to_string()).or_default().push(a);
+            by_service
+                .entry(a.service().to_string())
+                .or_default()
+                .push(a);
         }
     }
     let mut total = 0;
@@ -168,7 +176,12 @@ pub fn summary_of_value(doc: &Value) -> Summary {
                         level,
                         granted: names.len(),
                         available: service
-                            .map(|s| s.actions().iter().filter(|a| a.access_level == level).count())
+                            .map(|s| {
+                                s.actions()
+                                    .iter()
+                                    .filter(|a| a.access_level == level)
+                                    .count()
+                            })
                             .unwrap_or(0),
                         actions: names,
                     }
@@ -192,7 +205,14 @@ pub fn summary_of_value(doc: &Value) -> Summary {
 /// Renders the summary as a table: one row per service, one column per
 /// access level, each cell `granted/available` (or `-`).
 pub fn render_summary(summary: &Summary) -> String {
-    let headers = ["Service", "List", "Read", "Write", "Permissions mgmt", "Tagging"];
+    let headers = [
+        "Service",
+        "List",
+        "Read",
+        "Write",
+        "Permissions mgmt",
+        "Tagging",
+    ];
     let mut rows: Vec<Vec<String>> = vec![headers.iter().map(|h| h.to_string()).collect()];
     for s in &summary.services {
         let mut row = vec![s.prefix.clone()];
@@ -206,7 +226,12 @@ pub fn render_summary(summary: &Summary) -> String {
         rows.push(row);
     }
     let widths: Vec<usize> = (0..headers.len())
-        .map(|c| rows.iter().map(|r| r.get(c).map_or(0, |x| x.chars().count())).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |x| x.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     for row in &rows {
@@ -246,11 +271,23 @@ mod tests {
             {"Effect":"Allow","Action":["s3:Get*","s3:ListBucket","sagemaker:CreateTrainingJob"],"Resource":"*"},
             {"Effect":"Deny","Action":"s3:GetObject","Resource":"*"}]}"#;
         let s = summary(doc);
-        let s3 = s.services.iter().find(|x| x.prefix == "s3").expect("s3 row");
-        let read = s3.levels.iter().find(|l| l.level == AccessLevel::Read).expect("read");
+        let s3 = s
+            .services
+            .iter()
+            .find(|x| x.prefix == "s3")
+            .expect("s3 row");
+        let read = s3
+            .levels
+            .iter()
+            .find(|l| l.level == AccessLevel::Read)
+            .expect("read");
         assert!(read.granted > 10);
         assert!(!read.actions.contains(&"GetObject".to_string()));
-        let list = s3.levels.iter().find(|l| l.level == AccessLevel::List).expect("list");
+        let list = s3
+            .levels
+            .iter()
+            .find(|l| l.level == AccessLevel::List)
+            .expect("list");
         assert_eq!(list.actions, vec!["ListBucket".to_string()]);
         let table = render_summary(&s);
         assert!(table.contains("sagemaker"));

@@ -25,14 +25,18 @@ pub(crate) fn problem(text: &str, reference: &Reference) -> Option<String> {
             return Some("`${}` names no variable".to_string());
         }
         if key.contains(char::is_whitespace) {
-            return Some(format!("`${{{inner}}}` has a space inside the variable name"));
+            return Some(format!(
+                "`${{{inner}}}` has a space inside the variable name"
+            ));
         }
         if key.contains("${") {
             return Some(format!("`${{{inner}}}` nests a variable"));
         }
         if let Some(d) = default {
             if !(d.len() >= 2 && d.starts_with('\'') && d.ends_with('\'')) {
-                return Some(format!("the default value in `${{{inner}}}` must be in single quotes"));
+                return Some(format!(
+                    "the default value in `${{{inner}}}` must be in single quotes"
+                ));
             }
         }
         if reference.condition_key(key).is_none() {
@@ -52,7 +56,10 @@ mod tests {
         let r = reference::get();
         assert_eq!(problem("arn:aws:s3:::b/${aws:username}/*", r), None);
         assert_eq!(problem("${aws:PrincipalAccount}", r), None);
-        assert_eq!(problem("${sagemaker:DomainId}/${sagemaker:UserProfileName}", r), None);
+        assert_eq!(
+            problem("${sagemaker:DomainId}/${sagemaker:UserProfileName}", r),
+            None
+        );
         assert_eq!(problem("${aws:PrincipalTag/team, 'none'}", r), None);
         assert_eq!(problem("a${*}b", r), None);
         assert!(problem("${aws:username", r).is_some());
