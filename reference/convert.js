@@ -35,6 +35,13 @@ function level(s) {
   throw new Error('unknown access level ' + s);
 }
 
+// Byte-wise order of the ASCII-lowercased names, as the Rust side searches.
+function cmpIgnoreCase(a, b) {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 const serviceNames = readJson('serviceNames.json');
 const prefixes = Object.keys(serviceNames).sort();
 const blobs = [];
@@ -55,13 +62,19 @@ for (const prefix of prefixes) {
         a.conditionKeys || [],
         a.dependentActions || [],
       ])
-      .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)),
+      .sort((x, y) => cmpIgnoreCase(x[0], y[0])),
     // resource types: [name, [arn patterns], [keys]]
-    r: Object.values(resources).map((r) => [r.key, Array.isArray(r.arn) ? r.arn : [r.arn], r.conditionKeys || []]),
+    r: Object.values(resources)
+      .map((r) => [r.key, Array.isArray(r.arn) ? r.arn : [r.arn], r.conditionKeys || []])
+      .sort((x, y) => cmpIgnoreCase(x[0], y[0])),
     // condition keys: [key, type]
     c: Object.values(keys).map((k) => [k.key, k.type]),
   };
-  const blob = zlib.deflateRawSync(Buffer.from(JSON.stringify(doc)), { level: 9 });
+  const json = JSON.stringify(doc);
+  // The binary borrows strings straight from the inflated JSON, which only
+  // works for strings without escape sequences.
+  if (json.includes('\\')) throw new Error(`${prefix}: a string needs escaping`);
+  const blob = zlib.deflateRawSync(Buffer.from(json), { level: 9 });
   services.push([prefix, serviceNames[prefix], offset, blob.length]);
   blobs.push(blob);
   offset += blob.length;

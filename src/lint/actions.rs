@@ -120,7 +120,7 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) -> Resolved {
             } else {
                 let service = r.service(svc);
                 let hint = service.and_then(|s| {
-                    closest(name, s.actions().iter().map(|a| a.name.as_str()))
+                    closest(name, s.actions().iter().map(|a| a.name))
                         .map(|n| format!("{}:{n}", s.prefix))
                 });
                 let service_name = r.service_name(svc).unwrap_or(svc);

@@ -172,7 +172,7 @@ fn is_ip(s: &str) -> bool {
         return false;
     };
     let max = if ip.is_ipv4() { 32 } else { 128 };
-    prefix.is_none_or(|p| p.parse::<u8>().is_ok_and(|n| n <= max))
+    prefix.map_or(true, |p| p.parse::<u8>().is_ok_and(|n| n <= max))
 }
 
 /// Why `value` cannot be read by an operator of category `cat`, if it cannot.

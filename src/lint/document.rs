@@ -480,20 +480,20 @@ fn camel_case(text: &str) -> String {
         .collect()
 }
 
+/// Statements equal in every element but Sid.
+fn same_but_sid(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+    let count = |m: &Map<String, Value>| m.len() - usize::from(m.contains_key("Sid"));
+    count(a) == count(b) && a.iter().all(|(k, v)| k == "Sid" || b.get(k) == Some(v))
+}
+
 fn check_redundant_statements(ctx: &mut Ctx, stmts: &[Stmt<'_>]) {
-    let without_sid = |s: &Stmt<'_>| {
-        let mut m = s.raw.clone();
-        m.remove("Sid");
-        m
-    };
-    let bodies: Vec<Map<String, Value>> = stmts.iter().map(without_sid).collect();
     for (i, s) in stmts.iter().enumerate() {
-        if let Some(j) = (0..i).find(|&j| bodies[j] == bodies[i]) {
+        if let Some(first) = stmts[..i].iter().find(|t| same_but_sid(t.raw, s.raw)) {
             ctx.push(
                 s.loc(),
                 Code::RedundantStatement,
                 &s.path,
-                format!("this statement repeats statement {}", stmts[j].index),
+                format!("this statement repeats statement {}", first.index),
                 "remove the duplicate statement",
             );
         }

@@ -9,7 +9,7 @@ use super::context::Ctx;
 use super::document::{Effect, Item, Stmt};
 use super::variables;
 use super::DocumentKind;
-use crate::reference::{Action, Reference};
+use crate::reference::{Action, Reference, ResourceType};
 
 const PARTITIONS: [&str; 8] = [
     "aws",
@@ -51,7 +51,7 @@ fn check_syntax(ctx: &mut Ctx, stmt: &Stmt<'_>, item: &Item<'_>) -> bool {
         );
         return false;
     }
-    let fields: Vec<&str> = arn.splitn(6, ':').collect();
+    let fields = crate::reference::arn_fields(arn);
     if fields.first() != Some(&"arn") || fields.len() < 6 {
         ctx.push(
             stmt.loc(),
@@ -83,11 +83,11 @@ fn check_syntax(ctx: &mut Ctx, stmt: &Stmt<'_>, item: &Item<'_>) -> bool {
         );
         return false;
     }
-    if !account.is_empty()
-        && !is_wild(account)
-        && account != "aws"
-        && !(account.len() == 12 && account.chars().all(|c| c.is_ascii_digit()))
-    {
+    let account_ok = account.is_empty()
+        || is_wild(account)
+        || account == "aws"
+        || (account.len() == 12 && account.chars().all(|c| c.is_ascii_digit()));
+    if !account_ok {
         ctx.push(
             stmt.loc(),
             Code::InvalidAccount,
@@ -103,7 +103,7 @@ fn check_syntax(ctx: &mut Ctx, stmt: &Stmt<'_>, item: &Item<'_>) -> bool {
 /// Caches "does this ARN fit this resource type" per statement.
 struct Matcher<'r> {
     reference: &'r Reference,
-    cache: HashMap<(usize, String, String), bool>,
+    cache: HashMap<(usize, *const ResourceType), bool>,
 }
 
 impl Matcher<'_> {
@@ -112,18 +112,18 @@ impl Matcher<'_> {
             return true;
         };
         for rt in &action.resource_types {
-            let key = (arn_index, action.service().to_string(), rt.name.clone());
+            // A resource type the data does not define: do not guess.
+            let Some(t) = service.resource_type(rt.name) else {
+                return true;
+            };
+            let key = (arn_index, t as *const ResourceType);
             if let Some(&hit) = self.cache.get(&key) {
                 if hit {
                     return true;
                 }
                 continue;
             }
-            let hit = match service.resource_type(&rt.name) {
-                Some(t) => self.reference.arn_matches_resource_type(arn, t),
-                // A resource type the data does not define: do not guess.
-                None => true,
-            };
+            let hit = self.reference.arn_matches_resource_type(arn, t);
             self.cache.insert(key, hit);
             if hit {
                 return true;
@@ -141,10 +141,10 @@ fn example_formats(reference: &Reference, actions: &[&Action], near: Option<&str
             continue;
         };
         for rt in &a.resource_types {
-            if let Some(t) = service.resource_type(&rt.name) {
+            if let Some(t) = service.resource_type(rt.name) {
                 for p in &t.arn_patterns {
-                    if !formats.contains(p) {
-                        formats.push(p.clone());
+                    if !formats.iter().any(|f| f == p) {
+                        formats.push(p.to_string());
                     }
                 }
             }

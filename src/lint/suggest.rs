@@ -10,7 +10,7 @@ pub(crate) fn closest<'a>(
     let mut best: Option<(f64, &'a str)> = None;
     for c in candidates {
         let score = strsim::normalized_damerau_levenshtein(&needle, &c.to_ascii_lowercase());
-        if best.is_none_or(|(b, _)| score > b) {
+        if best.map_or(true, |(b, _)| score > b) {
             best = Some((score, c));
         }
     }

@@ -148,13 +148,10 @@ pub fn summary_of_value(doc: &Value) -> Summary {
         }
     }
 
-    let mut by_service: BTreeMap<String, Vec<&'static Action>> = BTreeMap::new();
+    let mut by_service: BTreeMap<&'static str, Vec<&'static Action>> = BTreeMap::new();
     for a in granted_list {
         if !denied.contains(&(a as *const Action)) {
-            by_service
-                .entry(a.service().to_string())
-                .or_default()
-                .push(a);
+            by_service.entry(a.service()).or_default().push(a);
         }
     }
     let mut total = 0;
@@ -162,14 +159,14 @@ pub fn summary_of_value(doc: &Value) -> Summary {
         .into_iter()
         .map(|(prefix, actions)| {
             total += actions.len();
-            let service = r.service(&prefix);
+            let service = r.service(prefix);
             let levels = AccessLevel::ALL
                 .iter()
                 .map(|&level| {
                     let mut names: Vec<String> = actions
                         .iter()
                         .filter(|a| a.access_level == level)
-                        .map(|a| a.name.clone())
+                        .map(|a| a.name.to_string())
                         .collect();
                     names.sort();
                     LevelSummary {
@@ -188,8 +185,8 @@ pub fn summary_of_value(doc: &Value) -> Summary {
                 })
                 .collect();
             ServiceSummary {
-                name: r.service_name(&prefix).unwrap_or_default().to_string(),
-                prefix,
+                name: r.service_name(prefix).unwrap_or_default().to_string(),
+                prefix: prefix.to_string(),
                 levels,
             }
         })

@@ -73,41 +73,58 @@ fn pattern_tokens(pattern: &str) -> Vec<Tok> {
     let mut fields = pattern.splitn(6, ':').peekable();
     let mut index = 0;
     while let Some(field) = fields.next() {
-        let resource_field = index == 5;
-        let mut rest = field;
-        let mut at_field_start = true;
-        while let Some(c) = rest.chars().next() {
-            if let Some(after) = rest.strip_prefix("${") {
-                if let Some(end) = after.find('}') {
-                    let following = &after[end + 1..];
-                    let mask = if !resource_field {
-                        NO_COLON
-                    } else {
-                        match following.chars().next() {
-                            Some('/') => NO_SLASH,
-                            Some(':') => NO_COLON,
-                            Some(_) => 0,
-                            None if at_field_start => NO_SLASH | NO_COLON,
-                            None => 0,
-                        }
-                    };
-                    out.push(Tok::One(Cls::Any(mask)));
-                    out.push(Tok::Star(Cls::Any(mask)));
-                    rest = following;
-                    at_field_start = false;
-                    continue;
-                }
-            }
-            out.push(Tok::One(Cls::Lit(c)));
-            rest = &rest[c.len_utf8()..];
-            at_field_start = false;
-        }
+        field_tokens(field, index == 5, &mut out);
         if fields.peek().is_some() {
             out.push(Tok::One(Cls::Lit(':')));
         }
         index += 1;
     }
     out
+}
+
+/// Compiles one field of a documented ARN format (see [`pattern_tokens`]).
+fn field_tokens(field: &str, resource_field: bool, out: &mut Vec<Tok>) {
+    let mut rest = field;
+    let mut at_field_start = true;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("${") {
+            if let Some(end) = after.find('}') {
+                let following = &after[end + 1..];
+                let mask = if !resource_field {
+                    NO_COLON
+                } else {
+                    match following.chars().next() {
+                        Some('/') => NO_SLASH,
+                        Some(':') => NO_COLON,
+                        Some(_) => 0,
+                        None if at_field_start => NO_SLASH | NO_COLON,
+                        None => 0,
+                    }
+                };
+                out.push(Tok::One(Cls::Any(mask)));
+                out.push(Tok::Star(Cls::Any(mask)));
+                rest = following;
+                at_field_start = false;
+                continue;
+            }
+        }
+        out.push(Tok::One(Cls::Lit(c)));
+        rest = &rest[c.len_utf8()..];
+        at_field_start = false;
+    }
+}
+
+/// The literal text before the first wildcard or variable.
+fn literal_prefix(s: &str) -> &str {
+    let end = s.find(['*', '?', '$']).unwrap_or(s.len());
+    &s[..end]
+}
+
+/// False when the literal starts of two fields already disagree.
+fn prefixes_compatible(policy: &str, pattern: &str) -> bool {
+    let (a, b) = (literal_prefix(policy), literal_prefix(pattern));
+    let n = a.len().min(b.len());
+    a.as_bytes()[..n] == b.as_bytes()[..n]
 }
 
 /// True when some string matches both token sequences.
@@ -144,24 +161,60 @@ fn intersects(a: &[Tok], b: &[Tok]) -> bool {
     dp[0]
 }
 
-/// The service field of an ARN, if it has one and it holds no wildcard.
-fn literal_service(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(4, ':');
-    let (_, _, service) = (parts.next()?, parts.next()?, parts.next()?);
-    parts.next()?;
-    let literal = !service.contains(['*', '?', '$']);
-    literal.then_some(service)
+/// Splits an ARN into at most six fields at the colons that are not inside
+/// a `${...}` policy variable (`${aws:PrincipalAccount}` holds a colon).
+pub fn arn_fields(arn: &str) -> Vec<&str> {
+    let mut fields = Vec::with_capacity(6);
+    let (mut start, mut depth) = (0, 0usize);
+    let bytes = arn.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() && fields.len() < 5 {
+        match bytes[i] {
+            b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' if depth > 0 => depth -= 1,
+            b':' if depth == 0 => {
+                fields.push(&arn[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    fields.push(&arn[start..]);
+    fields
 }
 
 /// True when a policy ARN can name a resource of the documented `pattern`.
 /// Policy variables and wildcards match any value.
 pub fn arn_matches_pattern(arn: &str, pattern: &str) -> bool {
-    if let (Some(a), Some(p)) = (literal_service(arn), literal_service(pattern)) {
-        if a != p {
+    let user = arn_fields(arn);
+    let doc: Vec<&str> = pattern.splitn(6, ':').collect();
+    let fields_fixed =
+        user.len() == 6 && doc.len() == 6 && !user[..5].iter().any(|f| f.contains(['*', '?']));
+    if !fields_fixed {
+        // A wildcard may span fields: match the whole strings.
+        return intersects(&policy_tokens(arn), &pattern_tokens(pattern));
+    }
+    // Field by field: cheap rejections first, then the resource part.
+    let service_variable = user[2].contains('$');
+    if (!service_variable && user[2] != doc[2]) || !prefixes_compatible(user[5], doc[5]) {
+        return false;
+    }
+    let mut doc_tokens = Vec::new();
+    for i in [0, 1, 2, 3, 4, 5] {
+        if i == 2 && !service_variable {
+            continue;
+        }
+        doc_tokens.clear();
+        field_tokens(doc[i], i == 5, &mut doc_tokens);
+        if !intersects(&policy_tokens(user[i]), &doc_tokens) {
             return false;
         }
     }
-    intersects(&policy_tokens(arn), &pattern_tokens(pattern))
+    true
 }
 
 #[cfg(test)]
@@ -206,6 +259,23 @@ mod tests {
         assert!(!m("arn:aws:sagemaker::123456789012:training-job/x", JOB));
         assert!(m("arn:aws:*", JOB));
         assert!(m("*", JOB));
+    }
+
+    #[test]
+    fn fields_skip_colons_in_variables() {
+        assert_eq!(
+            super::arn_fields("arn:aws:sagemaker:us-east-1:${aws:PrincipalAccount}:user-profile/${sagemaker:DomainId}/x"),
+            ["arn", "aws", "sagemaker", "us-east-1", "${aws:PrincipalAccount}", "user-profile/${sagemaker:DomainId}/x"]
+        );
+        assert_eq!(
+            super::arn_fields("arn:aws:logs:r:a:log-group:x:log-stream:y").len(),
+            6
+        );
+        assert_eq!(super::arn_fields("bucket"), ["bucket"]);
+        assert!(m(
+            "arn:aws:sagemaker:us-east-1:${aws:PrincipalAccount}:user-profile/${sagemaker:DomainId}/${sagemaker:UserProfileName}",
+            "arn:${Partition}:sagemaker:${Region}:${Account}:user-profile/${DomainId}/${UserProfileName}"
+        ));
     }
 
     #[test]

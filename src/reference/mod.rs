@@ -24,7 +24,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-pub use arn::arn_matches_pattern;
+pub use arn::{arn_fields, arn_matches_pattern};
 pub use model::{
     AccessLevel, Action, ActionResourceType, ConditionKey, ConditionKeyType, ResourceType, Service,
 };
@@ -211,9 +211,15 @@ impl Reference {
     }
 
     fn slot(&self, prefix: &str) -> Option<&Slot> {
-        let lower = prefix.to_ascii_lowercase();
+        let lower;
+        let key = if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
+            lower = prefix.to_ascii_lowercase();
+            lower.as_str()
+        } else {
+            prefix
+        };
         self.slots
-            .binary_search_by(|s| s.prefix.as_str().cmp(lower.as_str()))
+            .binary_search_by(|s| s.prefix.as_str().cmp(key))
             .ok()
             .and_then(|i| self.slots.get(i))
     }
@@ -232,8 +238,12 @@ impl Reference {
         flate2::read::DeflateDecoder::new(bytes)
             .read_to_end(&mut json)
             .ok()?;
-        let raw: model::RawService = serde_json::from_slice(&json).ok()?;
-        Some(raw.into_service(&slot.prefix, &slot.name))
+        // Decoded services live for the rest of the process, so their text
+        // is leaked once and borrowed rather than copied string by string.
+        let json: &'static [u8] = Box::leak(json.into_boxed_slice());
+        let prefix: &'static str = Box::leak(slot.prefix.clone().into_boxed_str());
+        let raw: model::RawService<'static> = serde_json::from_slice(json).ok()?;
+        Some(raw.into_service(prefix, &slot.name))
     }
 
     /// An action by `service:Name`, case-insensitive; `None` for wildcards.

@@ -1,6 +1,6 @@
 //! Typed view of one service's entry in the embedded IAM reference.
 
-use std::collections::HashMap;
+use std::cmp::Ordering;
 
 use serde::Deserialize;
 
@@ -136,38 +136,41 @@ impl ConditionKey {
 }
 
 /// A resource type a service defines, with its ARN format(s).
+///
+/// Strings borrow from the service's inflated data, which lives as long as
+/// the process (services are decoded once and never dropped).
 #[derive(Debug, Clone)]
 pub struct ResourceType {
-    pub name: String,
-    pub arn_patterns: Vec<String>,
-    pub condition_keys: Vec<String>,
+    pub name: &'static str,
+    pub arn_patterns: Vec<&'static str>,
+    pub condition_keys: Vec<&'static str>,
 }
 
 /// A resource type an action accepts.
 #[derive(Debug, Clone)]
 pub struct ActionResourceType {
     /// Name of a [`ResourceType`] of the same service.
-    pub name: String,
+    pub name: &'static str,
     /// Whether the reference marks it required for the action.
     pub required: bool,
-    pub condition_keys: Vec<String>,
+    pub condition_keys: Vec<&'static str>,
 }
 
 /// One IAM action.
 #[derive(Debug, Clone)]
 pub struct Action {
-    service: String,
-    pub name: String,
+    service: &'static str,
+    pub name: &'static str,
     pub access_level: AccessLevel,
     pub resource_types: Vec<ActionResourceType>,
-    pub condition_keys: Vec<String>,
-    pub dependent_actions: Vec<String>,
+    pub condition_keys: Vec<&'static str>,
+    pub dependent_actions: Vec<&'static str>,
 }
 
 impl Action {
     /// Service prefix, e.g. `sagemaker`.
-    pub fn service(&self) -> &str {
-        &self.service
+    pub fn service(&self) -> &'static str {
+        self.service
     }
 
     /// `service:Name` as written in policies.
@@ -187,11 +190,18 @@ impl Action {
 pub struct Service {
     pub prefix: String,
     pub name: String,
+    /// Sorted by ASCII-lowercased name, for case-insensitive binary search.
     actions: Vec<Action>,
-    action_index: HashMap<String, usize>,
+    /// Sorted like `actions`.
     resource_types: Vec<ResourceType>,
-    resource_index: HashMap<String, usize>,
     condition_keys: Vec<ConditionKey>,
+}
+
+/// Orders names as their ASCII-lowercase forms, without allocating.
+fn cmp_ignore_case(a: &str, b: &str) -> Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
 }
 
 impl Service {
@@ -202,9 +212,10 @@ impl Service {
 
     /// Action by name without prefix, case-insensitive.
     pub fn action(&self, name: &str) -> Option<&Action> {
-        self.action_index
-            .get(&name.to_ascii_lowercase())
-            .and_then(|&i| self.actions.get(i))
+        self.actions
+            .binary_search_by(|a| cmp_ignore_case(a.name, name))
+            .ok()
+            .and_then(|i| self.actions.get(i))
     }
 
     pub fn resource_types(&self) -> &[ResourceType] {
@@ -213,9 +224,10 @@ impl Service {
 
     /// Resource type by name, case-insensitive.
     pub fn resource_type(&self, name: &str) -> Option<&ResourceType> {
-        self.resource_index
-            .get(&name.to_ascii_lowercase())
-            .and_then(|&i| self.resource_types.get(i))
+        self.resource_types
+            .binary_search_by(|r| cmp_ignore_case(r.name, name))
+            .ok()
+            .and_then(|i| self.resource_types.get(i))
     }
 
     pub fn condition_keys(&self) -> &[ConditionKey] {
@@ -237,48 +249,55 @@ impl Service {
 
     /// Condition keys (as documented, with placeholders) usable with `action`:
     /// the action's own keys and those of the resource types it accepts.
-    pub fn keys_for_action<'a>(&'a self, action: &'a Action) -> impl Iterator<Item = &'a str> {
-        let own = action.condition_keys.iter().map(String::as_str);
+    pub fn keys_for_action<'a>(
+        &'a self,
+        action: &'a Action,
+    ) -> impl Iterator<Item = &'static str> + 'a {
+        let own = action.condition_keys.iter().copied();
         let per_rt = action.resource_types.iter().flat_map(move |rt| {
             let defined = self
-                .resource_type(&rt.name)
+                .resource_type(rt.name)
                 .map(|r| r.condition_keys.as_slice())
                 .unwrap_or(&[]);
-            rt.condition_keys
-                .iter()
-                .chain(defined.iter())
-                .map(String::as_str)
+            rt.condition_keys.iter().chain(defined.iter()).copied()
         });
         own.chain(per_rt)
     }
 }
 
-/// Raw per-service document as written by `reference/convert.js`.
+/// Raw per-service document as written by `reference/convert.js`; strings
+/// borrow from the inflated JSON.
 #[derive(Deserialize)]
-pub(crate) struct RawService {
-    a: Vec<RawAction>,
-    r: Vec<(String, Vec<String>, Vec<String>)>,
-    c: Vec<(String, String)>,
+pub(crate) struct RawService<'a> {
+    #[serde(borrow)]
+    a: Vec<RawAction<'a>>,
+    #[serde(borrow)]
+    r: Vec<RawResourceType<'a>>,
+    #[serde(borrow)]
+    c: Vec<(&'a str, &'a str)>,
 }
 
+type RawResourceType<'a> = (&'a str, Vec<&'a str>, Vec<&'a str>);
+type RawActionResourceType<'a> = (&'a str, u8, Vec<&'a str>);
+
 #[derive(Deserialize)]
-struct RawAction(
-    String,
-    String,
-    Vec<(String, u8, Vec<String>)>,
-    Vec<String>,
-    Vec<String>,
+struct RawAction<'a>(
+    &'a str,
+    &'a str,
+    #[serde(borrow)] Vec<RawActionResourceType<'a>>,
+    #[serde(borrow)] Vec<&'a str>,
+    #[serde(borrow)] Vec<&'a str>,
 );
 
-impl RawService {
-    pub(crate) fn into_service(self, prefix: &str, name: &str) -> Service {
-        let actions: Vec<Action> = self
+impl RawService<'static> {
+    pub(crate) fn into_service(self, prefix: &'static str, name: &str) -> Service {
+        let mut actions: Vec<Action> = self
             .a
             .into_iter()
             .map(|RawAction(n, level, rts, keys, deps)| Action {
-                service: prefix.to_string(),
+                service: prefix,
                 name: n,
-                access_level: AccessLevel::from_code(&level),
+                access_level: AccessLevel::from_code(level),
                 resource_types: rts
                     .into_iter()
                     .map(|(name, required, condition_keys)| ActionResourceType {
@@ -291,12 +310,8 @@ impl RawService {
                 dependent_actions: deps,
             })
             .collect();
-        let action_index = actions
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.name.to_ascii_lowercase(), i))
-            .collect();
-        let resource_types: Vec<ResourceType> = self
+        actions.sort_by(|a, b| cmp_ignore_case(a.name, b.name));
+        let mut resource_types: Vec<ResourceType> = self
             .r
             .into_iter()
             .map(|(name, arn_patterns, condition_keys)| ResourceType {
@@ -305,26 +320,20 @@ impl RawService {
                 condition_keys,
             })
             .collect();
-        let resource_index = resource_types
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.name.to_ascii_lowercase(), i))
-            .collect();
+        resource_types.sort_by(|a, b| cmp_ignore_case(a.name, b.name));
         let condition_keys = self
             .c
             .into_iter()
             .map(|(name, t)| ConditionKey {
-                name,
-                value_type: ConditionKeyType::parse(&t),
+                name: name.to_string(),
+                value_type: ConditionKeyType::parse(t),
             })
             .collect();
         Service {
             prefix: prefix.to_string(),
             name: name.to_string(),
             actions,
-            action_index,
             resource_types,
-            resource_index,
             condition_keys,
         }
     }
