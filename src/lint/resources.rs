@@ -180,6 +180,23 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
     if list.negated {
         return;
     }
+    if resolved.all && !resolved.negated {
+        if let Some(star) = star {
+            if stmt.effect == Some(Effect::Allow)
+                && ctx.kind == DocumentKind::Identity
+                && stmt.condition.is_none()
+            {
+                ctx.push(
+                    stmt.loc(),
+                    Code::StarResource,
+                    &star.path,
+                    "\"Action\": \"*\" with \"Resource\": \"*\" grants every action on every resource",
+                    "list the actions the role needs and scope them to ARNs",
+                );
+            }
+        }
+        return;
+    }
     let Some(actions) = resolved.actions() else {
         return;
     };
