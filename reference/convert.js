@@ -7,6 +7,7 @@
 //   "MLRIAM01"                      8-byte magic
 //   u32 header length, header JSON  (metadata, service index, global keys)
 //   per-service blobs               raw DEFLATE of one compact JSON document each
+//                                   (the header gives offset, size and inflated size)
 // Descriptions are dropped; only what the linter needs is kept. Each service is
 // compressed on its own so the binary decodes only the services a policy names.
 'use strict';
@@ -44,6 +45,9 @@ function cmpIgnoreCase(a, b) {
 
 const serviceNames = readJson('serviceNames.json');
 const prefixes = Object.keys(serviceNames).sort();
+for (const p of prefixes) {
+  if (p !== p.toLowerCase() || p.includes('\\') || serviceNames[p].includes('\\') || serviceNames[p].includes('"')) throw new Error(`unexpected service key ${p}`);
+}
 const blobs = [];
 const services = [];
 let offset = 0;
@@ -51,38 +55,64 @@ for (const prefix of prefixes) {
   const file = prefix + '.json';
   const actions = fs.existsSync(path.join(dataDir, 'actions', file)) ? readJson('actions', file) : {};
   const resources = fs.existsSync(path.join(dataDir, 'resourceTypes', file)) ? readJson('resourceTypes', file) : {};
-  const keys = fs.existsSync(path.join(dataDir, 'conditionKeys', file)) ? readJson('conditionKeys', file) : {};
+  const keys_ = fs.existsSync(path.join(dataDir, 'conditionKeys', file)) ? readJson('conditionKeys', file) : {};
+  // Condition-key names are interned per service: `k` lists them once and
+  // everything else refers to them by index, which keeps large services
+  // (ec2 repeats ~50 keys on each of ~1,000 action/resource pairs) small and
+  // quick to decode.
+  const k = [];
+  const keyIndex = new Map();
+  const key = (name) => {
+    if (!keyIndex.has(name)) {
+      keyIndex.set(name, k.length);
+      k.push(name);
+    }
+    return keyIndex.get(name);
+  };
+  const keys = (list) => (list || []).map(key);
+  const r = Object.values(resources)
+    .map((rt) => [rt.key, Array.isArray(rt.arn) ? rt.arn : [rt.arn], rt.conditionKeys || []])
+    .sort((x, y) => cmpIgnoreCase(x[0], y[0]));
+  const rtIndex = new Map(r.map((rt, i) => [rt[0], i]));
+  for (const a of Object.values(actions)) {
+    for (const rt of a.resourceTypes || []) {
+      if (!rtIndex.has(rt.name)) {
+        // Named by an action but not defined: keep it, with no ARN format.
+        rtIndex.set(rt.name, r.length);
+        r.push([rt.name, [], []]);
+      }
+    }
+  }
   const doc = {
-    // actions: [name, level, [[resourceType, required 0/1, [keys]]], [keys], [dependent actions]]
+    k,
+    // condition keys: [key index, type]
+    c: Object.values(keys_).map((ck) => [key(ck.key), ck.type]),
+    // resource types: [name, [arn patterns], [key indexes]]
+    r: r.map(([name, arns, ks]) => [name, arns, keys(ks)]),
+    // actions: [name, level, [[resource type index, required 0/1, [key indexes]]], [key indexes], [dependent actions]]
     a: Object.values(actions)
       .map((a) => [
         a.name,
         level(a.accessLevel),
-        (a.resourceTypes || []).map((r) => [r.name, r.required ? 1 : 0, r.conditionKeys || []]),
-        a.conditionKeys || [],
+        (a.resourceTypes || []).map((rt) => [rtIndex.get(rt.name), rt.required ? 1 : 0, keys(rt.conditionKeys)]),
+        keys(a.conditionKeys),
         a.dependentActions || [],
       ])
       .sort((x, y) => cmpIgnoreCase(x[0], y[0])),
-    // resource types: [name, [arn patterns], [keys]]
-    r: Object.values(resources)
-      .map((r) => [r.key, Array.isArray(r.arn) ? r.arn : [r.arn], r.conditionKeys || []])
-      .sort((x, y) => cmpIgnoreCase(x[0], y[0])),
-    // condition keys: [key, type]
-    c: Object.values(keys).map((k) => [k.key, k.type]),
   };
   const json = JSON.stringify(doc);
   // The binary borrows strings straight from the inflated JSON, which only
   // works for strings without escape sequences.
   if (json.includes('\\')) throw new Error(`${prefix}: a string needs escaping`);
   const blob = zlib.deflateRawSync(Buffer.from(json), { level: 9 });
-  services.push([prefix, serviceNames[prefix], offset, blob.length]);
+  services.push([prefix, serviceNames[prefix], offset, blob.length, Buffer.byteLength(json)]);
   blobs.push(blob);
   offset += blob.length;
 }
 
 const { globalConditionKeys } = require(path.join(pkgDir, 'dist', 'cjs', 'globalConditionKeys.js'));
 const header = {
-  format: 1,
+  format: 3,
   source: pkg.name,
   version: pkg.version,
   updated_at: pkg.updatedAt,

@@ -110,6 +110,19 @@ pub fn summary_of_value(doc: &Value) -> Summary {
     let mut unresolved = Vec::new();
     for s in statements(doc) {
         let effect = s.get("Effect").and_then(Value::as_str);
+        let counts = match effect {
+            Some("Allow") => true,
+            // Only unconditional denies on every resource take actions away.
+            Some("Deny") => {
+                s.get("Condition").is_none()
+                    && s.get("NotResource").is_none()
+                    && strings(s.get("Resource")).contains(&"*")
+            }
+            _ => false,
+        };
+        if !counts {
+            continue;
+        }
         let matched: Vec<&'static Action> = if let Some(a) = s.get("Action") {
             strings(Some(a))
                 .into_iter()
@@ -128,23 +141,14 @@ pub fn summary_of_value(doc: &Value) -> Summary {
         } else {
             Vec::new()
         };
-        match effect {
-            Some("Allow") => {
-                for a in matched {
-                    if granted.insert(a as *const Action) {
-                        granted_list.push(a);
-                    }
+        if effect == Some("Allow") {
+            for a in matched {
+                if granted.insert(a as *const Action) {
+                    granted_list.push(a);
                 }
             }
-            Some("Deny") => {
-                let unconditional = s.get("Condition").is_none();
-                let everywhere =
-                    s.get("NotResource").is_none() && strings(s.get("Resource")).contains(&"*");
-                if unconditional && everywhere {
-                    denied.extend(matched.into_iter().map(|a| a as *const Action));
-                }
-            }
-            _ => {}
+        } else {
+            denied.extend(matched.into_iter().map(|a| a as *const Action));
         }
     }
 

@@ -19,7 +19,6 @@ mod model;
 mod pattern;
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -45,22 +44,26 @@ pub enum ReferenceError {
 }
 
 #[derive(Deserialize)]
-struct Header {
+struct Header<'a> {
     format: u32,
     source: String,
     version: String,
     updated_at: String,
-    services: Vec<(String, String, usize, usize)>,
+    /// `[prefix, name, offset, size, inflated size]`; strings borrow from the
+    /// embedded file, so reading the index allocates little.
+    #[serde(borrow)]
+    services: Vec<(&'a str, &'a str, usize, usize, usize)>,
     global_keys: Vec<(String, String)>,
     #[serde(default)]
     key_aliases: HashMap<String, Vec<String>>,
 }
 
 struct Slot {
-    prefix: String,
-    name: String,
+    prefix: &'static str,
+    name: &'static str,
     offset: usize,
     len: usize,
+    raw_len: usize,
     service: OnceLock<Option<Service>>,
 }
 
@@ -138,22 +141,24 @@ impl Reference {
         let header_len = u32::from_le_bytes(len_bytes) as usize;
         let header_bytes = rest.get(4..4 + header_len).ok_or(ReferenceError::Format)?;
         let blob = rest.get(4 + header_len..).ok_or(ReferenceError::Format)?;
-        let header: Header = serde_json::from_slice(header_bytes)?;
-        if header.format != 1 {
+        let header: Header<'static> = serde_json::from_slice(header_bytes)?;
+        if header.format != 3 {
             return Err(ReferenceError::Version(header.format));
         }
         let mut slots: Vec<Slot> = header
             .services
             .into_iter()
-            .map(|(prefix, name, offset, len)| Slot {
-                prefix: prefix.to_ascii_lowercase(),
+            // The converter writes lowercase prefixes, as lookups expect.
+            .map(|(prefix, name, offset, len, raw_len)| Slot {
+                prefix,
                 name,
                 offset,
                 len,
+                raw_len,
                 service: OnceLock::new(),
             })
             .collect();
-        slots.sort_by(|a, b| a.prefix.cmp(&b.prefix));
+        slots.sort_by(|a, b| a.prefix.cmp(b.prefix));
         let global_keys = header
             .global_keys
             .into_iter()
@@ -202,12 +207,12 @@ impl Reference {
 
     /// All service prefixes, sorted; does not decode any service.
     pub fn service_prefixes(&self) -> impl Iterator<Item = &str> {
-        self.slots.iter().map(|s| s.prefix.as_str())
+        self.slots.iter().map(|s| s.prefix)
     }
 
     /// Human name of a service (e.g. "Amazon SageMaker"), without decoding it.
     pub fn service_name(&self, prefix: &str) -> Option<&str> {
-        self.slot(prefix).map(|s| s.name.as_str())
+        self.slot(prefix).map(|s| s.name)
     }
 
     fn slot(&self, prefix: &str) -> Option<&Slot> {
@@ -219,7 +224,7 @@ impl Reference {
             prefix
         };
         self.slots
-            .binary_search_by(|s| s.prefix.as_str().cmp(key))
+            .binary_search_by(|s| s.prefix.cmp(key))
             .ok()
             .and_then(|i| self.slots.get(i))
     }
@@ -234,16 +239,19 @@ impl Reference {
         let bytes = self
             .blob
             .get(slot.offset..slot.offset.checked_add(slot.len)?)?;
-        let mut json = Vec::with_capacity(bytes.len() * 8);
-        flate2::read::DeflateDecoder::new(bytes)
-            .read_to_end(&mut json)
+        // One-shot inflate into a buffer of the recorded size.
+        let mut json = Vec::with_capacity(slot.raw_len);
+        let status = flate2::Decompress::new(false)
+            .decompress_vec(bytes, &mut json, flate2::FlushDecompress::Finish)
             .ok()?;
+        if status != flate2::Status::StreamEnd || json.len() != slot.raw_len {
+            return None;
+        }
         // Decoded services live for the rest of the process, so their text
         // is leaked once and borrowed rather than copied string by string.
         let json: &'static [u8] = Box::leak(json.into_boxed_slice());
-        let prefix: &'static str = Box::leak(slot.prefix.clone().into_boxed_str());
         let raw: model::RawService<'static> = serde_json::from_slice(json).ok()?;
-        Some(raw.into_service(prefix, &slot.name))
+        Some(raw.into_service(slot.prefix, slot.name))
     }
 
     /// An action by `service:Name`, case-insensitive; `None` for wildcards.
@@ -267,8 +275,8 @@ impl Reference {
         let services: Vec<&Service> = if svc_pat.contains(['*', '?']) {
             self.slots
                 .iter()
-                .filter(|s| glob_match(svc_pat, &s.prefix))
-                .filter_map(|s| self.service(&s.prefix))
+                .filter(|s| glob_match(svc_pat, s.prefix))
+                .filter_map(|s| self.service(s.prefix))
                 .collect()
         } else {
             self.service(svc_pat).into_iter().collect()
@@ -340,12 +348,14 @@ impl Reference {
     }
 
     /// True when a policy ARN (wildcards and `${...}` variables allowed) can
-    /// name a resource of this type.
+    /// name a resource of this type. A type without a documented ARN format
+    /// matches anything, since nothing can be said about it.
     pub fn arn_matches_resource_type(&self, arn: &str, resource_type: &ResourceType) -> bool {
-        resource_type
-            .arn_patterns
-            .iter()
-            .any(|p| arn_matches_pattern(arn, p))
+        resource_type.arn_patterns.is_empty()
+            || resource_type
+                .arn_patterns
+                .iter()
+                .any(|p| arn_matches_pattern(arn, p))
     }
 }
 

@@ -266,47 +266,57 @@ impl Service {
 }
 
 /// Raw per-service document as written by `reference/convert.js`; strings
-/// borrow from the inflated JSON.
+/// borrow from the inflated JSON and condition keys are indexes into `k`.
 #[derive(Deserialize)]
 pub(crate) struct RawService<'a> {
     #[serde(borrow)]
-    a: Vec<RawAction<'a>>,
+    k: Vec<&'a str>,
+    #[serde(borrow)]
+    c: Vec<(usize, &'a str)>,
     #[serde(borrow)]
     r: Vec<RawResourceType<'a>>,
     #[serde(borrow)]
-    c: Vec<(&'a str, &'a str)>,
+    a: Vec<RawAction<'a>>,
 }
 
-type RawResourceType<'a> = (&'a str, Vec<&'a str>, Vec<&'a str>);
-type RawActionResourceType<'a> = (&'a str, u8, Vec<&'a str>);
+type RawResourceType<'a> = (&'a str, Vec<&'a str>, Vec<usize>);
+type RawActionResourceType = (usize, u8, Vec<usize>);
 
 #[derive(Deserialize)]
 struct RawAction<'a>(
     &'a str,
     &'a str,
-    #[serde(borrow)] Vec<RawActionResourceType<'a>>,
-    #[serde(borrow)] Vec<&'a str>,
+    Vec<RawActionResourceType>,
+    Vec<usize>,
     #[serde(borrow)] Vec<&'a str>,
 );
 
 impl RawService<'static> {
     pub(crate) fn into_service(self, prefix: &'static str, name: &str) -> Service {
+        let k = self.k;
+        // Out-of-range indexes (a corrupt file) are dropped, never panic.
+        let keys = |idx: Vec<usize>| -> Vec<&'static str> {
+            idx.into_iter().filter_map(|i| k.get(i).copied()).collect()
+        };
+        let rt_names: Vec<&'static str> = self.r.iter().map(|r| r.0).collect();
         let mut actions: Vec<Action> = self
             .a
             .into_iter()
-            .map(|RawAction(n, level, rts, keys, deps)| Action {
+            .map(|RawAction(n, level, rts, action_keys, deps)| Action {
                 service: prefix,
                 name: n,
                 access_level: AccessLevel::from_code(level),
                 resource_types: rts
                     .into_iter()
-                    .map(|(name, required, condition_keys)| ActionResourceType {
-                        name,
-                        required: required != 0,
-                        condition_keys,
+                    .filter_map(|(rt, required, rt_keys)| {
+                        Some(ActionResourceType {
+                            name: rt_names.get(rt).copied()?,
+                            required: required != 0,
+                            condition_keys: keys(rt_keys),
+                        })
                     })
                     .collect(),
-                condition_keys: keys,
+                condition_keys: keys(action_keys),
                 dependent_actions: deps,
             })
             .collect();
@@ -314,19 +324,21 @@ impl RawService<'static> {
         let mut resource_types: Vec<ResourceType> = self
             .r
             .into_iter()
-            .map(|(name, arn_patterns, condition_keys)| ResourceType {
+            .map(|(name, arn_patterns, rt_keys)| ResourceType {
                 name,
                 arn_patterns,
-                condition_keys,
+                condition_keys: keys(rt_keys),
             })
             .collect();
         resource_types.sort_by(|a, b| cmp_ignore_case(a.name, b.name));
         let condition_keys = self
             .c
             .into_iter()
-            .map(|(name, t)| ConditionKey {
-                name: name.to_string(),
-                value_type: ConditionKeyType::parse(t),
+            .filter_map(|(i, t)| {
+                Some(ConditionKey {
+                    name: k.get(i)?.to_string(),
+                    value_type: ConditionKeyType::parse(t),
+                })
             })
             .collect();
         Service {
