@@ -241,7 +241,7 @@ fn resolve_key<'r>(r: &'r Reference, key: &str) -> Result<KeyInfo<'r>, String> {
     if let Some(k) = r.global_condition_key(key) {
         return Ok(KeyInfo::Global(k));
     }
-    let Some((prefix, _)) = key.rsplit_once(':') else {
+    let Some((prefix, _)) = key.split_once(':') else {
         return Err("a condition key has the form `service:KeyName`".to_string());
     };
     if prefix.eq_ignore_ascii_case("aws") {

@@ -332,7 +332,7 @@ impl Reference {
         if let Some(k) = self.global_condition_key(name) {
             return Some(k);
         }
-        let (prefix, claim) = name.rsplit_once(':')?;
+        let (prefix, claim) = name.split_once(':')?;
         self.services_for_key_prefix(prefix)
             .into_iter()
             .find_map(|s| s.condition_key(name))
