@@ -9,7 +9,7 @@ use super::context::{member, Ctx};
 use super::document::{Effect, Stmt};
 use super::suggest::{closest, did_you_mean};
 use super::variables;
-use crate::reference::{key_pattern_matches, ConditionKey, ConditionKeyType, Reference};
+use crate::reference::{key_pattern_matches, Action, ConditionKey, ConditionKeyType, Reference};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Cat {
@@ -426,12 +426,26 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
                             names.join(", "),
                             if actions.len() > 3 { ", ..." } else { "" }
                         ),
-                        format!("move the condition to a statement with {prefix} actions that support it, or use a global aws: key"),
+                        match applicable_suggestion(ctx.reference, actions, key) {
+                            Some(k) => format!("did you mean `{k}`, which these actions support?"),
+                            None => format!("move the condition to a statement with {prefix} actions that support it, or use a global aws: key"),
+                        },
                     );
                 }
             }
         }
     }
+}
+
+/// A key the statement's actions do support that is spelt like `key`.
+fn applicable_suggestion(r: &Reference, actions: &[&Action], key: &str) -> Option<String> {
+    let mut candidates: Vec<&str> = Vec::new();
+    for a in actions {
+        if let Some(s) = r.service(a.service()) {
+            candidates.extend(s.keys_for_action(a).filter(|k| !k.starts_with("aws:")));
+        }
+    }
+    closest(key, candidates).map(str::to_string)
 }
 
 fn check_values(ctx: &mut Ctx, stmt: &Stmt<'_>, op: &Operator, values: &[(String, &Value)]) {
