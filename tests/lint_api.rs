@@ -248,3 +248,11 @@ fn never_panics_on_odd_text() {
         let _ = lint::size_of(text);
     }
 }
+
+#[test]
+fn byte_order_mark_is_ignored() {
+    let doc = "\u{feff}{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sagemaker:ListModels\",\"Resource\":\"*\"}]}";
+    assert!(lint::lint_file_contents(doc).is_empty());
+    assert!(lint::lint_document(doc, DocumentKind::Identity).is_empty());
+    assert_eq!(lint::summary(doc).total_granted, 1);
+}

@@ -130,6 +130,10 @@ codes! {
         "ForAllValues on a single-valued key is true when the key is absent; use the plain operator.";
     ForAllValuesWithoutNull = "forallvalues-without-null", Warning, None,
         "Allow with ForAllValues and no Null check on that key: a request without the key matches.";
+    MissingSetQualifier = "missing-set-qualifier", Warning, Some("Missing qualifier"),
+        "A multivalued key (a set, such as aws:TagKeys) compared without ForAllValues:/ForAnyValue:.";
+    PublicPrincipal = "public-principal", Error, None,
+        "A trust or resource policy allows `*` (everyone) without a Condition that narrows it.";
     WildcardWithoutLike = "wildcard-without-like", Warning, Some("Wildcard without like operator"),
         "A `*` or `?` in a value of an Equals operator is matched literally; use a Like operator.";
     InvalidPolicyVariable = "invalid-policy-variable", Error, Some("Missing brace in variable / Empty variable / Unsupported space in variable"),

@@ -384,6 +384,18 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
                     "use an operator of the key's type (String*, Numeric*, Date*, Bool, IpAddress, Arn*)",
                 );
             }
+            if op.qualifier.is_none() && op.cat != Cat::Null && known.value_type.is_multivalued() {
+                ctx.push(
+                    stmt.loc(),
+                    Code::MissingSetQualifier,
+                    &op_path,
+                    format!("`{key}` holds a set of values, but {} compares it as a single value", op.base),
+                    format!(
+                        "use ForAnyValue:{0} (any value matches) or ForAllValues:{0} (every value matches)",
+                        op_text
+                    ),
+                );
+            }
             if op.qualifier == Some(Qualifier::ForAllValues) {
                 if !known.value_type.is_multivalued() {
                     ctx.push(

@@ -66,6 +66,7 @@ impl DocumentKind {
 
 /// Lints one policy document given as JSON text.
 pub fn lint_document(doc_text: &str, kind: DocumentKind) -> Vec<Finding> {
+    let doc_text = strip_bom(doc_text);
     let value: Value = match serde_json::from_str(doc_text) {
         Ok(v) => v,
         Err(e) => return vec![json_error(&e)],
@@ -90,6 +91,7 @@ pub fn lint_value(doc: &Value, kind: DocumentKind) -> Vec<Finding> {
 /// JSON path as prefix) or a single policy, whose kind is detected with
 /// [`detect_kind`].
 pub fn lint_file_contents(text: &str) -> Vec<Finding> {
+    let text = strip_bom(text);
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => return vec![json_error(&e)],
@@ -140,6 +142,12 @@ pub fn detect_kind(doc: &Value) -> DocumentKind {
     } else {
         DocumentKind::Resource
     }
+}
+
+/// Editors on Windows may start files with a byte-order mark; IAM and
+/// serde_json do not accept it, but it is not the author's mistake.
+pub(crate) fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 fn json_error(e: &serde_json::Error) -> Finding {

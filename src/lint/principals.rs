@@ -49,6 +49,32 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) {
             "use Principal with the principals to allow instead",
         );
     }
+    let everyone = match value {
+        Value::String(s) => s == "*",
+        Value::Object(m) => m.get("AWS").is_some_and(|v| match v {
+            Value::String(s) => s == "*",
+            Value::Array(a) => a.iter().any(|x| x.as_str() == Some("*")),
+            _ => false,
+        }),
+        _ => false,
+    };
+    if everyone
+        && name == "Principal"
+        && stmt.effect == Some(Effect::Allow)
+        && stmt.condition.is_none()
+    {
+        ctx.push(
+            stmt.loc(),
+            Code::PublicPrincipal,
+            &path,
+            if ctx.kind == DocumentKind::Trust {
+                "the role can be assumed by anyone, in any AWS account"
+            } else {
+                "the policy grants access to anyone, including anonymous users"
+            },
+            "name the principals, or add a Condition such as aws:PrincipalOrgID or aws:SourceAccount",
+        );
+    }
     match value {
         Value::String(s) if s == "*" => {}
         Value::Object(map) => {

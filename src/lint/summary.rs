@@ -46,7 +46,7 @@ pub struct Summary {
 /// Summarises a policy or a bundle given as JSON text (a bundle's permission
 /// policies are combined). Invalid JSON gives an empty summary.
 pub fn summary(doc_text: &str) -> Summary {
-    match serde_json::from_str::<Value>(doc_text) {
+    match serde_json::from_str::<Value>(super::strip_bom(doc_text)) {
         Ok(v) => summary_of_value(&v),
         Err(_) => Summary {
             data_version: reference::get().data_version().to_string(),
