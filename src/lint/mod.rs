@@ -9,6 +9,26 @@
 //! - [`summary()`] for the access-level table;
 //! - [`render_human`] / [`render_summary`] for terminal output (findings
 //!   serialise with serde for `--format json`).
+//!
+//! ```
+//! use mlrole::lint::{self, DocumentKind, Severity};
+//!
+//! let policy = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "Train",
+//!     "Effect": "Allow", "Action": "sagemaker:CreateTrainingJobs",
+//!     "Resource": "arn:aws:sagemaker:us-east-1:123456789012:training-job/*"}]}"#;
+//! let mut findings = lint::lint_document(policy, DocumentKind::Identity);
+//! assert_eq!(findings[0].code.as_str(), "unknown-action");
+//! assert_eq!(findings[0].path, "Statement[0].Action");
+//! assert_eq!(findings[0].help, "did you mean `sagemaker:CreateTrainingJob`?");
+//!
+//! lint::deny_warnings(&mut findings); // --deny-warnings
+//! let exit_code = if lint::has_errors(&findings) { 1 } else { 0 };
+//! let json = serde_json::to_string_pretty(&findings).unwrap_or_default(); // --format json
+//! let text = lint::render_human(&findings, "policy.json"); // default output
+//! assert_eq!(exit_code, 1);
+//! assert!(json.contains("\"severity\": \"error\"") && text.starts_with("error[unknown-action]"));
+//! assert!(findings.iter().all(|f| f.severity != Severity::Warning));
+//! ```
 
 mod actions;
 mod bundle;
