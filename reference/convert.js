@@ -84,6 +84,7 @@ for (const prefix of prefixes) {
     }
   }
   const doc = {
+    n: serviceNames[prefix],
     k,
     // condition keys: [key index, type]
     c: Object.values(keys_).map((ck) => [key(ck.key), ck.type]),
@@ -105,14 +106,14 @@ for (const prefix of prefixes) {
   // works for strings without escape sequences.
   if (json.includes('\\')) throw new Error(`${prefix}: a string needs escaping`);
   const blob = zlib.deflateRawSync(Buffer.from(json), { level: 9 });
-  services.push([prefix, serviceNames[prefix], offset, blob.length, Buffer.byteLength(json)]);
+  services.push([prefix, offset, blob.length, Buffer.byteLength(json)]);
   blobs.push(blob);
   offset += blob.length;
 }
 
 const { globalConditionKeys } = require(path.join(pkgDir, 'dist', 'cjs', 'globalConditionKeys.js'));
 const header = {
-  format: 3,
+  format: 4,
   source: pkg.name,
   version: pkg.version,
   updated_at: pkg.updatedAt,

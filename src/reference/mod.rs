@@ -49,10 +49,10 @@ struct Header<'a> {
     source: String,
     version: String,
     updated_at: String,
-    /// `[prefix, name, offset, size, inflated size]`; strings borrow from the
+    /// `[prefix, offset, size, inflated size]`; strings borrow from the
     /// embedded file, so reading the index allocates little.
     #[serde(borrow)]
-    services: Vec<(&'a str, &'a str, usize, usize, usize)>,
+    services: Vec<(&'a str, usize, usize, usize)>,
     global_keys: Vec<(String, String)>,
     #[serde(default)]
     key_aliases: HashMap<String, Vec<String>>,
@@ -60,7 +60,6 @@ struct Header<'a> {
 
 struct Slot {
     prefix: &'static str,
-    name: &'static str,
     offset: usize,
     len: usize,
     raw_len: usize,
@@ -142,16 +141,15 @@ impl Reference {
         let header_bytes = rest.get(4..4 + header_len).ok_or(ReferenceError::Format)?;
         let blob = rest.get(4 + header_len..).ok_or(ReferenceError::Format)?;
         let header: Header<'static> = serde_json::from_slice(header_bytes)?;
-        if header.format != 3 {
+        if header.format != 4 {
             return Err(ReferenceError::Version(header.format));
         }
         let mut slots: Vec<Slot> = header
             .services
             .into_iter()
             // The converter writes lowercase prefixes, as lookups expect.
-            .map(|(prefix, name, offset, len, raw_len)| Slot {
+            .map(|(prefix, offset, len, raw_len)| Slot {
                 prefix,
-                name,
                 offset,
                 len,
                 raw_len,
@@ -210,9 +208,9 @@ impl Reference {
         self.slots.iter().map(|s| s.prefix)
     }
 
-    /// Human name of a service (e.g. "Amazon SageMaker"), without decoding it.
+    /// Human name of a service (e.g. "Amazon SageMaker").
     pub fn service_name(&self, prefix: &str) -> Option<&str> {
-        self.slot(prefix).map(|s| s.name)
+        self.service(prefix).map(|s| s.name.as_str())
     }
 
     fn slot(&self, prefix: &str) -> Option<&Slot> {
@@ -251,7 +249,7 @@ impl Reference {
         // is leaked once and borrowed rather than copied string by string.
         let json: &'static [u8] = Box::leak(json.into_boxed_slice());
         let raw: model::RawService<'static> = serde_json::from_slice(json).ok()?;
-        Some(raw.into_service(slot.prefix, slot.name))
+        Some(raw.into_service(slot.prefix))
     }
 
     /// An action by `service:Name`, case-insensitive; `None` for wildcards.

@@ -269,6 +269,7 @@ impl Service {
 /// borrow from the inflated JSON and condition keys are indexes into `k`.
 #[derive(Deserialize)]
 pub(crate) struct RawService<'a> {
+    n: &'a str,
     #[serde(borrow)]
     k: Vec<&'a str>,
     #[serde(borrow)]
@@ -292,7 +293,7 @@ struct RawAction<'a>(
 );
 
 impl RawService<'static> {
-    pub(crate) fn into_service(self, prefix: &'static str, name: &str) -> Service {
+    pub(crate) fn into_service(self, prefix: &'static str) -> Service {
         let k = self.k;
         // Out-of-range indexes (a corrupt file) are dropped, never panic.
         let keys = |idx: Vec<usize>| -> Vec<&'static str> {
@@ -343,7 +344,7 @@ impl RawService<'static> {
             .collect();
         Service {
             prefix: prefix.to_string(),
-            name: name.to_string(),
+            name: self.n.to_string(),
             actions,
             resource_types,
             condition_keys,
