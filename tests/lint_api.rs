@@ -256,3 +256,13 @@ fn byte_order_mark_is_ignored() {
     assert!(lint::lint_document(doc, DocumentKind::Identity).is_empty());
     assert_eq!(lint::summary(doc).total_granted, 1);
 }
+
+#[test]
+fn lint_bundle_matches_lint_file_contents() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint/bad/unsupported-principal.json");
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let value: Value = serde_json::from_str(&text).unwrap_or_default();
+    assert_eq!(lint::lint_bundle(&value), lint::lint_file_contents(&text));
+    assert_eq!(codes(&lint::lint_bundle(&value)), ["unsupported-principal"]);
+}

@@ -127,6 +127,13 @@ pub fn lint_file_contents(text: &str) -> Vec<Finding> {
     findings
 }
 
+/// Lints a parsed bundle (see [`lint_file_contents`] for its shape), for
+/// callers that hold it as a value: each document is linted with its JSON
+/// path as prefix, and sizes are checked on the compact serialisation.
+pub fn lint_bundle(bundle: &Value) -> Vec<Finding> {
+    bundle::lint(bundle)
+}
+
 /// Guesses a bare policy's kind: statements with a Principal make it a trust
 /// policy when they only allow `sts:AssumeRole*` actions, else a resource
 /// policy; without a Principal it is an identity policy.
