@@ -187,6 +187,22 @@ pub fn arn_fields(arn: &str) -> Vec<&str> {
     fields
 }
 
+/// Decides the common field shapes without building automata: a literal
+/// against a literal, or anything against a lone `${Placeholder}` outside the
+/// resource field. `None` means "run the full match".
+fn quick_field_match(user: &str, doc: &str, resource_field: bool) -> Option<bool> {
+    let user_literal = !user.contains(['*', '?', '$']);
+    if !doc.contains("${") {
+        return user_literal.then(|| user == doc);
+    }
+    let lone_placeholder = doc.starts_with("${") && doc.find('}') == Some(doc.len() - 1);
+    if !resource_field && lone_placeholder {
+        // Placeholders need at least one character and never hold `:`.
+        return Some(!user.is_empty() && (!user_literal || !user.contains(':')));
+    }
+    None
+}
+
 /// True when a policy ARN can name a resource of the documented `pattern`.
 /// Policy variables and wildcards match any value.
 pub fn arn_matches_pattern(arn: &str, pattern: &str) -> bool {
@@ -206,6 +222,12 @@ pub fn arn_matches_pattern(arn: &str, pattern: &str) -> bool {
     let mut doc_tokens = Vec::new();
     for i in [0, 1, 2, 3, 4, 5] {
         if i == 2 && !service_variable {
+            continue;
+        }
+        if let Some(answer) = quick_field_match(user[i], doc[i], i == 5) {
+            if !answer {
+                return false;
+            }
             continue;
         }
         doc_tokens.clear();
