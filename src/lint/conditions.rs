@@ -188,22 +188,20 @@ fn value_problem(cat: Cat, value: &Value) -> Option<&'static str> {
         }
         (Cat::Numeric, Value::Number(_)) => None,
         (Cat::Numeric, Value::String(s)) if s.trim().parse::<f64>().is_ok() => None,
-        (Cat::Numeric, _) => Some("a Numeric operator needs a number"),
+        (Cat::Numeric, _) => Some("it needs a number"),
         (Cat::Date, Value::Number(n)) if n.is_u64() => None,
         (Cat::Date, Value::String(s)) if is_date(s) => None,
-        (Cat::Date, _) => {
-            Some("a Date operator needs an ISO 8601 date (2026-01-31T00:00:00Z) or epoch seconds")
-        }
+        (Cat::Date, _) => Some("it needs an ISO 8601 date (2026-01-31T00:00:00Z) or epoch seconds"),
         (Cat::Bool | Cat::Null, Value::Bool(_)) => None,
         (Cat::Bool | Cat::Null, Value::String(s))
             if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") =>
         {
             None
         }
-        (Cat::Bool, _) => Some("Bool needs \"true\" or \"false\""),
-        (Cat::Null, _) => Some("Null needs \"true\" (key absent) or \"false\" (key present)"),
+        (Cat::Bool, _) => Some("it needs \"true\" or \"false\""),
+        (Cat::Null, _) => Some("it needs \"true\" (key absent) or \"false\" (key present)"),
         (Cat::Ip, Value::String(s)) if is_ip(s) => None,
-        (Cat::Ip, _) => Some("an IP address operator needs an IPv4/IPv6 address or CIDR block"),
+        (Cat::Ip, _) => Some("it needs an IPv4/IPv6 address or CIDR block"),
         _ => None,
     }
 }
@@ -486,7 +484,11 @@ fn check_values(ctx: &mut Ctx, stmt: &Stmt<'_>, op: &Operator, values: &[(String
                 stmt.loc(),
                 code,
                 path,
-                format!("{}: {problem}", op.base),
+                if code == Code::DataTypeMismatch {
+                    format!("{}: {problem}", op.base)
+                } else {
+                    format!("{} cannot compare {v}: {problem}", op.base)
+                },
                 "fix the value, or use an operator of the value's type",
             );
             continue;
