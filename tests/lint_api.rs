@@ -266,3 +266,25 @@ fn lint_bundle_matches_lint_file_contents() {
     assert_eq!(lint::lint_bundle(&value), lint::lint_file_contents(&text));
     assert_eq!(codes(&lint::lint_bundle(&value)), ["unsupported-principal"]);
 }
+
+/// Codes are part of the CLI's interface: renaming one must be deliberate.
+#[test]
+fn code_catalogue_is_stable() {
+    let table: String = Code::ALL
+        .iter()
+        .map(|c| {
+            format!(
+                "{:<36} {:<10} {}{}\n",
+                c.as_str(),
+                c.severity().as_str(),
+                c.doc(),
+                c.access_analyzer_check()
+                    .map(|aa| format!(" [Access Analyzer: {aa}]"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("lint/snapshots");
+    settings.bind(|| insta::assert_snapshot!("code-catalogue", table));
+}

@@ -83,7 +83,7 @@ codes! {
     AllowWithNotPrincipal = "allow-with-not-principal", Warning, Some("Allow with NotPrincipal"),
         "Allow with NotPrincipal grants access to every principal not listed, including anonymous ones.";
     InvalidSid = "invalid-sid", Error, Some("Unsupported Sid"),
-        "Sid holds characters other than ASCII letters and digits.";
+        "Sid holds characters other than ASCII letters and digits (not checked in resource policies, which allow more).";
     DuplicateSid = "duplicate-sid", Error, Some("Unique Sids required"),
         "Two statements share a Sid.";
     MalformedAction = "malformed-action", Error, None,
