@@ -86,6 +86,17 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) -> Resolved {
             continue;
         }
         let svc_wild = svc.contains(['*', '?']);
+        if svc_wild {
+            ctx.push(
+                stmt.loc(),
+                Code::WildcardInServiceName,
+                &item.path,
+                format!(
+                    "`{text}` has a wildcard in the service prefix and may match other services"
+                ),
+                "name the service, e.g. `s3:Get*` rather than `s*:Get*`",
+            );
+        }
         if !svc_wild && r.service(svc).is_none() {
             let hint = closest(svc, r.service_prefixes()).map(|s| format!("{s}:{name}"));
             ctx.push(

@@ -98,6 +98,14 @@ codes! {
         "An action is listed twice or is already covered by a wildcard in the same statement.";
     RedundantStatement = "redundant-statement", Suggestion, Some("Redundant statement"),
         "A statement is identical to an earlier one (ignoring Sid).";
+    RedundantResource = "redundant-resource", Suggestion, Some("Redundant resource"),
+        "A resource is listed twice or is already matched by a wildcard resource in the same statement.";
+    WildcardInServiceName = "wildcard-in-service-name", Suggestion, Some("Wildcard in service name"),
+        "A wildcard in an action's service prefix (`s*:Get*`) can match services you did not mean.";
+    ImproveIpRange = "improve-ip-range", Suggestion, Some("Improve IP range"),
+        "A CIDR block with bits set after its prefix length; IAM ignores those bits.";
+    EmptySid = "empty-sid", Suggestion, Some("Empty Sid value"),
+        "Sid is an empty string; give it a value or remove it.";
     MalformedArn = "malformed-arn", Error, Some("Missing ARN field / Invalid ARN prefix"),
         "A resource is neither `*` nor an ARN with six colon-separated fields.";
     InvalidPartition = "invalid-partition", Error, Some("Invalid partition"),

@@ -175,6 +175,27 @@ fn is_ip(s: &str) -> bool {
     prefix.map_or(true, |p| p.parse::<u8>().is_ok_and(|n| n <= max))
 }
 
+/// The network address of a CIDR block whose host bits are set
+/// (`10.1.2.3/8` -> `10.0.0.0/8`), or `None` when it is already clean.
+fn cleaner_cidr(s: &str) -> Option<String> {
+    let (addr, prefix) = s.split_once('/')?;
+    let prefix: u32 = prefix.parse().ok()?;
+    match addr.parse::<std::net::IpAddr>().ok()? {
+        std::net::IpAddr::V4(a) => {
+            let bits = u32::from(a);
+            let mask = u32::MAX.checked_shl(32 - prefix.min(32)).unwrap_or(0);
+            (bits & !mask != 0)
+                .then(|| format!("{}/{prefix}", std::net::Ipv4Addr::from(bits & mask)))
+        }
+        std::net::IpAddr::V6(a) => {
+            let bits = u128::from(a);
+            let mask = u128::MAX.checked_shl(128 - prefix.min(128)).unwrap_or(0);
+            (bits & !mask != 0)
+                .then(|| format!("{}/{prefix}", std::net::Ipv6Addr::from(bits & mask)))
+        }
+    }
+}
+
 /// Why `value` cannot be read by an operator of category `cat`, if it cannot.
 fn value_problem(cat: Cat, value: &Value) -> Option<&'static str> {
     if let Value::String(s) = value {
@@ -492,6 +513,17 @@ fn check_values(ctx: &mut Ctx, stmt: &Stmt<'_>, op: &Operator, values: &[(String
                 "fix the value, or use an operator of the value's type",
             );
             continue;
+        }
+        if op.cat == Cat::Ip {
+            if let Some(clean) = v.as_str().and_then(cleaner_cidr) {
+                ctx.push(
+                    stmt.loc(),
+                    Code::ImproveIpRange,
+                    path,
+                    format!("the bits after the prefix in {v} are ignored"),
+                    format!("write `{clean}`"),
+                );
+            }
         }
         let equals = matches!(
             op.base,

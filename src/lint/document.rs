@@ -442,6 +442,15 @@ fn conflict(ctx: &mut Ctx, loc: Loc<'_>, path: &str, a: &str, b: &str) {
 fn check_sids(ctx: &mut Ctx, stmts: &[Stmt<'_>]) {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for s in stmts {
+        if s.raw.get("Sid").and_then(Value::as_str) == Some("") {
+            ctx.push(
+                s.loc(),
+                Code::EmptySid,
+                &s.elem("Sid"),
+                "Sid is empty",
+                "give the statement a Sid of ASCII letters and digits, or remove the element",
+            );
+        }
         let Some(sid) = s.sid else { continue };
         if ctx.kind != DocumentKind::Resource && !sid.chars().all(|c| c.is_ascii_alphanumeric()) {
             ctx.push(

@@ -9,7 +9,7 @@ use super::context::Ctx;
 use super::document::{Effect, Item, Stmt};
 use super::variables;
 use super::DocumentKind;
-use crate::reference::{Action, Reference, ResourceType};
+use crate::reference::{glob_match, Action, Reference, ResourceType};
 
 const PARTITIONS: [&str; 8] = [
     "aws",
@@ -100,6 +100,49 @@ fn check_syntax(ctx: &mut Ctx, stmt: &Stmt<'_>, item: &Item<'_>) -> bool {
     true
 }
 
+/// Resources listed twice, or matched by a wildcard resource of the same
+/// statement (`*` covers everything). ARNs are case-sensitive; entries with
+/// policy variables are left alone.
+fn redundant(ctx: &mut Ctx, stmt: &Stmt<'_>, items: &[Item<'_>]) {
+    for (i, item) in items.iter().enumerate() {
+        if item.value.contains("${") {
+            continue;
+        }
+        if let Some(first) = items[..i].iter().find(|o| o.value == item.value) {
+            ctx.push(
+                stmt.loc(),
+                Code::RedundantResource,
+                &item.path,
+                format!(
+                    "`{}` is listed twice (see {})",
+                    item.value,
+                    ctx.path(&first.path)
+                ),
+                "remove the duplicate",
+            );
+            continue;
+        }
+        let cover = items.iter().find(|o| {
+            o.value != item.value
+                && o.value.contains(['*', '?'])
+                && !o.value.contains("${")
+                && glob_match(o.value, item.value)
+        });
+        if let Some(cover) = cover {
+            ctx.push(
+                stmt.loc(),
+                Code::RedundantResource,
+                &item.path,
+                format!(
+                    "`{}` is already matched by `{}` in this statement",
+                    item.value, cover.value
+                ),
+                "remove it, or replace the wildcard with the resources you need",
+            );
+        }
+    }
+}
+
 /// Caches "does this ARN fit this resource type" per statement.
 struct Matcher<'r> {
     reference: &'r Reference,
@@ -177,6 +220,7 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
             any_invalid = true;
         }
     }
+    redundant(ctx, stmt, &list.items);
     if list.negated {
         return;
     }
