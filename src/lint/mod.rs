@@ -54,7 +54,9 @@ pub use render::render_human;
 pub use size::{
     size_of, size_of_value, INLINE_TOTAL_QUOTA, MANAGED_POLICY_QUOTA, TRUST_POLICY_QUOTA,
 };
-pub use summary::{render_summary, summary, summary_of_value, ServiceSummary, Summary};
+pub use summary::{
+    render_summary, summary, summary_of_value, LevelSummary, ServiceSummary, Summary,
+};
 
 /// What a policy document is attached as; decides which elements are allowed
 /// and which size quota applies.
@@ -81,6 +83,17 @@ impl DocumentKind {
             "boundary" => Some(DocumentKind::Boundary),
             _ => None,
         }
+    }
+}
+
+impl std::str::FromStr for DocumentKind {
+    type Err = String;
+
+    /// For clap's `value_parser!`: `identity`, `trust`, `resource`, `boundary`.
+    fn from_str(s: &str) -> Result<DocumentKind, String> {
+        DocumentKind::from_name(s).ok_or_else(|| {
+            format!("`{s}` is not a policy kind (identity, trust, resource, boundary)")
+        })
     }
 }
 
