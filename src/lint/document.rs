@@ -1,0 +1,510 @@
+//! Policy grammar: the document's top level and each statement's elements.
+//! Parses leniently into [`Stmt`] views and hands them to the semantic checks.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use super::codes::Code;
+use super::context::{member, Ctx, Loc};
+use super::{actions, conditions, principals, resources, DocumentKind};
+
+const TOP_LEVEL: [&str; 3] = ["Version", "Id", "Statement"];
+const STATEMENT_ELEMENTS: [&str; 9] = [
+    "Sid",
+    "Effect",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Principal",
+    "NotPrincipal",
+    "Condition",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Effect {
+    Allow,
+    Deny,
+}
+
+/// One string of an Action/Resource list, with its path.
+pub(crate) struct Item<'a> {
+    pub path: String,
+    pub value: &'a str,
+}
+
+/// Action/NotAction or Resource/NotResource.
+pub(crate) struct List<'a> {
+    pub negated: bool,
+    pub items: Vec<Item<'a>>,
+}
+
+/// A statement's elements, as far as they are well-formed.
+pub(crate) struct Stmt<'a> {
+    pub index: usize,
+    pub path: String,
+    pub sid: Option<&'a str>,
+    pub effect: Option<Effect>,
+    pub action: Option<List<'a>>,
+    pub resource: Option<List<'a>>,
+    pub condition: Option<&'a Map<String, Value>>,
+    pub raw: &'a Map<String, Value>,
+}
+
+impl<'a> Stmt<'a> {
+    pub fn loc(&self) -> Loc<'a> {
+        Loc {
+            statement: Some(self.index),
+            sid: self.sid,
+        }
+    }
+
+    pub fn elem(&self, name: &str) -> String {
+        member(&self.path, name)
+    }
+}
+
+pub(crate) fn lint(ctx: &mut Ctx, doc: &Value) {
+    let Some(top) = doc.as_object() else {
+        ctx.push(
+            Loc::default(),
+            Code::InvalidDocument,
+            "",
+            "a policy document must be a JSON object",
+            "write the policy as {\"Version\": \"2012-10-17\", \"Statement\": [...]}",
+        );
+        return;
+    };
+    for key in top.keys() {
+        if !TOP_LEVEL.contains(&key.as_str()) {
+            let hint = TOP_LEVEL.iter().find(|k| k.eq_ignore_ascii_case(key));
+            ctx.push(
+                Loc::default(),
+                Code::InvalidElement,
+                &member("", key),
+                format!("`{key}` is not a policy element"),
+                match hint {
+                    Some(h) => format!("element names are case-sensitive: write `{h}`"),
+                    None => "a policy has only Version, Id and Statement".to_string(),
+                },
+            );
+        }
+    }
+    check_version(ctx, top.get("Version"));
+
+    let statements: Vec<(String, &Value)> = match top.get("Statement") {
+        None => {
+            ctx.push(
+                Loc::default(),
+                Code::MissingStatement,
+                "",
+                "the policy has no Statement",
+                "add a \"Statement\" array with at least one statement",
+            );
+            return;
+        }
+        Some(Value::Array(a)) if a.is_empty() => {
+            ctx.push(
+                Loc::default(),
+                Code::MissingStatement,
+                "Statement",
+                "the Statement array is empty",
+                "add at least one statement",
+            );
+            return;
+        }
+        Some(Value::Array(a)) => a
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("Statement[{i}]"), s))
+            .collect(),
+        Some(s @ Value::Object(_)) => vec![("Statement".to_string(), s)],
+        Some(_) => {
+            ctx.push(
+                Loc::default(),
+                Code::DataTypeMismatch,
+                "Statement",
+                "Statement must be an object or an array of objects",
+                "wrap the statements in a JSON array",
+            );
+            return;
+        }
+    };
+
+    let mut parsed = Vec::new();
+    for (index, (path, value)) in statements.iter().enumerate() {
+        match value.as_object() {
+            Some(obj) => parsed.push(statement(ctx, index, path.clone(), obj)),
+            None => ctx.push(
+                Loc {
+                    statement: Some(index),
+                    sid: None,
+                },
+                Code::DataTypeMismatch,
+                path,
+                "a statement must be a JSON object",
+                "write the statement as {\"Effect\": ..., \"Action\": ..., \"Resource\": ...}",
+            ),
+        }
+    }
+    check_sids(ctx, &parsed);
+    for stmt in &parsed {
+        let resolved = actions::check(ctx, stmt);
+        resources::check(ctx, stmt, &resolved);
+        conditions::check(ctx, stmt, &resolved);
+        principals::check(ctx, stmt);
+        actions::check_pass_role(ctx, stmt, &resolved);
+    }
+    check_redundant_statements(ctx, &parsed);
+}
+
+fn check_version(ctx: &mut Ctx, version: Option<&Value>) {
+    match version {
+        None => ctx.push(
+            Loc::default(),
+            Code::MissingVersion,
+            "",
+            "the policy has no Version, so IAM applies 2008-10-17 and policy variables are not substituted",
+            "add \"Version\": \"2012-10-17\"",
+        ),
+        Some(Value::String(v)) if v == "2012-10-17" => {}
+        Some(Value::String(v)) if v == "2008-10-17" => ctx.push(
+            Loc::default(),
+            Code::OldVersion,
+            "Version",
+            "Version 2008-10-17 does not substitute policy variables and lacks newer features",
+            "use \"Version\": \"2012-10-17\"",
+        ),
+        Some(Value::String(v)) => ctx.push(
+            Loc::default(),
+            Code::InvalidVersion,
+            "Version",
+            format!("`{v}` is not a policy language version"),
+            "use \"Version\": \"2012-10-17\" (a version is a fixed date, not the date you wrote the policy)",
+        ),
+        Some(_) => ctx.push(
+            Loc::default(),
+            Code::DataTypeMismatch,
+            "Version",
+            "Version must be a string",
+            "use \"Version\": \"2012-10-17\"",
+        ),
+    }
+}
+
+/// Reads a string-or-array-of-strings element.
+fn list<'a>(
+    ctx: &mut Ctx,
+    loc: Loc<'_>,
+    path: &str,
+    value: &'a Value,
+    negated: bool,
+) -> Option<List<'a>> {
+    let items = match value {
+        Value::String(s) => vec![Item {
+            path: path.to_string(),
+            value: s.as_str(),
+        }],
+        Value::Array(a) => {
+            let mut items = Vec::with_capacity(a.len());
+            for (i, v) in a.iter().enumerate() {
+                let p = format!("{path}[{i}]");
+                match v.as_str() {
+                    Some(s) => items.push(Item { path: p, value: s }),
+                    None => ctx.push(
+                        loc,
+                        Code::DataTypeMismatch,
+                        &p,
+                        "list entries must be strings",
+                        "quote the value",
+                    ),
+                }
+            }
+            items
+        }
+        _ => {
+            ctx.push(
+                loc,
+                Code::DataTypeMismatch,
+                path,
+                "must be a string or an array of strings",
+                "write a string or an array of strings",
+            );
+            return None;
+        }
+    };
+    Some(List { negated, items })
+}
+
+fn statement<'a>(
+    ctx: &mut Ctx,
+    index: usize,
+    path: String,
+    obj: &'a Map<String, Value>,
+) -> Stmt<'a> {
+    let sid = obj
+        .get("Sid")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    let loc = Loc {
+        statement: Some(index),
+        sid,
+    };
+    for key in obj.keys() {
+        if !STATEMENT_ELEMENTS.contains(&key.as_str()) {
+            let hint = STATEMENT_ELEMENTS
+                .iter()
+                .find(|k| k.eq_ignore_ascii_case(key) || format!("{k}s").eq_ignore_ascii_case(key));
+            ctx.push(
+                loc,
+                Code::InvalidElement,
+                &member(&path, key),
+                format!("`{key}` is not a statement element"),
+                match hint {
+                    Some(h) => format!("did you mean `{h}`? Element names are case-sensitive"),
+                    None => "a statement has only Sid, Effect, (Not)Action, (Not)Resource, (Not)Principal and Condition"
+                        .to_string(),
+                },
+            );
+        }
+    }
+    if let Some(v) = obj.get("Sid") {
+        if !v.is_string() {
+            ctx.push(
+                loc,
+                Code::DataTypeMismatch,
+                &member(&path, "Sid"),
+                "Sid must be a string",
+                "quote the Sid",
+            );
+        }
+    }
+
+    let effect = match obj.get("Effect") {
+        None => {
+            ctx.push(
+                loc,
+                Code::MissingEffect,
+                &path,
+                "the statement has no Effect",
+                "add \"Effect\": \"Allow\" or \"Deny\"",
+            );
+            None
+        }
+        Some(Value::String(e)) if e == "Allow" => Some(Effect::Allow),
+        Some(Value::String(e)) if e == "Deny" => Some(Effect::Deny),
+        Some(Value::String(e)) => {
+            ctx.push(
+                loc,
+                Code::InvalidEffect,
+                &member(&path, "Effect"),
+                format!("Effect `{e}` is neither \"Allow\" nor \"Deny\""),
+                "Effect is case-sensitive: write \"Allow\" or \"Deny\"",
+            );
+            None
+        }
+        Some(_) => {
+            ctx.push(
+                loc,
+                Code::DataTypeMismatch,
+                &member(&path, "Effect"),
+                "Effect must be a string",
+                "write \"Allow\" or \"Deny\"",
+            );
+            None
+        }
+    };
+
+    let action = pair(ctx, loc, &path, obj, "Action", "NotAction");
+    match &action {
+        None if !obj.contains_key("Action") && !obj.contains_key("NotAction") => ctx.push(
+            loc,
+            Code::MissingAction,
+            &path,
+            "the statement has neither Action nor NotAction",
+            "add an \"Action\" list",
+        ),
+        Some(l) if l.items.is_empty() => ctx.push(
+            loc,
+            Code::MissingAction,
+            &l_path(&path, l.negated, "Action"),
+            "the action list is empty",
+            "list at least one action, or remove the statement",
+        ),
+        _ => {}
+    }
+
+    let resource = pair(ctx, loc, &path, obj, "Resource", "NotResource");
+    let has_resource = obj.contains_key("Resource") || obj.contains_key("NotResource");
+    if ctx.kind == DocumentKind::Trust {
+        for name in ["Resource", "NotResource"] {
+            if obj.contains_key(name) {
+                ctx.push(
+                    loc,
+                    Code::InvalidElement,
+                    &member(&path, name),
+                    format!("`{name}` is not allowed in a role trust policy"),
+                    "remove it: the resource of a trust policy is always the role itself",
+                );
+            }
+        }
+    } else if !has_resource {
+        ctx.push(
+            loc,
+            Code::MissingResource,
+            &path,
+            "the statement has neither Resource nor NotResource",
+            "add \"Resource\" with the ARNs the actions apply to (or \"*\" for actions without resource-level permissions)",
+        );
+    } else if let Some(l) = &resource {
+        if l.items.is_empty() {
+            ctx.push(
+                loc,
+                Code::MissingResource,
+                &l_path(&path, l.negated, "Resource"),
+                "the resource list is empty",
+                "list at least one resource, or remove the statement",
+            );
+        }
+    }
+
+    if obj.contains_key("Action") && obj.contains_key("NotAction") {
+        conflict(ctx, loc, &path, "Action", "NotAction");
+    }
+    if obj.contains_key("Resource") && obj.contains_key("NotResource") {
+        conflict(ctx, loc, &path, "Resource", "NotResource");
+    }
+    if obj.contains_key("Principal") && obj.contains_key("NotPrincipal") {
+        conflict(ctx, loc, &path, "Principal", "NotPrincipal");
+    }
+
+    let condition = match obj.get("Condition") {
+        None => None,
+        Some(Value::Object(c)) => Some(c),
+        Some(_) => {
+            ctx.push(
+                loc,
+                Code::DataTypeMismatch,
+                &member(&path, "Condition"),
+                "Condition must be an object of operators",
+                "write {\"StringEquals\": {\"key\": \"value\"}}",
+            );
+            None
+        }
+    };
+
+    Stmt {
+        index,
+        path,
+        sid,
+        effect,
+        action,
+        resource,
+        condition,
+        raw: obj,
+    }
+}
+
+fn l_path(path: &str, negated: bool, name: &str) -> String {
+    if negated {
+        member(path, &format!("Not{name}"))
+    } else {
+        member(path, name)
+    }
+}
+
+fn pair<'a>(
+    ctx: &mut Ctx,
+    loc: Loc<'_>,
+    path: &str,
+    obj: &'a Map<String, Value>,
+    pos: &str,
+    neg: &str,
+) -> Option<List<'a>> {
+    if let Some(v) = obj.get(pos) {
+        return list(ctx, loc, &member(path, pos), v, false);
+    }
+    obj.get(neg)
+        .and_then(|v| list(ctx, loc, &member(path, neg), v, true))
+}
+
+fn conflict(ctx: &mut Ctx, loc: Loc<'_>, path: &str, a: &str, b: &str) {
+    ctx.push(
+        loc,
+        Code::ConflictingElements,
+        path,
+        format!("the statement has both {a} and {b}"),
+        format!("keep only one of {a} and {b}"),
+    );
+}
+
+fn check_sids(ctx: &mut Ctx, stmts: &[Stmt<'_>]) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for s in stmts {
+        if s.raw.get("Sid").and_then(Value::as_str) == Some("") {
+            ctx.push(
+                s.loc(),
+                Code::EmptySid,
+                &s.elem("Sid"),
+                "Sid is empty",
+                "give the statement a Sid of ASCII letters and digits, or remove the element",
+            );
+        }
+        let Some(sid) = s.sid else { continue };
+        if ctx.kind != DocumentKind::Resource && !sid.chars().all(|c| c.is_ascii_alphanumeric()) {
+            ctx.push(
+                s.loc(),
+                Code::InvalidSid,
+                &s.elem("Sid"),
+                format!("Sid `{sid}` may only hold ASCII letters and digits"),
+                format!("rename it, e.g. `{}`", camel_case(sid)),
+            );
+        }
+        if let Some(first) = seen.get(sid) {
+            ctx.push(
+                s.loc(),
+                Code::DuplicateSid,
+                &s.elem("Sid"),
+                format!("Sid `{sid}` is already used by statement {first}"),
+                "give every statement a unique Sid",
+            );
+        } else {
+            seen.insert(sid, s.index);
+        }
+    }
+}
+
+/// `read-training jobs` -> `ReadTrainingJobs`, for Sid suggestions.
+fn camel_case(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|f| f.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Statements equal in every element but Sid.
+fn same_but_sid(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+    let count = |m: &Map<String, Value>| m.len() - usize::from(m.contains_key("Sid"));
+    count(a) == count(b) && a.iter().all(|(k, v)| k == "Sid" || b.get(k) == Some(v))
+}
+
+fn check_redundant_statements(ctx: &mut Ctx, stmts: &[Stmt<'_>]) {
+    for (i, s) in stmts.iter().enumerate() {
+        if let Some(first) = stmts[..i].iter().find(|t| same_but_sid(t.raw, s.raw)) {
+            ctx.push(
+                s.loc(),
+                Code::RedundantStatement,
+                &s.path,
+                format!("this statement repeats statement {}", first.index),
+                "remove the duplicate statement",
+            );
+        }
+    }
+}

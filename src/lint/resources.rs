@@ -1,0 +1,370 @@
+//! Resource checks: ARN syntax, policy variables, whether each ARN fits the
+//! resource types of the statement's actions, and `*` on scoped actions.
+
+use std::collections::{HashMap, HashSet};
+
+use super::actions::Resolved;
+use super::codes::Code;
+use super::context::Ctx;
+use super::document::{Effect, Item, Stmt};
+use super::variables;
+use super::DocumentKind;
+use crate::reference::{glob_match, Action, Reference, ResourceType};
+
+const PARTITIONS: [&str; 8] = [
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+];
+
+fn is_wild(field: &str) -> bool {
+    field.contains(['*', '?']) || field.contains("${")
+}
+
+/// `us-east-1`, `us-gov-west-1`, `cn-north-1`, `eusc-de-east-1` ...
+fn valid_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Checks one ARN's syntax; true when it is well-formed enough to match.
+fn check_syntax(ctx: &mut Ctx, stmt: &Stmt<'_>, item: &Item<'_>) -> bool {
+    let arn = item.value;
+    if let Some(problem) = variables::problem(arn, ctx.reference) {
+        ctx.push(
+            stmt.loc(),
+            Code::InvalidPolicyVariable,
+            &item.path,
+            format!("malformed policy variable: {problem}"),
+            "write variables as ${aws:username} or ${sagemaker:DomainId}",
+        );
+        return false;
+    }
+    let fields = crate::reference::arn_fields(arn);
+    if fields.first() != Some(&"arn") || fields.len() < 6 {
+        ctx.push(
+            stmt.loc(),
+            Code::MalformedArn,
+            &item.path,
+            format!("`{arn}` is not an ARN"),
+            "use \"*\" or an ARN of the form arn:partition:service:region:account:resource",
+        );
+        return false;
+    }
+    let (partition, region, account) = (fields[1], fields[3], fields[4]);
+    if !is_wild(partition) && !PARTITIONS.contains(&partition) {
+        ctx.push(
+            stmt.loc(),
+            Code::InvalidPartition,
+            &item.path,
+            format!("`{partition}` in `{arn}` is not an AWS partition"),
+            "use `aws` (or aws-cn, aws-us-gov, ...) or `*`",
+        );
+        return false;
+    }
+    if !region.is_empty() && !is_wild(region) && !valid_region(region) {
+        ctx.push(
+            stmt.loc(),
+            Code::InvalidRegion,
+            &item.path,
+            format!("`{region}` in `{arn}` is not a Region code"),
+            "write a Region code such as us-east-1 (lowercase), `*`, or leave it empty for global services",
+        );
+        return false;
+    }
+    let account_ok = account.is_empty()
+        || is_wild(account)
+        || account == "aws"
+        || (account.len() == 12 && account.chars().all(|c| c.is_ascii_digit()));
+    if !account_ok {
+        ctx.push(
+            stmt.loc(),
+            Code::InvalidAccount,
+            &item.path,
+            format!("`{account}` in `{arn}` is not a 12-digit account ID"),
+            "write the 12-digit account ID, `*`, or ${aws:PrincipalAccount}",
+        );
+        return false;
+    }
+    true
+}
+
+/// Resources listed twice, or matched by a wildcard resource of the same
+/// statement (`*` covers everything). ARNs are case-sensitive; entries with
+/// policy variables are left alone.
+fn redundant(ctx: &mut Ctx, stmt: &Stmt<'_>, items: &[Item<'_>]) {
+    for (i, item) in items.iter().enumerate() {
+        if item.value.contains("${") {
+            continue;
+        }
+        if let Some(first) = items[..i].iter().find(|o| o.value == item.value) {
+            ctx.push(
+                stmt.loc(),
+                Code::RedundantResource,
+                &item.path,
+                format!(
+                    "`{}` is listed twice (see {})",
+                    item.value,
+                    ctx.path(&first.path)
+                ),
+                "remove the duplicate",
+            );
+            continue;
+        }
+        let cover = items.iter().find(|o| {
+            o.value != item.value
+                && o.value.contains(['*', '?'])
+                && !o.value.contains("${")
+                && glob_match(o.value, item.value)
+        });
+        if let Some(cover) = cover {
+            ctx.push(
+                stmt.loc(),
+                Code::RedundantResource,
+                &item.path,
+                format!(
+                    "`{}` is already matched by `{}` in this statement",
+                    item.value, cover.value
+                ),
+                "remove it, or replace the wildcard with the resources you need",
+            );
+        }
+    }
+}
+
+/// Caches "does this ARN fit this resource type" per statement.
+struct Matcher<'r> {
+    reference: &'r Reference,
+    cache: HashMap<(usize, *const ResourceType), bool>,
+}
+
+impl Matcher<'_> {
+    fn action_accepts(&mut self, arn_index: usize, arn: &str, action: &Action) -> bool {
+        let Some(service) = self.reference.service(action.service()) else {
+            return true;
+        };
+        for rt in &action.resource_types {
+            // A resource type the data does not define: do not guess.
+            let Some(t) = service.resource_type(rt.name) else {
+                return true;
+            };
+            let key = (arn_index, t as *const ResourceType);
+            if let Some(&hit) = self.cache.get(&key) {
+                if hit {
+                    return true;
+                }
+                continue;
+            }
+            let hit = self.reference.arn_matches_resource_type(arn, t);
+            self.cache.insert(key, hit);
+            if hit {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// Up to two ARN formats the actions accept, the ones closest to `near` first.
+fn example_formats(reference: &Reference, actions: &[&Action], near: Option<&str>) -> String {
+    let mut formats: Vec<String> = Vec::new();
+    for a in actions {
+        let Some(service) = reference.service(a.service()) else {
+            continue;
+        };
+        for rt in &a.resource_types {
+            if let Some(t) = service.resource_type(rt.name) {
+                for p in &t.arn_patterns {
+                    if !formats.iter().any(|f| f == p) {
+                        formats.push(p.to_string());
+                    }
+                }
+            }
+        }
+    }
+    if let Some(near) = near {
+        let score = |p: &String| strsim::normalized_levenshtein(near, p);
+        formats.sort_by(|a, b| score(b).total_cmp(&score(a)));
+    }
+    formats.truncate(2);
+    formats.join(" or ")
+}
+
+pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
+    let Some(list) = &stmt.resource else { return };
+    if ctx.kind == DocumentKind::Trust {
+        return;
+    }
+    let mut valid: Vec<(usize, &Item<'_>)> = Vec::new();
+    let mut any_invalid = false;
+    let mut star = None;
+    for (i, item) in list.items.iter().enumerate() {
+        if item.value == "*" {
+            star = Some(item);
+            continue;
+        }
+        if check_syntax(ctx, stmt, item) {
+            valid.push((i, item));
+        } else {
+            any_invalid = true;
+        }
+    }
+    redundant(ctx, stmt, &list.items);
+    if list.negated {
+        return;
+    }
+    if resolved.all && !resolved.negated {
+        if let Some(star) = star {
+            if stmt.effect == Some(Effect::Allow)
+                && ctx.kind == DocumentKind::Identity
+                && stmt.condition.is_none()
+            {
+                ctx.push(
+                    stmt.loc(),
+                    Code::StarResource,
+                    &star.path,
+                    "\"Action\": \"*\" with \"Resource\": \"*\" grants every action on every resource",
+                    "list the actions the role needs and scope them to ARNs",
+                );
+            }
+        }
+        return;
+    }
+    let Some(actions) = resolved.actions() else {
+        return;
+    };
+    if actions.is_empty() {
+        return;
+    }
+
+    // Each ARN must fit some action's resource type.
+    let mut matcher = Matcher {
+        reference: ctx.reference,
+        cache: HashMap::new(),
+    };
+    let mut arn_used = vec![false; valid.len()];
+    let mut action_ok: HashSet<*const Action> = HashSet::new();
+    for a in &actions {
+        for (k, (i, item)) in valid.iter().enumerate() {
+            if matcher.action_accepts(*i, item.value, a) {
+                arn_used[k] = true;
+                action_ok.insert(*a as *const Action);
+            }
+        }
+    }
+    let scoped: Vec<&Action> = actions
+        .iter()
+        .copied()
+        .filter(|a| a.supports_resource_level_permissions())
+        .collect();
+    for (k, (_, item)) in valid.iter().enumerate() {
+        if arn_used[k] {
+            continue;
+        }
+        let (message, help) = if scoped.is_empty() {
+            (
+                format!("`{}` cannot be used: no action in this statement supports resource-level permissions", item.value),
+                "use \"Resource\": \"*\" for these actions".to_string(),
+            )
+        } else {
+            (
+                format!(
+                    "`{}` is not a resource of any action in this statement",
+                    item.value
+                ),
+                format!(
+                    "the actions accept ARNs such as {}",
+                    example_formats(ctx.reference, &scoped, Some(item.value))
+                ),
+            )
+        };
+        ctx.push(
+            stmt.loc(),
+            Code::ResourceTypeMismatch,
+            &item.path,
+            message,
+            help,
+        );
+    }
+
+    // Each concrete action must fit some resource, unless `*` is listed or an
+    // ARN problem was already reported for this statement.
+    let some_arn_fits = arn_used.iter().any(|u| *u);
+    if star.is_none() && !any_invalid && some_arn_fits {
+        for entry in resolved.entries.iter().filter(|e| !e.wildcard) {
+            for a in &entry.actions {
+                if action_ok.contains(&(*a as *const Action)) {
+                    continue;
+                }
+                let help = if a.supports_resource_level_permissions() {
+                    format!(
+                        "add a resource such as {}",
+                        example_formats(ctx.reference, &[*a], None)
+                    )
+                } else {
+                    format!(
+                        "{} needs \"Resource\": \"*\"; move it to a statement with \"*\"",
+                        a.full_name()
+                    )
+                };
+                ctx.push(
+                    stmt.loc(),
+                    Code::ActionWithoutResource,
+                    &entry.path,
+                    format!(
+                        "`{}` applies to none of this statement's resources, so it is not granted",
+                        entry.text
+                    ),
+                    help,
+                );
+            }
+        }
+    }
+
+    if let Some(star) = star {
+        if stmt.effect == Some(Effect::Allow)
+            && ctx.kind == DocumentKind::Identity
+            && stmt.condition.is_none()
+        {
+            let flagged: Vec<String> = scoped
+                .iter()
+                .filter(|a| !(a.service() == "iam" && a.name == "PassRole"))
+                .map(|a| a.full_name())
+                .collect();
+            if !flagged.is_empty() {
+                let shown = flagged
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let more = if flagged.len() > 3 {
+                    format!(" and {} more", flagged.len() - 3)
+                } else {
+                    String::new()
+                };
+                ctx.push(
+                    stmt.loc(),
+                    Code::StarResource,
+                    &star.path,
+                    format!(
+                        "\"*\" grants {shown}{more} on every resource, though {} resource-level permissions",
+                        if flagged.len() == 1 { "it supports" } else { "they support" }
+                    ),
+                    format!("scope to ARNs such as {}", example_formats(ctx.reference, &scoped, None)),
+                );
+            }
+        }
+    }
+}

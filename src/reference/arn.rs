@@ -1,0 +1,315 @@
+//! Does a policy's resource ARN (with `*`, `?` and `${...}` variables) overlap
+//! a resource type's documented ARN format (with `${Placeholder}`s)?
+//!
+//! Both sides are compiled to sequences of "one char of class C" and "any run
+//! of class C", and a dynamic program decides whether some concrete ARN
+//! matches both. This avoids false alarms on wildcards that span fields.
+
+/// Character class: a literal, or any character except those in a mask.
+#[derive(Clone, Copy, Debug)]
+enum Cls {
+    Lit(char),
+    /// Any character except `/` (bit 1) and/or `:` (bit 2).
+    Any(u8),
+}
+
+const NO_SLASH: u8 = 1;
+const NO_COLON: u8 = 2;
+
+#[derive(Clone, Copy, Debug)]
+enum Tok {
+    One(Cls),
+    Star(Cls),
+}
+
+fn excluded(mask: u8, c: char) -> bool {
+    (mask & NO_SLASH != 0 && c == '/') || (mask & NO_COLON != 0 && c == ':')
+}
+
+fn overlap(a: Cls, b: Cls) -> bool {
+    match (a, b) {
+        (Cls::Lit(x), Cls::Lit(y)) => x == y,
+        (Cls::Lit(x), Cls::Any(m)) | (Cls::Any(m), Cls::Lit(x)) => !excluded(m, x),
+        (Cls::Any(_), Cls::Any(_)) => true,
+    }
+}
+
+/// Compiles a policy ARN: `*` and `${var}` match any run, `?` one character.
+/// `${*}`, `${?}` and `${$}` are the escaped literals.
+fn policy_tokens(arn: &str) -> Vec<Tok> {
+    let mut out = Vec::with_capacity(arn.len());
+    let mut rest = arn;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("${") {
+            if let Some(end) = after.find('}') {
+                match &after[..end] {
+                    "*" => out.push(Tok::One(Cls::Lit('*'))),
+                    "?" => out.push(Tok::One(Cls::Lit('?'))),
+                    "$" => out.push(Tok::One(Cls::Lit('$'))),
+                    _ => out.push(Tok::Star(Cls::Any(0))),
+                }
+                rest = &after[end + 1..];
+                continue;
+            }
+        }
+        out.push(match c {
+            '*' => Tok::Star(Cls::Any(0)),
+            '?' => Tok::One(Cls::Any(0)),
+            other => Tok::One(Cls::Lit(other)),
+        });
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// Compiles a documented ARN format. Placeholders match one or more
+/// characters; in the first five fields never a `:`. In the resource field a
+/// placeholder stops at the separator that follows it (`${BucketName}/...`
+/// cannot contain `/`), a placeholder that is the whole field holds neither
+/// `/` nor `:`, and a trailing placeholder after a prefix (`role/${Name}`)
+/// matches anything, since names such as role paths contain `/`.
+fn pattern_tokens(pattern: &str) -> Vec<Tok> {
+    let mut out = Vec::with_capacity(pattern.len());
+    let mut fields = pattern.splitn(6, ':').peekable();
+    let mut index = 0;
+    while let Some(field) = fields.next() {
+        field_tokens(field, index == 5, &mut out);
+        if fields.peek().is_some() {
+            out.push(Tok::One(Cls::Lit(':')));
+        }
+        index += 1;
+    }
+    out
+}
+
+/// Compiles one field of a documented ARN format (see [`pattern_tokens`]).
+fn field_tokens(field: &str, resource_field: bool, out: &mut Vec<Tok>) {
+    let mut rest = field;
+    let mut at_field_start = true;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("${") {
+            if let Some(end) = after.find('}') {
+                let following = &after[end + 1..];
+                let mask = if !resource_field {
+                    NO_COLON
+                } else {
+                    match following.chars().next() {
+                        Some('/') => NO_SLASH,
+                        Some(':') => NO_COLON,
+                        Some(_) => 0,
+                        None if at_field_start => NO_SLASH | NO_COLON,
+                        None => 0,
+                    }
+                };
+                out.push(Tok::One(Cls::Any(mask)));
+                out.push(Tok::Star(Cls::Any(mask)));
+                rest = following;
+                at_field_start = false;
+                continue;
+            }
+        }
+        out.push(Tok::One(Cls::Lit(c)));
+        rest = &rest[c.len_utf8()..];
+        at_field_start = false;
+    }
+}
+
+/// The literal text before the first wildcard or variable.
+fn literal_prefix(s: &str) -> &str {
+    let end = s.find(['*', '?', '$']).unwrap_or(s.len());
+    &s[..end]
+}
+
+/// False when the literal starts of two fields already disagree.
+fn prefixes_compatible(policy: &str, pattern: &str) -> bool {
+    let (a, b) = (literal_prefix(policy), literal_prefix(pattern));
+    let n = a.len().min(b.len());
+    a.as_bytes()[..n] == b.as_bytes()[..n]
+}
+
+/// True when some string matches both token sequences.
+fn intersects(a: &[Tok], b: &[Tok]) -> bool {
+    let (n, m) = (a.len(), b.len());
+    let w = m + 1;
+    let mut dp = vec![false; (n + 1) * w];
+    dp[n * w + m] = true;
+    for i in (0..=n).rev() {
+        for j in (0..=m).rev() {
+            if i == n && j == m {
+                continue;
+            }
+            let mut ok = false;
+            if let Some(Tok::Star(_)) = a.get(i) {
+                ok |= dp[(i + 1) * w + j];
+            }
+            if let Some(Tok::Star(_)) = b.get(j) {
+                ok |= dp[i * w + j + 1];
+            }
+            if !ok {
+                if let (Some(&ta), Some(&tb)) = (a.get(i), b.get(j)) {
+                    ok = match (ta, tb) {
+                        (Tok::One(x), Tok::One(y)) => overlap(x, y) && dp[(i + 1) * w + j + 1],
+                        (Tok::Star(x), Tok::One(y)) => overlap(x, y) && dp[i * w + j + 1],
+                        (Tok::One(x), Tok::Star(y)) => overlap(x, y) && dp[(i + 1) * w + j],
+                        (Tok::Star(_), Tok::Star(_)) => false,
+                    };
+                }
+            }
+            dp[i * w + j] = ok;
+        }
+    }
+    dp[0]
+}
+
+/// Splits an ARN into at most six fields at the colons that are not inside
+/// a `${...}` policy variable (`${aws:PrincipalAccount}` holds a colon).
+pub fn arn_fields(arn: &str) -> Vec<&str> {
+    let mut fields = Vec::with_capacity(6);
+    let (mut start, mut depth) = (0, 0usize);
+    let bytes = arn.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() && fields.len() < 5 {
+        match bytes[i] {
+            b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' if depth > 0 => depth -= 1,
+            b':' if depth == 0 => {
+                fields.push(&arn[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    fields.push(&arn[start..]);
+    fields
+}
+
+/// Decides the common field shapes without building automata: a literal
+/// against a literal, or anything against a lone `${Placeholder}` outside the
+/// resource field. `None` means "run the full match".
+fn quick_field_match(user: &str, doc: &str, resource_field: bool) -> Option<bool> {
+    let user_literal = !user.contains(['*', '?', '$']);
+    if !doc.contains("${") {
+        return user_literal.then(|| user == doc);
+    }
+    let lone_placeholder = doc.starts_with("${") && doc.find('}') == Some(doc.len() - 1);
+    if !resource_field && lone_placeholder {
+        // Placeholders need at least one character and never hold `:`.
+        return Some(!user.is_empty() && (!user_literal || !user.contains(':')));
+    }
+    None
+}
+
+/// True when a policy ARN can name a resource of the documented `pattern`.
+/// Policy variables and wildcards match any value.
+pub fn arn_matches_pattern(arn: &str, pattern: &str) -> bool {
+    let user = arn_fields(arn);
+    let doc: Vec<&str> = pattern.splitn(6, ':').collect();
+    let fields_fixed =
+        user.len() == 6 && doc.len() == 6 && !user[..5].iter().any(|f| f.contains(['*', '?']));
+    if !fields_fixed {
+        // A wildcard may span fields: match the whole strings.
+        return intersects(&policy_tokens(arn), &pattern_tokens(pattern));
+    }
+    // Field by field: cheap rejections first, then the resource part.
+    let service_variable = user[2].contains('$');
+    if (!service_variable && user[2] != doc[2]) || !prefixes_compatible(user[5], doc[5]) {
+        return false;
+    }
+    let mut doc_tokens = Vec::new();
+    for i in [0, 1, 2, 3, 4, 5] {
+        if i == 2 && !service_variable {
+            continue;
+        }
+        if let Some(answer) = quick_field_match(user[i], doc[i], i == 5) {
+            if !answer {
+                return false;
+            }
+            continue;
+        }
+        doc_tokens.clear();
+        field_tokens(doc[i], i == 5, &mut doc_tokens);
+        if !intersects(&policy_tokens(user[i]), &doc_tokens) {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::arn_matches_pattern as m;
+
+    const BUCKET: &str = "arn:${Partition}:s3:::${BucketName}";
+    const OBJECT: &str = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
+    const JOB: &str =
+        "arn:${Partition}:sagemaker:${Region}:${Account}:training-job/${TrainingJobName}";
+    const ROLE: &str = "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}";
+    const STREAM: &str =
+        "arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}:log-stream:${LogStreamName}";
+
+    #[test]
+    fn s3_bucket_versus_object() {
+        assert!(m("arn:aws:s3:::my-bucket", BUCKET));
+        assert!(!m("arn:aws:s3:::my-bucket", OBJECT));
+        assert!(!m("arn:aws:s3:::my-bucket/*", BUCKET));
+        assert!(m("arn:aws:s3:::my-bucket/*", OBJECT));
+        assert!(m("arn:aws:s3:::my-bucket/a/b/c.txt", OBJECT));
+        assert!(m("arn:aws:s3:::my-bucket*", BUCKET));
+        assert!(m("arn:aws:s3:::my-bucket*", OBJECT));
+        assert!(!m("arn:aws:s3:us-east-1:123456789012:my-bucket", BUCKET));
+    }
+
+    #[test]
+    fn sagemaker_and_variables() {
+        assert!(m(
+            "arn:aws:sagemaker:us-east-1:123456789012:training-job/*",
+            JOB
+        ));
+        assert!(m("arn:aws:sagemaker:*:*:training-job/*", JOB));
+        assert!(m(
+            "arn:aws:sagemaker:*:${aws:PrincipalAccount}:training-job/x",
+            JOB
+        ));
+        assert!(!m(
+            "arn:aws:sagemaker:us-east-1:123456789012:endpoint/*",
+            JOB
+        ));
+        assert!(!m("arn:aws:sagemaker::123456789012:training-job/x", JOB));
+        assert!(m("arn:aws:*", JOB));
+        assert!(m("*", JOB));
+    }
+
+    #[test]
+    fn fields_skip_colons_in_variables() {
+        assert_eq!(
+            super::arn_fields("arn:aws:sagemaker:us-east-1:${aws:PrincipalAccount}:user-profile/${sagemaker:DomainId}/x"),
+            ["arn", "aws", "sagemaker", "us-east-1", "${aws:PrincipalAccount}", "user-profile/${sagemaker:DomainId}/x"]
+        );
+        assert_eq!(
+            super::arn_fields("arn:aws:logs:r:a:log-group:x:log-stream:y").len(),
+            6
+        );
+        assert_eq!(super::arn_fields("bucket"), ["bucket"]);
+        assert!(m(
+            "arn:aws:sagemaker:us-east-1:${aws:PrincipalAccount}:user-profile/${sagemaker:DomainId}/${sagemaker:UserProfileName}",
+            "arn:${Partition}:sagemaker:${Region}:${Account}:user-profile/${DomainId}/${UserProfileName}"
+        ));
+    }
+
+    #[test]
+    fn paths_and_colons() {
+        assert!(m(
+            "arn:aws:iam::123456789012:role/service-role/SageMaker*",
+            ROLE
+        ));
+        assert!(m(
+            "arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/TrainingJobs:log-stream:*",
+            STREAM
+        ));
+        assert!(!m("arn:aws:iam::123456789012:user/bob", ROLE));
+    }
+}

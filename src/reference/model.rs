@@ -1,0 +1,353 @@
+//! Typed view of one service's entry in the embedded IAM reference.
+
+use std::cmp::Ordering;
+
+use serde::Deserialize;
+
+use super::pattern::key_pattern_matches;
+
+/// IAM access level of an action, as the IAM console classifies it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum AccessLevel {
+    List,
+    Read,
+    Write,
+    #[serde(rename = "Permissions management")]
+    PermissionsManagement,
+    Tagging,
+}
+
+impl AccessLevel {
+    /// All levels in display order.
+    pub const ALL: [AccessLevel; 5] = [
+        AccessLevel::List,
+        AccessLevel::Read,
+        AccessLevel::Write,
+        AccessLevel::PermissionsManagement,
+        AccessLevel::Tagging,
+    ];
+
+    /// Name as written in the AWS Service Authorization Reference.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::List => "List",
+            AccessLevel::Read => "Read",
+            AccessLevel::Write => "Write",
+            AccessLevel::PermissionsManagement => "Permissions management",
+            AccessLevel::Tagging => "Tagging",
+        }
+    }
+
+    fn from_code(code: &str) -> AccessLevel {
+        match code {
+            "L" => AccessLevel::List,
+            "R" => AccessLevel::Read,
+            "P" => AccessLevel::PermissionsManagement,
+            "T" => AccessLevel::Tagging,
+            _ => AccessLevel::Write,
+        }
+    }
+}
+
+impl std::fmt::Display for AccessLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Value type of a condition key; `ArrayOf*` types are multivalued (sets).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ConditionKeyType {
+    String,
+    Arn,
+    Bool,
+    Numeric,
+    Date,
+    IpAddress,
+    Binary,
+    /// A set of values of the inner type (`ArrayOfString`, ...).
+    ArrayOf(Box<ConditionKeyType>),
+    /// A type name this version does not know; treated leniently.
+    Other(String),
+}
+
+impl ConditionKeyType {
+    /// Parses the type names used by the AWS Service Authorization Reference.
+    pub fn parse(name: &str) -> ConditionKeyType {
+        if let Some(inner) = name.strip_prefix("ArrayOf") {
+            return ConditionKeyType::ArrayOf(Box::new(ConditionKeyType::parse(inner)));
+        }
+        match name {
+            "String" => ConditionKeyType::String,
+            "ARN" | "Arn" => ConditionKeyType::Arn,
+            "Bool" | "Boolean" => ConditionKeyType::Bool,
+            "Numeric" | "Long" | "Integer" => ConditionKeyType::Numeric,
+            "Date" => ConditionKeyType::Date,
+            "IPAddress" | "IpAddress" => ConditionKeyType::IpAddress,
+            "Binary" => ConditionKeyType::Binary,
+            other => ConditionKeyType::Other(other.to_string()),
+        }
+    }
+
+    /// True for set-valued keys, where ForAllValues/ForAnyValue make sense.
+    pub fn is_multivalued(&self) -> bool {
+        matches!(self, ConditionKeyType::ArrayOf(_))
+    }
+
+    /// The element type (the type itself for single-valued keys).
+    pub fn base(&self) -> &ConditionKeyType {
+        match self {
+            ConditionKeyType::ArrayOf(inner) => inner.base(),
+            other => other,
+        }
+    }
+
+    /// Name as written in the AWS Service Authorization Reference.
+    pub fn name(&self) -> String {
+        match self {
+            ConditionKeyType::String => "String".into(),
+            ConditionKeyType::Arn => "ARN".into(),
+            ConditionKeyType::Bool => "Bool".into(),
+            ConditionKeyType::Numeric => "Numeric".into(),
+            ConditionKeyType::Date => "Date".into(),
+            ConditionKeyType::IpAddress => "IPAddress".into(),
+            ConditionKeyType::Binary => "Binary".into(),
+            ConditionKeyType::ArrayOf(inner) => format!("ArrayOf{}", inner.name()),
+            ConditionKeyType::Other(s) => s.clone(),
+        }
+    }
+}
+
+/// A condition key: its name as documented (may hold a `${TagKey}`-style
+/// placeholder) and its value type.
+#[derive(Debug, Clone)]
+pub struct ConditionKey {
+    pub name: String,
+    pub value_type: ConditionKeyType,
+}
+
+impl ConditionKey {
+    /// True when `used` (any case) names this key, filling placeholders.
+    pub fn matches(&self, used: &str) -> bool {
+        key_pattern_matches(&self.name.to_ascii_lowercase(), &used.to_ascii_lowercase())
+    }
+}
+
+/// A resource type a service defines, with its ARN format(s).
+///
+/// Strings borrow from the service's inflated data, which lives as long as
+/// the process (services are decoded once and never dropped).
+#[derive(Debug, Clone)]
+pub struct ResourceType {
+    pub name: &'static str,
+    pub arn_patterns: Vec<&'static str>,
+    pub condition_keys: Vec<&'static str>,
+}
+
+/// A resource type an action accepts.
+#[derive(Debug, Clone)]
+pub struct ActionResourceType {
+    /// Name of a [`ResourceType`] of the same service.
+    pub name: &'static str,
+    /// Whether the reference marks it required for the action.
+    pub required: bool,
+    pub condition_keys: Vec<&'static str>,
+}
+
+/// One IAM action.
+#[derive(Debug, Clone)]
+pub struct Action {
+    service: &'static str,
+    pub name: &'static str,
+    pub access_level: AccessLevel,
+    pub resource_types: Vec<ActionResourceType>,
+    pub condition_keys: Vec<&'static str>,
+    pub dependent_actions: Vec<&'static str>,
+}
+
+impl Action {
+    /// Service prefix, e.g. `sagemaker`.
+    pub fn service(&self) -> &'static str {
+        self.service
+    }
+
+    /// `service:Name` as written in policies.
+    pub fn full_name(&self) -> String {
+        format!("{}:{}", self.service, self.name)
+    }
+
+    /// True when the action can be scoped to specific resources; actions
+    /// without resource types only work with `"Resource": "*"`.
+    pub fn supports_resource_level_permissions(&self) -> bool {
+        !self.resource_types.is_empty()
+    }
+}
+
+/// One AWS service: its actions, resource types and condition keys.
+#[derive(Debug)]
+pub struct Service {
+    pub prefix: String,
+    pub name: String,
+    /// Sorted by ASCII-lowercased name, for case-insensitive binary search.
+    actions: Vec<Action>,
+    /// Sorted like `actions`.
+    resource_types: Vec<ResourceType>,
+    condition_keys: Vec<ConditionKey>,
+}
+
+/// Orders names as their ASCII-lowercase forms, without allocating.
+fn cmp_ignore_case(a: &str, b: &str) -> Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+impl Service {
+    /// Every action, sorted by name.
+    pub fn actions(&self) -> &[Action] {
+        &self.actions
+    }
+
+    /// Action by name without prefix, case-insensitive.
+    pub fn action(&self, name: &str) -> Option<&Action> {
+        self.actions
+            .binary_search_by(|a| cmp_ignore_case(a.name, name))
+            .ok()
+            .and_then(|i| self.actions.get(i))
+    }
+
+    pub fn resource_types(&self) -> &[ResourceType] {
+        &self.resource_types
+    }
+
+    /// Resource type by name, case-insensitive.
+    pub fn resource_type(&self, name: &str) -> Option<&ResourceType> {
+        self.resource_types
+            .binary_search_by(|r| cmp_ignore_case(r.name, name))
+            .ok()
+            .and_then(|i| self.resource_types.get(i))
+    }
+
+    pub fn condition_keys(&self) -> &[ConditionKey] {
+        &self.condition_keys
+    }
+
+    /// Condition key by name (any case), resolving documented placeholders.
+    pub fn condition_key(&self, name: &str) -> Option<&ConditionKey> {
+        let lower = name.to_ascii_lowercase();
+        self.condition_keys
+            .iter()
+            .find(|k| k.name.eq_ignore_ascii_case(name))
+            .or_else(|| {
+                self.condition_keys
+                    .iter()
+                    .find(|k| key_pattern_matches(&k.name.to_ascii_lowercase(), &lower))
+            })
+    }
+
+    /// Condition keys (as documented, with placeholders) usable with `action`:
+    /// the action's own keys and those of the resource types it accepts.
+    pub fn keys_for_action<'a>(
+        &'a self,
+        action: &'a Action,
+    ) -> impl Iterator<Item = &'static str> + 'a {
+        let own = action.condition_keys.iter().copied();
+        let per_rt = action.resource_types.iter().flat_map(move |rt| {
+            let defined = self
+                .resource_type(rt.name)
+                .map(|r| r.condition_keys.as_slice())
+                .unwrap_or(&[]);
+            rt.condition_keys.iter().chain(defined.iter()).copied()
+        });
+        own.chain(per_rt)
+    }
+}
+
+/// Raw per-service document as written by `reference/convert.js`; strings
+/// borrow from the inflated JSON and condition keys are indexes into `k`.
+#[derive(Deserialize)]
+pub(crate) struct RawService<'a> {
+    n: &'a str,
+    #[serde(borrow)]
+    k: Vec<&'a str>,
+    #[serde(borrow)]
+    c: Vec<(usize, &'a str)>,
+    #[serde(borrow)]
+    r: Vec<RawResourceType<'a>>,
+    #[serde(borrow)]
+    a: Vec<RawAction<'a>>,
+}
+
+type RawResourceType<'a> = (&'a str, Vec<&'a str>, Vec<usize>);
+type RawActionResourceType = (usize, u8, Vec<usize>);
+
+#[derive(Deserialize)]
+struct RawAction<'a>(
+    &'a str,
+    &'a str,
+    Vec<RawActionResourceType>,
+    Vec<usize>,
+    #[serde(borrow)] Vec<&'a str>,
+);
+
+impl RawService<'static> {
+    pub(crate) fn into_service(self, prefix: &'static str) -> Service {
+        let k = self.k;
+        // Out-of-range indexes (a corrupt file) are dropped, never panic.
+        let keys = |idx: Vec<usize>| -> Vec<&'static str> {
+            idx.into_iter().filter_map(|i| k.get(i).copied()).collect()
+        };
+        let rt_names: Vec<&'static str> = self.r.iter().map(|r| r.0).collect();
+        let mut actions: Vec<Action> = self
+            .a
+            .into_iter()
+            .map(|RawAction(n, level, rts, action_keys, deps)| Action {
+                service: prefix,
+                name: n,
+                access_level: AccessLevel::from_code(level),
+                resource_types: rts
+                    .into_iter()
+                    .filter_map(|(rt, required, rt_keys)| {
+                        Some(ActionResourceType {
+                            name: rt_names.get(rt).copied()?,
+                            required: required != 0,
+                            condition_keys: keys(rt_keys),
+                        })
+                    })
+                    .collect(),
+                condition_keys: keys(action_keys),
+                dependent_actions: deps,
+            })
+            .collect();
+        actions.sort_by(|a, b| cmp_ignore_case(a.name, b.name));
+        let mut resource_types: Vec<ResourceType> = self
+            .r
+            .into_iter()
+            .map(|(name, arn_patterns, rt_keys)| ResourceType {
+                name,
+                arn_patterns,
+                condition_keys: keys(rt_keys),
+            })
+            .collect();
+        resource_types.sort_by(|a, b| cmp_ignore_case(a.name, b.name));
+        let condition_keys = self
+            .c
+            .into_iter()
+            .filter_map(|(i, t)| {
+                Some(ConditionKey {
+                    name: k.get(i)?.to_string(),
+                    value_type: ConditionKeyType::parse(t),
+                })
+            })
+            .collect();
+        Service {
+            prefix: prefix.to_string(),
+            name: self.n.to_string(),
+            actions,
+            resource_types,
+            condition_keys,
+        }
+    }
+}

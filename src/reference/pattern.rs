@@ -1,0 +1,127 @@
+//! Small string matchers: IAM action globs and documented condition-key placeholders.
+
+/// IAM glob match (`*` any run, `?` one character). Callers lowercase both
+/// sides, since action names are case-insensitive.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ti));
+                pi += 1;
+            }
+            Some(&c) if c == '?' || c == t[ti] => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    pi = sp + 1;
+                    ti = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// True when `name` fills the placeholders of a documented key `pattern`
+/// (`${TagKey}` or `<key>`, each standing for one or more characters).
+/// Both sides must already be lowercase.
+pub fn key_pattern_matches(pattern: &str, name: &str) -> bool {
+    if !pattern.contains("${") && !pattern.contains('<') {
+        return pattern == name;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    let mut rest = pattern;
+    while let Some(start) = rest.find(['$', '<']) {
+        let (open, close) = if rest[start..].starts_with("${") {
+            ("${", '}')
+        } else if rest[start..].starts_with('<') {
+            ("<", '>')
+        } else {
+            // A lone '$': literal text.
+            parts.push(&rest[..start + 1]);
+            rest = &rest[start + 1..];
+            continue;
+        };
+        let Some(end) = rest[start + open.len()..].find(close) else {
+            break;
+        };
+        parts.push(&rest[..start]);
+        parts.push("\u{0}");
+        rest = &rest[start + open.len() + end + 1..];
+    }
+    parts.push(rest);
+    matches_parts(&parts, name)
+}
+
+/// Matches literal parts and "\0" holes (one or more characters).
+fn matches_parts(parts: &[&str], name: &str) -> bool {
+    let Some((first, tail)) = parts.split_first() else {
+        return name.is_empty();
+    };
+    if *first == "\u{0}" {
+        let mut idx = name
+            .char_indices()
+            .skip(1)
+            .map(|(i, _)| i)
+            .collect::<Vec<_>>();
+        idx.push(name.len());
+        if name.is_empty() {
+            return false;
+        }
+        return idx.into_iter().any(|i| matches_parts(tail, &name[i..]));
+    }
+    name.strip_prefix(first)
+        .is_some_and(|rest| matches_parts(tail, rest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("s3:get*", "s3:getobject"));
+        assert!(glob_match("s3:*", "s3:getobject"));
+        assert!(glob_match("*", "s3:getobject"));
+        assert!(glob_match("s3:get?bject", "s3:getobject"));
+        assert!(!glob_match("s3:put*", "s3:getobject"));
+        assert!(glob_match("s3:*object", "s3:getobject"));
+        assert!(!glob_match("s3:*objects", "s3:getobject"));
+    }
+
+    #[test]
+    fn key_patterns() {
+        assert!(key_pattern_matches(
+            "aws:resourcetag/${tagkey}",
+            "aws:resourcetag/team"
+        ));
+        assert!(!key_pattern_matches(
+            "aws:resourcetag/${tagkey}",
+            "aws:resourcetag/"
+        ));
+        assert!(key_pattern_matches(
+            "s3:existingobjecttag/<key>",
+            "s3:existingobjecttag/a"
+        ));
+        assert!(key_pattern_matches(
+            "codebuild:secondarysources/${sourceidentifier}.auth.type",
+            "codebuild:secondarysources/src1.auth.type"
+        ));
+        assert!(key_pattern_matches(
+            "sagemaker:volumekmskey",
+            "sagemaker:volumekmskey"
+        ));
+        assert!(!key_pattern_matches(
+            "sagemaker:volumekmskey",
+            "sagemaker:volumekms"
+        ));
+    }
+}

@@ -1,0 +1,290 @@
+//! The linter's public API: kinds, bundles, severities, sizes, and that no
+//! input makes it panic.
+
+use std::fs;
+use std::path::Path;
+
+use mlrole::lint::{self, Code, DocumentKind, Severity};
+use serde_json::{json, Value};
+
+fn codes(findings: &[lint::Finding]) -> Vec<&'static str> {
+    findings.iter().map(|f| f.code.as_str()).collect()
+}
+
+#[test]
+fn kind_decides_principal_and_resource_rules() {
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+        "Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    assert!(lint::lint_document(trust, DocumentKind::Trust).is_empty());
+    assert_eq!(
+        codes(&lint::lint_document(trust, DocumentKind::Identity)),
+        ["missing-resource", "unsupported-principal"]
+    );
+    assert_eq!(
+        lint::detect_kind(&serde_json::from_str(trust).unwrap_or_default()),
+        DocumentKind::Trust
+    );
+    assert_eq!(
+        DocumentKind::from_name("Boundary"),
+        Some(DocumentKind::Boundary)
+    );
+}
+
+#[test]
+fn boundary_allows_star_without_warning() {
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sagemaker:*","Resource":"*"}]}"#;
+    assert!(lint::lint_document(doc, DocumentKind::Boundary).is_empty());
+    assert_eq!(
+        codes(&lint::lint_document(doc, DocumentKind::Identity)),
+        ["star-resource"]
+    );
+}
+
+#[test]
+fn deny_warnings_promotes_only_warnings() {
+    let doc = r#"{"Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:GetObject"],"Resource":"*"}]}"#;
+    let mut findings = lint::lint_document(doc, DocumentKind::Identity);
+    let mut got = codes(&findings);
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        ["missing-version", "redundant-action", "star-resource"]
+    );
+    assert!(!lint::has_errors(&findings));
+    lint::deny_warnings(&mut findings);
+    assert!(lint::has_errors(&findings));
+    assert!(findings
+        .iter()
+        .any(|f| f.code == Code::RedundantAction && f.severity == Severity::Suggestion));
+    assert!(findings.iter().all(|f| f.severity != Severity::Warning));
+}
+
+#[test]
+fn bundle_paths_are_prefixed() {
+    let bundle = json!({
+        "role": {"name": "r"},
+        "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:group/admins"}, "Action": "sts:AssumeRole"}]},
+        "permission_policies": [
+            {"name": "ok", "document": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "sagemaker:ListModels", "Resource": "*"}]}},
+            {"name": "bad", "document": {"Version": "2012-10-17", "Statement": [
+                {"Sid": "Bad", "Effect": "Allow", "Action": "sagemaker:ListModel", "Resource": "*"}]}}
+        ]
+    });
+    let findings = lint::lint_file_contents(&bundle.to_string());
+    let paths: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f.code.as_str(), f.path.as_str()))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            ("group-principal", "trust_policy.Statement[0].Principal.AWS"),
+            (
+                "unknown-action",
+                "permission_policies[1].document.Statement[0].Action"
+            ),
+        ]
+    );
+    assert_eq!(findings[1].sid.as_deref(), Some("Bad"));
+}
+
+#[test]
+fn inline_policies_share_one_quota() {
+    let statement = |i: usize| {
+        json!({"Sid": format!("S{i}"), "Effect": "Allow", "Action": "sagemaker:DescribeTrainingJob",
+               "Resource": format!("arn:aws:sagemaker:us-east-1:123456789012:training-job/a-rather-long-training-job-name-{i:04}")})
+    };
+    let doc = |from: usize| json!({"Version": "2012-10-17", "Statement": (from..from + 25).map(statement).collect::<Vec<_>>()});
+    let entries: Vec<Value> = (0..3)
+        .map(|i| json!({"name": format!("p{i}"), "kind": "inline", "document": doc(i * 25)}))
+        .collect();
+    for e in &entries {
+        assert!(lint::size_of_value(&e["document"]) <= lint::MANAGED_POLICY_QUOTA);
+    }
+    let bundle = json!({"trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "permission_policies": entries});
+    let findings = lint::lint_file_contents(&bundle.to_string());
+    assert_eq!(codes(&findings), ["policy-too-large"]);
+    assert_eq!(findings[0].path, "permission_policies");
+}
+
+#[test]
+fn size_of_ignores_whitespace_outside_strings() {
+    let pretty = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": []\n}\n";
+    assert_eq!(
+        lint::size_of(pretty),
+        r#"{"Version":"2012-10-17","Statement":[]}"#.len()
+    );
+}
+
+#[test]
+fn human_rendering_names_code_file_path_and_help() {
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"sagemakr:ListModels","Resource":"*"}]}"#;
+    let out = lint::render_human(&lint::lint_document(doc, DocumentKind::Identity), "p.json");
+    assert!(out.starts_with("error[unknown-service]: "), "{out}");
+    assert!(
+        out.contains(" --> p.json: Statement[0].Action (Sid \"A\")"),
+        "{out}"
+    );
+    assert!(
+        out.contains("help: did you mean `sagemaker:ListModels`?"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("p.json: 1 error, 0 warnings, 0 suggestions\n"),
+        "{out}"
+    );
+}
+
+/// Every way to break a node of a document.
+fn replacements() -> Vec<Value> {
+    vec![
+        Value::Null,
+        json!(1.5),
+        json!(-7),
+        json!(true),
+        json!(""),
+        json!("*"),
+        json!("${"),
+        json!("arn:::::"),
+        json!("arn:aws:s3:::${aws:username}/*"),
+        json!(":"),
+        json!("é✓\u{0}"),
+        json!([]),
+        json!([null, 1, {}]),
+        json!({}),
+        json!({"": {"": ""}}),
+    ]
+}
+
+fn mutate_all(doc: &Value, visit: &mut dyn FnMut(Value)) {
+    fn paths(v: &Value, prefix: Vec<String>, out: &mut Vec<Vec<String>>) {
+        out.push(prefix.clone());
+        match v {
+            Value::Object(m) => {
+                for (k, c) in m {
+                    let mut p = prefix.clone();
+                    p.push(k.clone());
+                    paths(c, p, out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, c) in a.iter().enumerate() {
+                    let mut p = prefix.clone();
+                    p.push(i.to_string());
+                    paths(c, p, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    paths(doc, Vec::new(), &mut all);
+    for path in all {
+        for r in replacements() {
+            let mut copy = doc.clone();
+            let mut node = &mut copy;
+            for seg in &path {
+                node = match node {
+                    Value::Object(m) => m.get_mut(seg).unwrap_or_else(|| unreachable!()),
+                    Value::Array(a) => seg
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|i| a.get_mut(i))
+                        .unwrap_or_else(|| unreachable!()),
+                    _ => unreachable!(),
+                };
+            }
+            *node = r;
+            visit(copy);
+        }
+    }
+}
+
+#[test]
+fn never_panics_on_mutated_policies() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint/good");
+    let mut runs = 0;
+    for name in [
+        "bundle.json",
+        "bucket-policy.json",
+        "github-oidc-trust.json",
+    ] {
+        let text = fs::read_to_string(dir.join(name)).unwrap_or_default();
+        let doc: Value = serde_json::from_str(&text).unwrap_or_default();
+        mutate_all(&doc, &mut |v| {
+            let text = v.to_string();
+            let _ = lint::lint_file_contents(&text);
+            let _ = lint::lint_document(&text, DocumentKind::Identity);
+            let _ = lint::summary(&text);
+            runs += 1;
+        });
+    }
+    assert!(runs > 1000, "only {runs} mutations");
+}
+
+#[test]
+fn never_panics_on_odd_text() {
+    let inputs = [
+        "",
+        "null",
+        "[]",
+        "{}",
+        "\"Statement\"",
+        "{\"Statement\": {\"Effect\": \"Allow\"}}",
+        "{\"permission_policies\": 3}",
+        "{\"permission_policies\": [1, {\"document\": 2}], \"trust_policy\": [], \"permissions_boundary\": \"x\"}",
+        "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*:*\",\"Resource\":\"arn:aws:*\",\"Condition\":{\"ForAnyValue:\":{\"\":[]}}}]}",
+        "{\"Statement\":[{\"Effect\":\"Allow\",\"NotAction\":\"?:?\",\"NotResource\":\"arn:${\"}]}",
+        &"[".repeat(10_000),
+    ];
+    for text in inputs {
+        let _ = lint::lint_file_contents(text);
+        let _ = lint::lint_document(text, DocumentKind::Resource);
+        let _ = lint::summary(text);
+        let _ = lint::size_of(text);
+    }
+}
+
+#[test]
+fn byte_order_mark_is_ignored() {
+    let doc = "\u{feff}{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sagemaker:ListModels\",\"Resource\":\"*\"}]}";
+    assert!(lint::lint_file_contents(doc).is_empty());
+    assert!(lint::lint_document(doc, DocumentKind::Identity).is_empty());
+    assert_eq!(lint::summary(doc).total_granted, 1);
+}
+
+#[test]
+fn lint_bundle_matches_lint_file_contents() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint/bad/unsupported-principal.json");
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let value: Value = serde_json::from_str(&text).unwrap_or_default();
+    assert_eq!(lint::lint_bundle(&value), lint::lint_file_contents(&text));
+    assert_eq!(codes(&lint::lint_bundle(&value)), ["unsupported-principal"]);
+}
+
+/// Codes are part of the CLI's interface: renaming one must be deliberate.
+#[test]
+fn code_catalogue_is_stable() {
+    let table: String = Code::ALL
+        .iter()
+        .map(|c| {
+            format!(
+                "{:<36} {:<10} {}{}\n",
+                c.as_str(),
+                c.severity().as_str(),
+                c.doc(),
+                c.access_analyzer_check()
+                    .map(|aa| format!(" [Access Analyzer: {aa}]"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("lint/snapshots");
+    settings.bind(|| insta::assert_snapshot!("code-catalogue", table));
+}
