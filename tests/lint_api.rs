@@ -288,3 +288,77 @@ fn code_catalogue_is_stable() {
     settings.set_snapshot_path("lint/snapshots");
     settings.bind(|| insta::assert_snapshot!("code-catalogue", table));
 }
+
+/// Fills a documented ARN format with sample values.
+fn sample_arn(pattern: &str) -> String {
+    let mut sample = String::new();
+    let mut rest = pattern;
+    while let Some(start) = rest.find("${") {
+        sample.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
+        sample.push_str(match &rest[start + 2..start + end] {
+            "Partition" => "aws",
+            "Region" => "us-east-1",
+            "Account" => "123456789012",
+            _ => "name1",
+        });
+        rest = &rest[start + end + 1..];
+    }
+    sample.push_str(rest);
+    sample
+}
+
+/// Each action of the services mlrole uses, with a sample ARN of each of its
+/// resource types, lints without resource findings.
+#[test]
+fn every_action_accepts_samples_of_its_resource_types() {
+    let r = mlrole::reference::get();
+    let mut failures = Vec::new();
+    for prefix in [
+        "sagemaker",
+        "s3",
+        "ec2",
+        "iam",
+        "logs",
+        "kms",
+        "ecr",
+        "cloudwatch",
+        "sts",
+        "glue",
+    ] {
+        let Some(service) = r.service(prefix) else {
+            failures.push(format!("no service {prefix}"));
+            continue;
+        };
+        for action in service.actions() {
+            let resources: Vec<String> = action
+                .resource_types
+                .iter()
+                .filter_map(|rt| service.resource_type(rt.name))
+                .flat_map(|t| t.arn_patterns.iter().map(|p| sample_arn(p)))
+                .collect();
+            if resources.is_empty() {
+                continue;
+            }
+            let doc = json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Deny", "Action": action.full_name(), "Resource": resources}]});
+            let findings = lint::lint_value(&doc, DocumentKind::Identity);
+            let bad: Vec<&str> = findings
+                .iter()
+                .map(|f| f.code.as_str())
+                .filter(|c| *c != "redundant-resource")
+                .collect();
+            if !bad.is_empty() {
+                failures.push(format!("{}: {bad:?}", action.full_name()));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} actions fail, e.g. {:?}",
+        failures.len(),
+        &failures[..failures.len().min(10)]
+    );
+}
