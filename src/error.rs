@@ -97,6 +97,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// `lint` found problems at error level.
+    #[error("{errors} finding(s) at error level")]
+    Findings { errors: usize },
+
     /// A decision or scenario did not come out as the user expected (`--expect`, `verify`).
     #[error("{message}")]
     Expectation { message: String },
@@ -124,6 +128,7 @@ impl Error {
             | Error::NoInput { .. } => 2,
             Error::Cancelled => 130,
             Error::Expectation { .. } => 4,
+            Error::Findings { .. } => 3,
             _ => 1,
         }
     }

@@ -20,6 +20,9 @@ pub struct Generated {
     pub permission_policies: Vec<(String, Value)>,
     /// Statements of each permission policy, aligned with `permission_policies`.
     pub policy_statements: Vec<Vec<PlannedStatement>>,
+    /// What the linter says about the rendered documents (warnings and suggestions only: an
+    /// error-level finding stops generation).
+    pub findings: Vec<crate::lint::Finding>,
 }
 
 impl Generated {
@@ -44,7 +47,7 @@ impl Generated {
                 })
             })
             .collect();
-        json!({
+        let mut bundle = json!({
             "role": self.plan.role,
             "trust_policy": self.trust_policy,
             "permission_policies": policies,
@@ -55,7 +58,47 @@ impl Generated {
                 "trust_policy_character_limit": TRUST_POLICY_LIMIT,
             },
             "provenance": provenance,
-        })
+        });
+        if !self.findings.is_empty() {
+            bundle["findings"] = serde_json::to_value(&self.findings).unwrap_or_default();
+        }
+        bundle
+    }
+}
+
+/// Replaces CloudFormation pseudo parameters and Terraform data-source references by sample
+/// values of the right shape, so the linter judges the deployed policies.
+fn with_sample_deployment(value: &Value) -> Value {
+    const SAMPLES: [(&str, &str); 8] = [
+        ("${AWS::AccountId}", "123456789012"),
+        ("${AWS::Region}", "us-east-1"),
+        ("${AWS::Partition}", "aws"),
+        ("${AWS::URLSuffix}", "amazonaws.com"),
+        (
+            "${data.aws_caller_identity.current.account_id}",
+            "123456789012",
+        ),
+        ("${data.aws_region.current.name}", "us-east-1"),
+        ("${data.aws_partition.current.partition}", "aws"),
+        ("${data.aws_partition.current.dns_suffix}", "amazonaws.com"),
+    ];
+    match value {
+        Value::String(text) if text.contains("${AWS::") || text.contains("${data.") => {
+            Value::String(
+                SAMPLES
+                    .iter()
+                    .fold(text.clone(), |acc, (reference, sample)| {
+                        acc.replace(reference, sample)
+                    }),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(with_sample_deployment).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), with_sample_deployment(v)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -113,12 +156,28 @@ pub fn generate_for(
             help: "trust fewer principals".into(),
         });
     }
-    Ok(Generated {
+    let mut generated = Generated {
         plan,
         trust_policy,
         permission_policies,
         policy_statements: packed,
-    })
+        findings: Vec::new(),
+    };
+    // Everything rendered passes the same checks as `mlrole lint` before anyone sees it.
+    // Deployment references (`${AWS::AccountId}`, Terraform data sources) are not IAM variables:
+    // check the documents as they will be once deployed, with sample values in their place.
+    let findings = crate::lint::lint_bundle(&with_sample_deployment(&generated.bundle()));
+    if crate::lint::has_errors(&findings) {
+        return Err(Error::Template {
+            template: "permission-policy.json.tera".into(),
+            message: format!(
+                "the rendered policies fail IAM checks:\n{}",
+                crate::lint::render_human(&findings, "generated role")
+            ),
+        });
+    }
+    generated.findings = findings;
+    Ok(generated)
 }
 
 /// Output formats of `generate`.

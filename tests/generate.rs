@@ -55,14 +55,6 @@ fn snapshots_of_every_persona_and_activity() {
     }
 }
 
-/// Actions that AWS authorizes only on `"*"` and that write something; each is scoped by a
-/// condition instead (asserted below).
-const WRITE_ACTIONS_WITHOUT_RESOURCE_TYPES: &[&str] = &[
-    "cloudwatch:PutMetricData",
-    "textract:StartDocumentAnalysis",
-    "textract:StartExpenseAnalysis",
-];
-
 /// AWS-owned buckets an activity may read without the user naming them (bucket-name prefix).
 const AWS_OWNED_READ_BUCKETS: &[&str] = &["jumpstart-cache-prod-"];
 
@@ -77,39 +69,23 @@ const PASSED_ROLES: &[(&str, &[&str])] = &[
     (FORECAST_ROLE, &["forecast.amazonaws.com"]),
 ];
 
-/// Read-level actions whose names do not say so (access level per the IAM service reference).
-const READ_ACTIONS_BY_REFERENCE: &[&str] = &[
-    "sagemaker-mlflow:AccessUI",
-    "textract:AnalyzeDocument",
-    "textract:AnalyzeExpense",
-    "textract:AnalyzeID",
-    "rekognition:DetectLabels",
-    "rekognition:DetectText",
-    "comprehend:BatchDetectDominantLanguage",
-    "comprehend:BatchDetectEntities",
-    "comprehend:BatchDetectSentiment",
-    "comprehend:DetectDominantLanguage",
-    "comprehend:DetectEntities",
-    "comprehend:DetectPiiEntities",
-    "comprehend:DetectSentiment",
-];
-
+/// Read and List actions per the embedded IAM reference.
 fn is_read_only(action: &str) -> bool {
-    if READ_ACTIONS_BY_REFERENCE.contains(&action) {
-        return true;
-    }
-    let name = action.split(':').nth(1).unwrap_or("");
-    [
-        "Describe",
-        "List",
-        "Get",
-        "Search",
-        "BatchGet",
-        "BatchDescribe",
-        "Query",
-    ]
-    .iter()
-    .any(|p| name.starts_with(p))
+    use mlrole::reference::AccessLevel;
+    mlrole::reference::get()
+        .action(action)
+        .is_some_and(|a| matches!(a.access_level, AccessLevel::Read | AccessLevel::List))
+}
+
+/// Whether the action may stand on `"*"` (the linter's rule: no resource type, a List of the
+/// account, or an optional custom resource the usual call does not involve); writes among them
+/// must carry a condition (asserted by the caller).
+fn needs_star(action: &str) -> bool {
+    mlrole::reference::get().action(action).is_some_and(|a| {
+        mlrole::lint::star_is_expected(a)
+            || (!a.resource_types.iter().any(|r| r.required)
+                && a.access_level != mlrole::reference::AccessLevel::Read)
+    })
 }
 
 fn as_list(value: &Value) -> Vec<String> {
@@ -181,11 +157,15 @@ fn check_properties(name: &str, args: &[String], output: &str) {
                     action != "*" && !action.ends_with(":*"),
                     "{name}: {sid} grants a whole service: {action}"
                 );
-                if resources.iter().any(|r| r == "*") && !is_read_only(action) {
+                if resources.iter().any(|r| r == "*") {
                     assert!(
-                        WRITE_ACTIONS_WITHOUT_RESOURCE_TYPES.contains(&action.as_str())
-                            && conditions.is_some(),
-                        "{name}: {sid} grants write action {action} on \"*\""
+                        mlrole::reference::get().action(action).is_some(),
+                        "{name}: {sid}: {action} is not in the IAM reference"
+                    );
+                    assert!(needs_star(action), "{name}: {sid} grants {action} on \"*\" though it has a required resource type");
+                    assert!(
+                        is_read_only(action) || conditions.is_some(),
+                        "{name}: {sid} grants write action {action} on \"*\" without a condition"
                     );
                 }
                 if action == "iam:PassRole" {

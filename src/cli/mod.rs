@@ -16,6 +16,7 @@ mod bucket_policy;
 mod catalog;
 mod catalog_cmd;
 mod generate;
+mod lint;
 mod simulate;
 mod wizard;
 
@@ -59,6 +60,8 @@ pub enum Command {
     Generate(Box<GenerateArgs>),
     /// Answer questions to build a role, then get the equivalent `generate` command
     Wizard(Box<wizard::WizardArgs>),
+    /// Check IAM policies and bundles offline: grammar, actions, ARNs, conditions, quotas
+    Lint(lint::LintArgs),
     /// Decide a request with IAM's evaluation logic (explicit Deny > Allow > implicit deny)
     Simulate(Box<simulate::SimulateArgs>),
     /// Run least-privilege scenarios (must-allow, must-deny) against generated roles or a bundle
@@ -133,6 +136,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Generate(args) => generate::generate_command(&catalog()?, &renderer()?, args, out),
         Command::Wizard(args) => wizard::wizard_command(&catalog()?, &renderer()?, args, out),
         Command::Simulate(args) => simulate::simulate_command(args, out),
+        Command::Lint(args) => lint::lint_command(args, out),
         Command::Verify(args) => simulate::verify_command(&catalog()?, &renderer()?, args, out),
         Command::List { what } => write_out(out, &catalog::list(&catalog()?, *what)),
         Command::Show { what, id } => write_out(out, &catalog::show(&catalog()?, *what, id)?),

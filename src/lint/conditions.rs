@@ -301,11 +301,16 @@ fn has_null_guard(condition: &Map<String, Value>, key: &str) -> bool {
         op.eq_ignore_ascii_case("Null")
             && block.as_object().is_some_and(|b| {
                 b.iter().any(|(k, v)| {
+                    // `"false"`, `false`, or a one-element list of either: all say "present".
+                    let is_false = |v: &Value| match v {
+                        Value::Bool(false) => true,
+                        Value::String(s) => s.eq_ignore_ascii_case("false"),
+                        _ => false,
+                    };
                     k.eq_ignore_ascii_case(key)
                         && match v {
-                            Value::Bool(false) => true,
-                            Value::String(s) => s.eq_ignore_ascii_case("false"),
-                            _ => false,
+                            Value::Array(items) => !items.is_empty() && items.iter().all(is_false),
+                            other => is_false(other),
                         }
                 })
             })

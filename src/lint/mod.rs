@@ -51,6 +51,7 @@ use serde_json::Value;
 pub use codes::Code;
 pub use finding::{deny_warnings, has_errors, Finding, Severity};
 pub use render::render_human;
+pub use resources::star_is_expected;
 pub use size::{
     size_of, size_of_value, INLINE_TOTAL_QUOTA, MANAGED_POLICY_QUOTA, TRUST_POLICY_QUOTA,
 };

@@ -337,8 +337,11 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
             && ctx.kind == DocumentKind::Identity
             && stmt.condition.is_none()
         {
+            // A List-level action whose resource types are all optional (sagemaker:ListModelPackages)
+            // lists the account when called without one, and IAM then authorizes it on "*".
             let flagged: Vec<String> = scoped
                 .iter()
+                .filter(|a| !star_is_expected(a))
                 .filter(|a| !(a.service() == "iam" && a.name == "PassRole"))
                 .map(|a| a.full_name())
                 .collect();
@@ -367,4 +370,24 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
             }
         }
     }
+}
+
+/// Actions whose only resource type is optional and names a custom resource that the usual call
+/// does not involve (a built-in model, account-wide metrics): IAM authorizes that call on "*".
+const OPTIONAL_CUSTOM_RESOURCE: &[&str] = &[
+    "cloudwatch:GetMetricData",
+    "comprehend:DetectEntities",
+    "comprehend:ClassifyDocument",
+];
+
+/// Whether `"Resource": "*"` is the expected way to grant `action` although the reference lists
+/// resource types for it: a List-level action whose resource types are all optional lists the
+/// account when called without one (sagemaker:ListModelPackages), and the actions above.
+pub fn star_is_expected(action: &Action) -> bool {
+    let all_optional = !action.resource_types.iter().any(|r| r.required);
+    action.resource_types.is_empty()
+        || (all_optional && action.access_level == crate::reference::AccessLevel::List)
+        || OPTIONAL_CUSTOM_RESOURCE
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(&action.full_name()))
 }
