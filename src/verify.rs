@@ -158,8 +158,14 @@ pub fn run_against(scenario_label: &str, scenario: &Scenario, bundle: &Value) ->
                 evaluated = evaluated.with_resource_account(account);
             }
             // AWS always sets aws:RequestedRegion; take it from the resource ARN unless given.
-            let region = request.resource.split(':').nth(3).filter(|r| !r.is_empty() && !r.contains('*'));
-            if let (Some(region), false) = (region, request.context.contains_key("aws:RequestedRegion")) {
+            let region = request
+                .resource
+                .split(':')
+                .nth(3)
+                .filter(|r| !r.is_empty() && !r.contains('*'));
+            if let (Some(region), false) =
+                (region, request.context.contains_key("aws:RequestedRegion"))
+            {
                 evaluated = evaluated.with("aws:RequestedRegion", region);
             }
             for (key, entry) in &request.context {

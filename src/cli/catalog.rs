@@ -34,6 +34,22 @@ pub(super) fn list(catalog: &Catalog, what: ListWhat) -> String {
     text
 }
 
+/// The access-level table of a set of activities (actions only: resources are the user's).
+fn access_summary(catalog: &Catalog, activities: &[String]) -> String {
+    let statements: Vec<serde_json::Value> = activities
+        .iter()
+        .filter_map(|id| catalog.activity(id).ok())
+        .flat_map(|a| &a.statements)
+        .filter(|s| s.effect == crate::catalog::Effect::Allow)
+        .map(|s| serde_json::json!({"Effect": "Allow", "Action": s.actions, "Resource": "*"}))
+        .collect();
+    let document = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
+    format!(
+        "\naccess levels granted (actions by service):\n{}",
+        crate::lint::render_summary(&crate::lint::summary_of_value(&document))
+    )
+}
+
 pub(super) fn show(catalog: &Catalog, what: ShowWhat, id: &str) -> Result<String> {
     let mut text = String::new();
     match what {
@@ -71,6 +87,7 @@ pub(super) fn show(catalog: &Catalog, what: ShowWhat, id: &str) -> Result<String
                     .unwrap_or_default();
                 text.push_str(&format!("  - {activity:<30} {title}\n"));
             }
+            text.push_str(&access_summary(catalog, &persona.default_activities));
         }
         ShowWhat::Activity => {
             let activity = catalog.activity(id)?;
@@ -141,6 +158,7 @@ pub(super) fn show(catalog: &Catalog, what: ShowWhat, id: &str) -> Result<String
                     text.push_str(&format!("  - {}\n", difference.trim()));
                 }
             }
+            text.push_str(&access_summary(catalog, std::slice::from_ref(&activity.id)));
         }
     }
     Ok(text)
