@@ -97,6 +97,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// `diff`: the new policies grant more than the old ones (exit status 1, for CI gates).
+    #[error("privileges grow")]
+    PrivilegesGrow,
+
     /// `lint` found problems at error level.
     #[error("{errors} finding(s) at error level")]
     Findings { errors: usize },

@@ -201,22 +201,30 @@ pub enum Format {
     Cloudformation,
     /// Terraform (aws_iam_role + aws_iam_policy + attachments)
     Terraform,
+    /// A review report for a pull request (Markdown)
+    Markdown,
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Json, Format::Cloudformation, Format::Terraform];
+    pub const ALL: [Format; 4] = [
+        Format::Json,
+        Format::Cloudformation,
+        Format::Terraform,
+        Format::Markdown,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Json => "json",
             Format::Cloudformation => "cloudformation",
             Format::Terraform => "terraform",
+            Format::Markdown => "markdown",
         }
     }
 
     fn iac(self) -> Option<crate::iac::IacFormat> {
         match self {
-            Format::Json => None,
+            Format::Json | Format::Markdown => None,
             Format::Cloudformation => Some(crate::iac::IacFormat::CloudFormation),
             Format::Terraform => Some(crate::iac::IacFormat::Terraform),
         }
@@ -245,6 +253,23 @@ pub fn produce(
     format: Format,
     inline: bool,
 ) -> Result<Produced> {
+    if format == Format::Markdown {
+        if inline {
+            return Err(Error::Usage {
+                message: "`--inline` applies to `--format cloudformation` and `--format terraform`"
+                    .into(),
+                help: None,
+            });
+        }
+        let generated = generate(catalog, renderer, request)?;
+        let text = crate::review::render(renderer, &generated, request.max_policies)?;
+        let files = vec![("review.md".to_string(), text.clone())];
+        return Ok(Produced {
+            generated,
+            text,
+            files,
+        });
+    }
     match format.iac() {
         None => {
             if inline {

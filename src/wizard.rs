@@ -668,6 +668,7 @@ fn choose_format(prompter: &mut dyn Prompter) -> Result<Format> {
         "JSON bundle (trust policy, permission policies, provenance)".to_string(),
         "CloudFormation template".to_string(),
         "Terraform configuration".to_string(),
+        "Markdown review report (for a pull request)".to_string(),
     ];
     let question = Question {
         message: "Output format",

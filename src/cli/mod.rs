@@ -15,6 +15,7 @@ mod boundary;
 mod bucket_policy;
 mod catalog;
 mod catalog_cmd;
+mod diff;
 mod generate;
 mod lint;
 mod simulate;
@@ -60,6 +61,8 @@ pub enum Command {
     Generate(Box<GenerateArgs>),
     /// Answer questions to build a role, then get the equivalent `generate` command
     Wizard(Box<wizard::WizardArgs>),
+    /// What a change to policies or bundles adds and removes; exit 1 when privileges grow
+    Diff(diff::DiffArgs),
     /// Check IAM policies and bundles offline: grammar, actions, ARNs, conditions, quotas
     Lint(lint::LintArgs),
     /// Decide a request with IAM's evaluation logic (explicit Deny > Allow > implicit deny)
@@ -137,6 +140,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Wizard(args) => wizard::wizard_command(&catalog()?, &renderer()?, args, out),
         Command::Simulate(args) => simulate::simulate_command(args, out),
         Command::Lint(args) => lint::lint_command(args, out),
+        Command::Diff(args) => diff::diff_command(args, out),
         Command::Verify(args) => simulate::verify_command(&catalog()?, &renderer()?, args, out),
         Command::List { what } => write_out(out, &catalog::list(&catalog()?, *what)),
         Command::Show { what, id } => write_out(out, &catalog::show(&catalog()?, *what, id)?),
