@@ -305,6 +305,8 @@ impl AccessRequest {
                 template: POLICY_TEMPLATE.into(),
                 message: format!("rendered an access policy mlrole refuses: {message}"),
             })?;
+        let deployed = crate::generate::with_sample_deployment(&document);
+        crate::lint::require_clean(&deployed, crate::lint::DocumentKind::Identity, POLICY_TEMPLATE)?;
         let size = policy::iam_size(&document);
         if size > MANAGED_POLICY_LIMIT {
             return Err(Error::Quota {

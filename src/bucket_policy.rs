@@ -189,6 +189,7 @@ impl BucketPolicyRequest {
             template: TEMPLATE.into(),
             message: format!("rendered a bucket policy mlrole refuses: {message}"),
         })?;
+        crate::lint::require_clean(&document, crate::lint::DocumentKind::Resource, TEMPLATE)?;
         let size = serde_json::to_string(&document).unwrap_or_default().len();
         if size > BUCKET_POLICY_LIMIT {
             return Err(Error::Quota {

@@ -68,7 +68,7 @@ impl Generated {
 
 /// Replaces CloudFormation pseudo parameters and Terraform data-source references by sample
 /// values of the right shape, so the linter judges the deployed policies.
-fn with_sample_deployment(value: &Value) -> Value {
+pub(crate) fn with_sample_deployment(value: &Value) -> Value {
     const SAMPLES: [(&str, &str); 8] = [
         ("${AWS::AccountId}", "123456789012"),
         ("${AWS::Region}", "us-east-1"),
