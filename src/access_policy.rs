@@ -306,7 +306,11 @@ impl AccessRequest {
                 message: format!("rendered an access policy mlrole refuses: {message}"),
             })?;
         let deployed = crate::generate::with_sample_deployment(&document);
-        crate::lint::require_clean(&deployed, crate::lint::DocumentKind::Identity, POLICY_TEMPLATE)?;
+        crate::lint::require_clean(
+            &deployed,
+            crate::lint::DocumentKind::Identity,
+            POLICY_TEMPLATE,
+        )?;
         let size = policy::iam_size(&document);
         if size > MANAGED_POLICY_LIMIT {
             return Err(Error::Quota {

@@ -204,6 +204,22 @@ fn json_error(e: &serde_json::Error) -> Finding {
     )
 }
 
+/// For generators: lints a rendered document and turns error-level findings into an error that
+/// shows them (a generator must never hand out a policy its own linter rejects).
+pub fn require_clean(document: &Value, kind: DocumentKind, template: &str) -> crate::Result<()> {
+    let findings = lint_value(document, kind);
+    if has_errors(&findings) {
+        return Err(crate::Error::Template {
+            template: template.into(),
+            message: format!(
+                "the rendered policy fails IAM checks:\n{}",
+                render_human(&findings, "rendered policy")
+            ),
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,17 +244,4 @@ mod tests {
             assert_eq!(Code::from_name(name), Some(*code));
         }
     }
-}
-
-/// For generators: lints a rendered document and turns error-level findings into an error that
-/// shows them (a generator must never hand out a policy its own linter rejects).
-pub fn require_clean(document: &Value, kind: DocumentKind, template: &str) -> crate::Result<()> {
-    let findings = lint_value(document, kind);
-    if has_errors(&findings) {
-        return Err(crate::Error::Template {
-            template: template.into(),
-            message: format!("the rendered policy fails IAM checks:\n{}", render_human(&findings, "rendered policy")),
-        });
-    }
-    Ok(())
 }
