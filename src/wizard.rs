@@ -657,6 +657,9 @@ pub fn review(generated: &Generated, spec: &RoleSpec) -> String {
     if spec.vpc_subnets.is_empty() {
         warnings.push("no VPC settings: jobs may run outside your VPC".to_string());
     }
+    for finding in &generated.findings {
+        warnings.push(format!("{} [{}] {}", finding.path, finding.code.as_str(), finding.message));
+    }
     for warning in warnings {
         text.push_str(&format!("  warning: {warning}\n"));
     }
