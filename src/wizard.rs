@@ -658,7 +658,12 @@ pub fn review(generated: &Generated, spec: &RoleSpec) -> String {
         warnings.push("no VPC settings: jobs may run outside your VPC".to_string());
     }
     for finding in &generated.findings {
-        warnings.push(format!("{} [{}] {}", finding.path, finding.code.as_str(), finding.message));
+        warnings.push(format!(
+            "{} [{}] {}",
+            finding.path,
+            finding.code.as_str(),
+            finding.message
+        ));
     }
     for warning in warnings {
         text.push_str(&format!("  warning: {warning}\n"));
