@@ -92,6 +92,7 @@ mod condition;
 mod context;
 mod engine;
 mod error;
+mod json;
 mod policy;
 mod types;
 mod variables;
