@@ -29,6 +29,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufRead, Write};
+use std::rc::Rc;
 use std::sync::{mpsc, Mutex};
 
 /// Counts for one batch run.
@@ -88,7 +89,7 @@ pub fn run_batch_threads(
     threads: usize,
 ) -> Result<BatchStats, BatchError> {
     let mut stats = BatchStats::default();
-    let mut first = Vec::new();
+    let mut first = Chunk::default();
     let (eof, read_err) = read_chunk(&mut input, &mut first);
     if threads <= 1 || eof || read_err.is_some() {
         // Small input (or one thread): answer inline.
@@ -97,7 +98,7 @@ pub fn run_batch_threads(
         let mut read_err = read_err;
         let mut eof = eof;
         loop {
-            let mut out = Vec::with_capacity(buf.len() / 4);
+            let mut out = Vec::with_capacity(buf.data.len() / 4);
             answer_chunk(&buf, &mut cache, &mut out, &mut stats);
             output.write_all(&out).map_err(BatchError::Write)?;
             if let Some(e) = read_err {
@@ -106,13 +107,14 @@ pub fn run_batch_threads(
             if eof {
                 break;
             }
-            buf.clear();
+            buf.data.clear();
+            buf.ends.clear();
             (eof, read_err) = read_chunk(&mut input, &mut buf);
         }
         output.flush().map_err(BatchError::Write)?;
         return Ok(stats);
     }
-    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<u8>)>(threads * 2);
+    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Chunk)>(threads * 2);
     let work_rx = Mutex::new(work_rx);
     let (res_tx, res_rx) = mpsc::channel::<(usize, Vec<u8>, BatchStats)>();
     let result = std::thread::scope(|s| {
@@ -127,7 +129,7 @@ pub fn run_batch_threads(
                         Err(_) => return,
                     };
                     let Ok((seq, chunk)) = job else { return };
-                    let mut out = Vec::with_capacity(chunk.len() / 4);
+                    let mut out = Vec::with_capacity(chunk.data.len() / 4);
                     let mut st = BatchStats::default();
                     answer_chunk(&chunk, &mut cache, &mut out, &mut st);
                     if res_tx.send((seq, out, st)).is_err() {
@@ -147,7 +149,7 @@ pub fn run_batch_threads(
         let mut chunk = first;
         let (mut eof, mut read_err) = (eof, read_err);
         loop {
-            if !chunk.is_empty() && work_tx.send((sent, chunk)).is_ok() {
+            if !chunk.data.is_empty() && work_tx.send((sent, chunk)).is_ok() {
                 sent += 1;
             }
             while let Ok(r) = res_rx.try_recv() {
@@ -156,7 +158,8 @@ pub fn run_batch_threads(
             if eof || read_err.is_some() || writer.error.is_some() {
                 break;
             }
-            chunk = Vec::with_capacity(CHUNK + 4096);
+            chunk = Chunk::default();
+            chunk.data.reserve(CHUNK + 4096);
             (eof, read_err) = read_chunk(&mut input, &mut chunk);
         }
         drop(work_tx);
@@ -201,14 +204,14 @@ impl Ordered<'_> {
 /// Appends whole lines to `buf` until it holds about [`CHUNK`] bytes.
 /// Returns (end of input, read error); on an error the partial line is
 /// dropped, as the line-by-line reader would.
-fn read_chunk(input: &mut impl BufRead, buf: &mut Vec<u8>) -> (bool, Option<std::io::Error>) {
-    while buf.len() < CHUNK {
-        let before = buf.len();
-        match input.read_until(b'\n', buf) {
+fn read_chunk(input: &mut impl BufRead, chunk: &mut Chunk) -> (bool, Option<std::io::Error>) {
+    while chunk.data.len() < CHUNK {
+        let before = chunk.data.len();
+        match input.read_until(b'\n', &mut chunk.data) {
             Ok(0) => return (true, None),
-            Ok(_) => {}
+            Ok(_) => chunk.ends.push(chunk.data.len()),
             Err(e) => {
-                buf.truncate(before);
+                chunk.data.truncate(before);
                 return (false, Some(e));
             }
         }
@@ -216,9 +219,20 @@ fn read_chunk(input: &mut impl BufRead, buf: &mut Vec<u8>) -> (bool, Option<std:
     (false, None)
 }
 
+/// Whole lines read in one go, with the end offset of each line (so the
+/// workers need not search for the newlines again).
+#[derive(Default)]
+struct Chunk {
+    data: Vec<u8>,
+    ends: Vec<usize>,
+}
+
 /// Answers every line of a chunk, appending one output line per case.
-fn answer_chunk(chunk: &[u8], cache: &mut SetCache, out: &mut Vec<u8>, stats: &mut BatchStats) {
-    for raw in chunk.split_inclusive(|b| *b == b'\n') {
+fn answer_chunk(chunk: &Chunk, cache: &mut SetCache, out: &mut Vec<u8>, stats: &mut BatchStats) {
+    let mut start = 0;
+    for &end in &chunk.ends {
+        let raw = &chunk.data[start..end];
+        start = end;
         let line = match std::str::from_utf8(raw) {
             Ok(s) => Cow::Borrowed(s),
             Err(_) => String::from_utf8_lossy(raw),
@@ -413,8 +427,15 @@ impl<'de: 'a, 'a> Deserialize<'de> for ContextIn<'a> {
 /// Compiled policy sets by the raw text of the four policy fields.
 #[derive(Default)]
 struct SetCache {
-    map: HashMap<String, PolicySet, BuildHasherDefault<WordHasher>>,
+    map: HashMap<String, Rc<PolicySet>, BuildHasherDefault<WordHasher>>,
     key: String,
+    /// The policy texts of the set used last, for [`hot_line`].
+    hot: Option<Hot>,
+}
+
+struct Hot {
+    fields: [Option<String>; 4],
+    set: Rc<PolicySet>,
 }
 
 /// Multiply-rotate hash over 8-byte words (the keys are kilobytes of policy
@@ -453,21 +474,31 @@ impl WordHasher {
 const CACHE_SETS: usize = 256;
 
 impl SetCache {
-    fn get(&mut self, fields: [Option<&RawValue>; 4]) -> Option<&PolicySet> {
+    fn get(&mut self, fields: [Option<&RawValue>; 4]) -> Option<Rc<PolicySet>> {
         self.key.clear();
         for f in fields {
             // NUL cannot occur in JSON text: an unambiguous separator.
             self.key.push_str(f.map_or("", RawValue::get));
             self.key.push('\0');
         }
-        if !self.map.contains_key(&self.key) {
-            let set = compile_set(fields)?;
-            if self.map.len() >= CACHE_SETS {
-                self.map.clear();
+        let set = match self.map.get(&self.key) {
+            Some(set) => set.clone(),
+            None => {
+                let set = Rc::new(compile_set(fields)?);
+                if self.map.len() >= CACHE_SETS {
+                    self.map.clear();
+                }
+                self.map.insert(self.key.clone(), set.clone());
+                set
             }
-            self.map.insert(self.key.clone(), set);
+        };
+        if !self.hot.as_ref().is_some_and(|h| Rc::ptr_eq(&h.set, &set)) {
+            self.hot = Some(Hot {
+                fields: fields.map(|f| f.map(|r| r.get().to_string())),
+                set: set.clone(),
+            });
         }
-        self.map.get(&self.key)
+        Some(set)
     }
 }
 
@@ -520,7 +551,92 @@ fn fast_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Deci
     if !line.trim_start().starts_with('{') {
         return None;
     }
+    if let Some((reduced, set)) = hot_line(line, cache) {
+        let l: LineIn = serde_json::from_str(&reduced).ok()?;
+        return answer(&l, &set, out);
+    }
     let l: LineIn = serde_json::from_str(line).ok()?;
+    let set = cache.get([
+        l.identity_policies,
+        l.session_policies,
+        l.resource_policy,
+        l.permissions_boundary,
+    ])?;
+    answer(&l, &set, out)
+}
+
+/// Policy texts shorter than this are left in place by [`hot_line`].
+const HOT_MIN: usize = 64;
+
+/// The common case of a batch that checks one role against many requests:
+/// the line holds the policy texts of the set used last, verbatim. Each
+/// such text (already parsed once, so valid JSON) is replaced by `0`, and
+/// the much shorter rest is parsed; if every `0` is exactly the value of its
+/// field there (checked by position), the line is the reduced line with
+/// those values put back: valid, with the same fields, and its policy set is
+/// the cached one. Returns the reduced line (to be parsed again by the
+/// caller for the request) and the set; `None` means take the normal path.
+fn hot_line(line: &str, cache: &SetCache) -> Option<(String, Rc<PolicySet>)> {
+    const NAMES: [&str; 4] = [
+        "\"identity_policies\"",
+        "\"session_policies\"",
+        "\"resource_policy\"",
+        "\"permissions_boundary\"",
+    ];
+    let hot = cache.hot.as_ref()?;
+    let mut cuts: Vec<(usize, usize, usize)> = Vec::new(); // (start, len, field)
+    for (i, f) in hot.fields.iter().enumerate() {
+        if let Some(t) = f.as_deref().filter(|t| t.len() >= HOT_MIN) {
+            // The text right after the first `"name" :` (a guess, checked below).
+            let after = line.find(NAMES[i])? + NAMES[i].len();
+            let rest = line[after..].trim_start().strip_prefix(':')?.trim_start();
+            if !rest.starts_with(t) {
+                return None;
+            }
+            cuts.push((line.len() - rest.len(), t.len(), i));
+        }
+    }
+    if cuts.is_empty() {
+        return None;
+    }
+    cuts.sort_unstable();
+    let mut reduced =
+        String::with_capacity(line.len() - cuts.iter().map(|c| c.1).sum::<usize>() + 8);
+    let mut zero_at = [None; 4];
+    let mut pos = 0;
+    for &(start, len, i) in &cuts {
+        if start < pos {
+            return None; // overlapping texts
+        }
+        reduced.push_str(&line[pos..start]);
+        zero_at[i] = Some(reduced.len());
+        reduced.push('0');
+        pos = start + len;
+    }
+    reduced.push_str(&line[pos..]);
+    let l: LineIn = serde_json::from_str(&reduced).ok()?;
+    let base = reduced.as_ptr() as usize;
+    let got = [
+        l.identity_policies,
+        l.session_policies,
+        l.resource_policy,
+        l.permissions_boundary,
+    ];
+    for i in 0..4 {
+        let ok = match (zero_at[i], got[i]) {
+            (Some(at), Some(r)) => r.get() == "0" && r.get().as_ptr() as usize - base == at,
+            (Some(_), None) => false,
+            (None, g) => g.map(RawValue::get) == hot.fields[i].as_deref(),
+        };
+        if !ok {
+            return None;
+        }
+    }
+    Some((reduced, hot.set.clone()))
+}
+
+/// Evaluates the line's request against `set` and writes the answer.
+fn answer(l: &LineIn, set: &PolicySet, out: &mut Vec<u8>) -> Option<Decision> {
     let r = l.request?;
     if !r.get().starts_with('{') {
         return None;
@@ -543,16 +659,10 @@ fn fast_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Deci
     for k in r.unknown_keys.unwrap_or_default() {
         req.context.insert_unknown(&k);
     }
-    let set = cache.get([
-        l.identity_policies,
-        l.session_policies,
-        l.resource_policy,
-        l.permissions_boundary,
-    ])?;
     let ev: Evaluation = set.evaluate(&req);
-    let id = l.id.unwrap_or(Value::Null);
+    let null = Value::Null;
     let answer = Answer {
-        id: &id,
+        id: l.id.as_ref().unwrap_or(&null),
         decision: ev.decision.as_str(),
         reasons: &ev.reasons,
         unknown_keys: (ev.decision == Decision::Indeterminate).then_some(&ev.unknown_keys[..]),
