@@ -199,3 +199,38 @@ fn no_panics_on_mutated_policies() {
         "mutations too destructive to exercise the evaluator ({parsed})"
     );
 }
+
+// The parallel, cached batch runner writes exactly what answering each line
+// on its own gives, in input order, across many chunks and repeated roles.
+#[test]
+fn parallel_batch_matches_line_by_line() {
+    let mut input = String::new();
+    for i in 0..3000 {
+        let action = ["s3:GetObject", "s3:DeleteObject", "s3:PutObject"][i % 3];
+        match i % 7 {
+            0 => input.push_str("{broken\n"),
+            1 => input.push_str("[1, 2]\n"),
+            // Same key twice: the reference semantics (last value wins).
+            2 => input.push_str(&format!(
+                "{{\"id\": {i}, \"id\": \"dup\", {}\n",
+                &case("x", action)[1..]
+            )),
+            _ => {
+                input.push_str(&case(&format!("c{i}"), action));
+                input.push('\n');
+            }
+        }
+    }
+    let expected: String = input
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| format!("{}\n", mlrole::simulate::evaluate_line(l)))
+        .collect();
+    for threads in [1, 2, 4] {
+        let mut out = Vec::new();
+        let stats = mlrole::simulate::run_batch_threads(input.as_bytes(), &mut out, threads)
+            .unwrap_or_else(|e| panic!("batch failed: {e}"));
+        assert_eq!(String::from_utf8_lossy(&out), expected, "threads={threads}");
+        assert_eq!(stats.cases, 3000);
+    }
+}

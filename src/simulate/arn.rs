@@ -107,21 +107,10 @@ impl ArnPattern {
         if pattern == "*" {
             return ArnPattern::Any;
         }
-        let segs = split_pattern(pattern, vars);
-        if segs.len() == 6 {
-            let mut out: Vec<Seg> = segs
-                .iter()
-                .enumerate()
-                .map(|(i, s)| seg(s, vars && (i == 5 || !resource_only)))
-                .collect();
-            let arr: [Seg; 6] = [
-                out.remove(0),
-                out.remove(0),
-                out.remove(0),
-                out.remove(0),
-                out.remove(0),
-                out.remove(0),
-            ];
+        let (segs, n) = split_pattern(pattern, vars);
+        if n == 6 {
+            let arr: [Seg; 6] =
+                std::array::from_fn(|i| seg(segs[i], vars && (i == 5 || !resource_only)));
             ArnPattern::Segments(Box::new(arr))
         } else {
             ArnPattern::Whole(seg(pattern, vars && !resource_only))
@@ -163,11 +152,12 @@ impl ArnPattern {
 
 /// Splits a pattern into at most six `:`-segments, never inside a `${...}`
 /// variable (whose key, e.g. `aws:PrincipalAccount`, contains a colon).
-fn split_pattern(p: &str, vars: bool) -> Vec<&str> {
+fn split_pattern(p: &str, vars: bool) -> ([&str; 6], usize) {
     let b = p.as_bytes();
-    let mut out = Vec::new();
+    let mut out = [""; 6];
+    let mut n = 0;
     let (mut start, mut i) = (0, 0);
-    while i < b.len() && out.len() < 5 {
+    while i < b.len() && n < 5 {
         if vars && b[i] == b'$' && b.get(i + 1) == Some(&b'{') {
             // Skip to the closing brace, honouring a quoted default.
             let mut j = i + 2;
@@ -184,16 +174,22 @@ fn split_pattern(p: &str, vars: bool) -> Vec<&str> {
             }
         }
         if b[i] == b':' {
-            out.push(&p[start..i]);
+            out[n] = &p[start..i];
+            n += 1;
             start = i + 1;
         }
         i += 1;
     }
-    out.push(&p[start..]);
-    out
+    out[n] = &p[start..];
+    (out, n + 1)
 }
 
 fn seg(s: &str, vars: bool) -> Seg {
+    // Without `${` a template is one text part: compile the glob directly
+    // (same result as the template route, without its intermediate buffers).
+    if !vars || !s.contains("${") {
+        return Seg::Static(Glob::new(s));
+    }
     let t = Template::parse(s, vars);
     if t.is_static() {
         Seg::Static(t.static_glob(false))
@@ -318,10 +314,8 @@ mod tests {
             pat.matches(t, ArnParts::parse(t).as_ref(), &Acct),
             Resolved::Value(true)
         );
-        assert_eq!(
-            split_pattern("a:${k, 'x:}y'}:c", true),
-            vec!["a", "${k, 'x:}y'}", "c"]
-        );
+        let (segs, n) = split_pattern("a:${k, 'x:}y'}:c", true);
+        assert_eq!(&segs[..n], ["a", "${k, 'x:}y'}", "c"]);
     }
 
     // "Where you can use policy variables": in a Resource only after the

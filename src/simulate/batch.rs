@@ -17,12 +17,20 @@
 //! judged. Blank lines are skipped. Only I/O failure stops the batch.
 
 use super::context::Request;
-use super::engine::{Decision, PolicySet};
+use super::engine::{Decision, Evaluation, PolicySet, Reason};
 use super::error::{json_type, BatchError};
+use super::json::{self, Json};
 use super::policy::{Policy, PolicyType};
-use serde::Serialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufRead, Write};
+use std::rc::Rc;
+use std::sync::{mpsc, Mutex};
 
 /// Counts for one batch run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -37,39 +45,630 @@ pub struct BatchStats {
     pub indeterminate: usize,
 }
 
+impl BatchStats {
+    fn add(&mut self, o: &BatchStats) {
+        self.cases += o.cases;
+        self.errors += o.errors;
+        self.allow += o.allow;
+        self.explicit_deny += o.explicit_deny;
+        self.implicit_deny += o.implicit_deny;
+        self.indeterminate += o.indeterminate;
+    }
+
+    fn count(&mut self, decision: Option<Decision>) {
+        match decision {
+            Some(Decision::Allow) => self.allow += 1,
+            Some(Decision::ExplicitDeny) => self.explicit_deny += 1,
+            Some(Decision::ImplicitDeny) => self.implicit_deny += 1,
+            Some(Decision::Indeterminate) => self.indeterminate += 1,
+            None => self.errors += 1,
+        }
+    }
+}
+
+/// Input is cut into chunks of whole lines of about this size; chunks are
+/// answered in parallel and written back in input order.
+const CHUNK: usize = 64 * 1024;
+
 /// Runs every line of `input`, writing one JSON line per case to `output`.
-pub fn run_batch(
+///
+/// Lines are answered on all available cores (chunks of lines, output in
+/// input order); compiled policy sets are cached by the raw JSON text of the
+/// policy fields, so a batch that checks one role against many requests
+/// compiles it once per thread. The output is byte-for-byte what answering
+/// each line with [`evaluate_line`] would give.
+pub fn run_batch(input: impl BufRead, output: impl Write) -> Result<BatchStats, BatchError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    run_batch_threads(input, output, threads)
+}
+
+/// [`run_batch`] with an explicit number of worker threads (1: no threads).
+pub fn run_batch_threads(
     mut input: impl BufRead,
     mut output: impl Write,
+    threads: usize,
 ) -> Result<BatchStats, BatchError> {
     let mut stats = BatchStats::default();
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        let n = input
-            .read_until(b'\n', &mut buf)
-            .map_err(BatchError::Read)?;
-        if n == 0 {
-            break;
+    let mut first = Chunk::default();
+    let (eof, read_err) = read_chunk(&mut input, &mut first);
+    if threads <= 1 || eof || read_err.is_some() {
+        // Small input (or one thread): answer inline.
+        let mut cache = SetCache::default();
+        let mut buf = first;
+        let mut read_err = read_err;
+        let mut eof = eof;
+        loop {
+            let mut out = Vec::with_capacity(buf.data.len() / 4);
+            answer_chunk(&buf, &mut cache, &mut out, &mut stats);
+            output.write_all(&out).map_err(BatchError::Write)?;
+            if let Some(e) = read_err {
+                return Err(BatchError::Read(e));
+            }
+            if eof {
+                break;
+            }
+            buf.data.clear();
+            buf.ends.clear();
+            (eof, read_err) = read_chunk(&mut input, &mut buf);
         }
-        let line = String::from_utf8_lossy(&buf);
+        output.flush().map_err(BatchError::Write)?;
+        return Ok(stats);
+    }
+    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Chunk)>(threads * 2);
+    let work_rx = Mutex::new(work_rx);
+    let (res_tx, res_rx) = mpsc::channel::<(usize, Vec<u8>, BatchStats)>();
+    let result = std::thread::scope(|s| {
+        for _ in 0..threads {
+            let res_tx = res_tx.clone();
+            let work_rx = &work_rx;
+            s.spawn(move || {
+                let mut cache = SetCache::default();
+                loop {
+                    let job = match work_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((seq, chunk)) = job else { return };
+                    let mut out = Vec::with_capacity(chunk.data.len() / 4);
+                    let mut st = BatchStats::default();
+                    answer_chunk(&chunk, &mut cache, &mut out, &mut st);
+                    if res_tx.send((seq, out, st)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(res_tx);
+        let mut writer = Ordered {
+            next: 0,
+            pending: BTreeMap::new(),
+            stats: &mut stats,
+            error: None,
+        };
+        let mut sent = 0usize;
+        let mut chunk = first;
+        let (mut eof, mut read_err) = (eof, read_err);
+        loop {
+            if !chunk.data.is_empty() && work_tx.send((sent, chunk)).is_ok() {
+                sent += 1;
+            }
+            while let Ok(r) = res_rx.try_recv() {
+                writer.put(r, &mut output);
+            }
+            if eof || read_err.is_some() || writer.error.is_some() {
+                break;
+            }
+            chunk = Chunk::default();
+            chunk.data.reserve(CHUNK + 4096);
+            (eof, read_err) = read_chunk(&mut input, &mut chunk);
+        }
+        drop(work_tx);
+        for r in res_rx.iter() {
+            writer.put(r, &mut output);
+        }
+        match (writer.error.take(), read_err) {
+            (Some(e), _) => Err(BatchError::Write(e)),
+            (None, Some(e)) => Err(BatchError::Read(e)),
+            (None, None) => Ok(()),
+        }
+    });
+    result?;
+    output.flush().map_err(BatchError::Write)?;
+    Ok(stats)
+}
+
+/// Writes answered chunks in input order.
+struct Ordered<'a> {
+    next: usize,
+    pending: BTreeMap<usize, (Vec<u8>, BatchStats)>,
+    stats: &'a mut BatchStats,
+    error: Option<std::io::Error>,
+}
+
+impl Ordered<'_> {
+    fn put(&mut self, (seq, out, st): (usize, Vec<u8>, BatchStats), w: &mut impl Write) {
+        self.pending.insert(seq, (out, st));
+        while let Some((out, st)) = self.pending.remove(&self.next) {
+            self.next += 1;
+            if self.error.is_some() {
+                continue;
+            }
+            match w.write_all(&out) {
+                Ok(()) => self.stats.add(&st),
+                Err(e) => self.error = Some(e),
+            }
+        }
+    }
+}
+
+/// Appends whole lines to `buf` until it holds about [`CHUNK`] bytes.
+/// Returns (end of input, read error); on an error the partial line is
+/// dropped, as the line-by-line reader would.
+fn read_chunk(input: &mut impl BufRead, chunk: &mut Chunk) -> (bool, Option<std::io::Error>) {
+    while chunk.data.len() < CHUNK {
+        let before = chunk.data.len();
+        match input.read_until(b'\n', &mut chunk.data) {
+            Ok(0) => return (true, None),
+            Ok(_) => chunk.ends.push(chunk.data.len()),
+            Err(e) => {
+                chunk.data.truncate(before);
+                return (false, Some(e));
+            }
+        }
+    }
+    (false, None)
+}
+
+/// Whole lines read in one go, with the end offset of each line (so the
+/// workers need not search for the newlines again).
+#[derive(Default)]
+struct Chunk {
+    data: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+/// Answers every line of a chunk, appending one output line per case.
+fn answer_chunk(chunk: &Chunk, cache: &mut SetCache, out: &mut Vec<u8>, stats: &mut BatchStats) {
+    let mut start = 0;
+    for &end in &chunk.ends {
+        let raw = &chunk.data[start..end];
+        start = end;
+        let line = match std::str::from_utf8(raw) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(raw),
+        };
         if line.trim().is_empty() {
             continue;
         }
         stats.cases += 1;
-        let out = evaluate_line(&line);
-        match out.get("decision").and_then(Value::as_str) {
-            Some("allow") => stats.allow += 1,
-            Some("explicit-deny") => stats.explicit_deny += 1,
-            Some("implicit-deny") => stats.implicit_deny += 1,
-            Some("indeterminate") => stats.indeterminate += 1,
-            _ => stats.errors += 1,
-        }
-        serde_json::to_writer(&mut output, &out).map_err(|e| BatchError::Write(e.into()))?;
-        output.write_all(b"\n").map_err(BatchError::Write)?;
+        let decision = answer_line(&line, cache, out);
+        stats.count(decision);
+        out.push(b'\n');
     }
-    output.flush().map_err(BatchError::Write)?;
-    Ok(stats)
+}
+
+/// Answers one line into `out` (without the newline); returns the decision,
+/// or `None` for an error line.
+fn answer_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Decision> {
+    if let Some(d) = fast_line(line, cache, out) {
+        return Some(d);
+    }
+    // Anything unusual (errors, duplicate keys, ...) takes the reference path.
+    let v = evaluate_line(line);
+    let d = v
+        .get("decision")
+        .and_then(Value::as_str)
+        .and_then(|d| match d {
+            "allow" => Some(Decision::Allow),
+            "explicit-deny" => Some(Decision::ExplicitDeny),
+            "implicit-deny" => Some(Decision::ImplicitDeny),
+            "indeterminate" => Some(Decision::Indeterminate),
+            _ => None,
+        });
+    // Serializing a `Value` into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, &v);
+    d
+}
+
+/// One output line, serialized directly (same bytes as the `Value` built by
+/// [`evaluate_line`]: `id`, `decision`, `reasons`, then `unknown_keys`).
+#[derive(Serialize)]
+struct Answer<'a> {
+    id: &'a Value,
+    decision: &'static str,
+    reasons: &'a [Reason],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unknown_keys: Option<&'a [String]>,
+}
+
+/// Top-level fields of a line, borrowed from the line text.
+#[derive(Deserialize)]
+struct LineIn<'a> {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(borrow, default)]
+    identity_policies: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    session_policies: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    resource_policy: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    permissions_boundary: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    request: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RequestIn<'a> {
+    #[serde(borrow)]
+    principal: Cow<'a, str>,
+    #[serde(borrow)]
+    action: Cow<'a, str>,
+    #[serde(borrow)]
+    resource: Cow<'a, str>,
+    #[serde(borrow, default)]
+    resource_account: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    context: Option<ContextIn<'a>>,
+    #[serde(borrow, default)]
+    unknown_keys: Option<Vec<Cow<'a, str>>>,
+}
+
+/// Context entries in document order; fails on a duplicate key (whose
+/// `Value`-map semantics the reference path implements).
+struct ContextIn<'a>(Vec<(Cow<'a, str>, CtxVal)>);
+
+enum CtxVal {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A scalar as text, exactly as the reference path renders it.
+struct Scalar(String);
+
+struct ScalarVisitor;
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string, number or boolean")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+        Ok(Scalar(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar, E> {
+        Ok(Scalar(v))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+        Ok(Scalar(v.to_string()))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+        Ok(Scalar(serde_json::Number::from(v).to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+        Ok(Scalar(serde_json::Number::from(v).to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+        serde_json::Number::from_f64(v)
+            .map(|n| Scalar(n.to_string()))
+            .ok_or_else(|| E::custom("non-finite number"))
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
+        d.deserialize_any(ScalarVisitor)
+    }
+}
+
+struct CtxValVisitor;
+impl<'de> Visitor<'de> for CtxValVisitor {
+    type Value = CtxVal;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a scalar or an array of scalars")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<CtxVal, E> {
+        ScalarVisitor.visit_str(v).map(|s| CtxVal::One(s.0))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<CtxVal, E> {
+        Ok(CtxVal::One(v))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<CtxVal, E> {
+        ScalarVisitor.visit_bool(v).map(|s| CtxVal::One(s.0))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<CtxVal, E> {
+        ScalarVisitor.visit_i64(v).map(|s| CtxVal::One(s.0))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<CtxVal, E> {
+        ScalarVisitor.visit_u64(v).map(|s| CtxVal::One(s.0))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<CtxVal, E> {
+        ScalarVisitor.visit_f64(v).map(|s| CtxVal::One(s.0))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<CtxVal, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Scalar(s)) = seq.next_element()? {
+            out.push(s);
+        }
+        Ok(CtxVal::Many(out))
+    }
+}
+
+impl<'de> Deserialize<'de> for CtxVal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<CtxVal, D::Error> {
+        d.deserialize_any(CtxValVisitor)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for ContextIn<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ContextIn<'a>, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = ContextIn<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a context object")
+            }
+            fn visit_map<M: de::MapAccess<'de>>(self, mut m: M) -> Result<ContextIn<'a>, M::Error> {
+                let mut out: Vec<(Cow<'a, str>, CtxVal)> = Vec::new();
+                while let Some(k) = m.next_key::<Cow<'de, str>>()? {
+                    // Few keys per request: a linear duplicate check is cheap.
+                    if out.len() >= 64 || out.iter().any(|(x, _)| *x == k) {
+                        return Err(de::Error::custom("duplicate or too many keys"));
+                    }
+                    let v = m.next_value::<CtxVal>()?;
+                    out.push((k, v));
+                }
+                Ok(ContextIn(out))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// Compiled policy sets by the raw text of the four policy fields.
+#[derive(Default)]
+struct SetCache {
+    map: HashMap<String, Rc<PolicySet>, BuildHasherDefault<WordHasher>>,
+    key: String,
+    /// The policy texts of the set used last, for [`hot_line`].
+    hot: Option<Hot>,
+}
+
+struct Hot {
+    fields: [Option<String>; 4],
+    set: Rc<PolicySet>,
+}
+
+/// Multiply-rotate hash over 8-byte words (the keys are kilobytes of policy
+/// text from the caller's own input: speed matters, flooding does not).
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            self.mix(u64::from_le_bytes(b));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.mix(u64::from_le_bytes(b) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl WordHasher {
+    fn mix(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+/// Bound on cached sets per thread (the cache is simply emptied when full).
+const CACHE_SETS: usize = 256;
+
+impl SetCache {
+    fn get(&mut self, fields: [Option<&RawValue>; 4]) -> Option<Rc<PolicySet>> {
+        self.key.clear();
+        for f in fields {
+            // NUL cannot occur in JSON text: an unambiguous separator.
+            self.key.push_str(f.map_or("", RawValue::get));
+            self.key.push('\0');
+        }
+        let set = match self.map.get(&self.key) {
+            Some(set) => set.clone(),
+            None => {
+                let set = Rc::new(compile_set(fields)?);
+                if self.map.len() >= CACHE_SETS {
+                    self.map.clear();
+                }
+                self.map.insert(self.key.clone(), set.clone());
+                set
+            }
+        };
+        if !self.hot.as_ref().is_some_and(|h| Rc::ptr_eq(&h.set, &set)) {
+            self.hot = Some(Hot {
+                fields: fields.map(|f| f.map(|r| r.get().to_string())),
+                set: set.clone(),
+            });
+        }
+        Some(set)
+    }
+}
+
+/// Compiles the policy fields as [`case`] does; `None` on any error (the
+/// reference path then produces the error line).
+fn compile_set(fields: [Option<&RawValue>; 4]) -> Option<PolicySet> {
+    let mut set = PolicySet::new();
+    fn parse(f: Option<&RawValue>) -> Option<Json<'_>> {
+        match f {
+            Some(r) => json::parse(r.get()).ok(),
+            None => Some(Json::Null),
+        }
+    }
+    let [ip, sp, rp, pb] = fields;
+    add_policies(
+        &mut set,
+        &parse(ip)?,
+        "identity_policies",
+        PolicyType::Identity,
+    )
+    .ok()?;
+    add_policies(
+        &mut set,
+        &parse(sp)?,
+        "session_policies",
+        PolicyType::Session,
+    )
+    .ok()?;
+    add_single(
+        &mut set,
+        &parse(rp)?,
+        "resource_policy",
+        PolicyType::Resource,
+    )
+    .ok()?;
+    add_single(
+        &mut set,
+        &parse(pb)?,
+        "permissions_boundary",
+        PolicyType::PermissionsBoundary,
+    )
+    .ok()?;
+    Some(set)
+}
+
+/// The common case, straight from the line text into the output buffer;
+/// `None` (nothing written) when the line needs the reference path.
+fn fast_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Decision> {
+    // A derived struct would also accept an array: only objects qualify.
+    if !line.trim_start().starts_with('{') {
+        return None;
+    }
+    if let Some((reduced, set)) = hot_line(line, cache) {
+        let l: LineIn = serde_json::from_str(&reduced).ok()?;
+        return answer(&l, &set, out);
+    }
+    let l: LineIn = serde_json::from_str(line).ok()?;
+    let set = cache.get([
+        l.identity_policies,
+        l.session_policies,
+        l.resource_policy,
+        l.permissions_boundary,
+    ])?;
+    answer(&l, &set, out)
+}
+
+/// Policy texts shorter than this are left in place by [`hot_line`].
+const HOT_MIN: usize = 64;
+
+/// The common case of a batch that checks one role against many requests:
+/// the line holds the policy texts of the set used last, verbatim. Each
+/// such text (already parsed once, so valid JSON) is replaced by `0`, and
+/// the much shorter rest is parsed; if every `0` is exactly the value of its
+/// field there (checked by position), the line is the reduced line with
+/// those values put back: valid, with the same fields, and its policy set is
+/// the cached one. Returns the reduced line (to be parsed again by the
+/// caller for the request) and the set; `None` means take the normal path.
+fn hot_line(line: &str, cache: &SetCache) -> Option<(String, Rc<PolicySet>)> {
+    const NAMES: [&str; 4] = [
+        "\"identity_policies\"",
+        "\"session_policies\"",
+        "\"resource_policy\"",
+        "\"permissions_boundary\"",
+    ];
+    let hot = cache.hot.as_ref()?;
+    let mut cuts: Vec<(usize, usize, usize)> = Vec::new(); // (start, len, field)
+    for (i, f) in hot.fields.iter().enumerate() {
+        if let Some(t) = f.as_deref().filter(|t| t.len() >= HOT_MIN) {
+            // The text right after the first `"name" :` (a guess, checked below).
+            let after = line.find(NAMES[i])? + NAMES[i].len();
+            let rest = line[after..].trim_start().strip_prefix(':')?.trim_start();
+            if !rest.starts_with(t) {
+                return None;
+            }
+            cuts.push((line.len() - rest.len(), t.len(), i));
+        }
+    }
+    if cuts.is_empty() {
+        return None;
+    }
+    cuts.sort_unstable();
+    let mut reduced =
+        String::with_capacity(line.len() - cuts.iter().map(|c| c.1).sum::<usize>() + 8);
+    let mut zero_at = [None; 4];
+    let mut pos = 0;
+    for &(start, len, i) in &cuts {
+        if start < pos {
+            return None; // overlapping texts
+        }
+        reduced.push_str(&line[pos..start]);
+        zero_at[i] = Some(reduced.len());
+        reduced.push('0');
+        pos = start + len;
+    }
+    reduced.push_str(&line[pos..]);
+    let l: LineIn = serde_json::from_str(&reduced).ok()?;
+    let base = reduced.as_ptr() as usize;
+    let got = [
+        l.identity_policies,
+        l.session_policies,
+        l.resource_policy,
+        l.permissions_boundary,
+    ];
+    for i in 0..4 {
+        let ok = match (zero_at[i], got[i]) {
+            (Some(at), Some(r)) => r.get() == "0" && r.get().as_ptr() as usize - base == at,
+            (Some(_), None) => false,
+            (None, g) => g.map(RawValue::get) == hot.fields[i].as_deref(),
+        };
+        if !ok {
+            return None;
+        }
+    }
+    Some((reduced, hot.set.clone()))
+}
+
+/// Evaluates the line's request against `set` and writes the answer.
+fn answer(l: &LineIn, set: &PolicySet, out: &mut Vec<u8>) -> Option<Decision> {
+    let r = l.request?;
+    if !r.get().starts_with('{') {
+        return None;
+    }
+    let r: RequestIn = serde_json::from_str(r.get()).ok()?;
+    let mut req = Request::new(&r.principal, &r.action, &r.resource);
+    req.resource_account = r.resource_account.map(Cow::into_owned);
+    if let Some(ContextIn(c)) = r.context {
+        for (k, v) in c {
+            match v {
+                CtxVal::One(t) => {
+                    req.context.insert(&k, t);
+                }
+                CtxVal::Many(vals) => {
+                    req.context.insert_many(&k, vals);
+                }
+            }
+        }
+    }
+    for k in r.unknown_keys.unwrap_or_default() {
+        req.context.insert_unknown(&k);
+    }
+    let ev: Evaluation = set.evaluate(&req);
+    let null = Value::Null;
+    let answer = Answer {
+        id: l.id.as_ref().unwrap_or(&null),
+        decision: ev.decision.as_str(),
+        reasons: &ev.reasons,
+        unknown_keys: (ev.decision == Decision::Indeterminate).then_some(&ev.unknown_keys[..]),
+    };
+    serde_json::to_writer(&mut *out, &answer).ok()?;
+    Some(ev.decision)
 }
 
 /// Answers one input line (never fails: problems become an `error` object).
@@ -99,37 +698,36 @@ pub fn evaluate_line(line: &str) -> Value {
 }
 
 fn policy_doc(
-    v: &Value,
+    v: &Json<'_>,
     default_name: &str,
     kind: PolicyType,
     path: &str,
 ) -> Result<Policy, String> {
     let (name, doc) = match v {
-        Value::Object(m) if m.contains_key("policy") && !m.contains_key("Statement") => {
-            let name = match m.get("name") {
-                Some(Value::String(s)) => s.clone(),
+        Json::Obj(_) if v.get("policy").is_some() && v.get("Statement").is_none() => {
+            let name = match v.get("name") {
+                Some(Json::Str(s)) => s.to_string(),
                 None => default_name.to_string(),
                 Some(other) => {
                     return Err(format!(
                         "{path}.name: expected a string, found {}",
-                        json_type(other)
+                        other.type_name()
                     ))
                 }
             };
-            (name, m.get("policy").unwrap_or(&Value::Null))
+            (name, v.get("policy").unwrap_or(&Json::Null))
         }
         _ => (default_name.to_string(), v),
     };
     let parsed;
     let doc = match doc {
-        Value::String(s) => {
-            parsed = serde_json::from_str::<Value>(s)
-                .map_err(|e| format!("{path}: invalid JSON: {e}"))?;
+        Json::Str(s) => {
+            parsed = json::parse(s).map_err(|e| format!("{path}: invalid JSON: {e}"))?;
             &parsed
         }
         other => other,
     };
-    Policy::from_value(&name, kind, doc).map_err(|e| format!("{path}: {e}"))
+    Policy::from_json(&name, kind, doc).map_err(|e| format!("{path}: {e}"))
 }
 
 fn string_field<'a>(
@@ -164,44 +762,31 @@ fn case(v: &Value) -> Result<(PolicySet, Request), String> {
         ));
     };
     let mut set = PolicySet::new();
-    match m.get("identity_policies") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(a)) => {
-            for (i, d) in a.iter().enumerate() {
-                let path = format!("identity_policies[{i}]");
-                set.add(policy_doc(d, &path, PolicyType::Identity, &path)?);
-            }
-        }
-        Some(other) => {
-            return Err(format!(
-                "identity_policies: expected an array, found {}",
-                json_type(other)
-            ))
-        }
-    }
-    match m.get("session_policies") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(a)) => {
-            for (i, d) in a.iter().enumerate() {
-                let path = format!("session_policies[{i}]");
-                set.add(policy_doc(d, &path, PolicyType::Session, &path)?);
-            }
-        }
-        Some(other) => {
-            return Err(format!(
-                "session_policies: expected an array, found {}",
-                json_type(other)
-            ))
-        }
-    }
-    for (key, kind) in [
-        ("resource_policy", PolicyType::Resource),
-        ("permissions_boundary", PolicyType::PermissionsBoundary),
-    ] {
-        if let Some(d) = m.get(key).filter(|d| !d.is_null()) {
-            set.add(policy_doc(d, key, kind, key)?);
-        }
-    }
+    let field = |k: &str| m.get(k).map_or(Json::Null, Json::from_value);
+    add_policies(
+        &mut set,
+        &field("identity_policies"),
+        "identity_policies",
+        PolicyType::Identity,
+    )?;
+    add_policies(
+        &mut set,
+        &field("session_policies"),
+        "session_policies",
+        PolicyType::Session,
+    )?;
+    add_single(
+        &mut set,
+        &field("resource_policy"),
+        "resource_policy",
+        PolicyType::Resource,
+    )?;
+    add_single(
+        &mut set,
+        &field("permissions_boundary"),
+        "permissions_boundary",
+        PolicyType::PermissionsBoundary,
+    )?;
     let Some(Value::Object(r)) = m.get("request") else {
         return Err("request: expected an object with principal, action, resource".into());
     };
@@ -262,4 +847,42 @@ fn case(v: &Value) -> Result<(PolicySet, Request), String> {
         }
     }
     Ok((set, req))
+}
+
+/// `identity_policies` / `session_policies`: null/absent, or an array of docs.
+fn add_policies(
+    set: &mut PolicySet,
+    v: &Json<'_>,
+    key: &str,
+    kind: PolicyType,
+) -> Result<(), String> {
+    match v {
+        Json::Null => {}
+        Json::Arr(a) => {
+            for (i, d) in a.iter().enumerate() {
+                let path = format!("{key}[{i}]");
+                set.add(policy_doc(d, &path, kind, &path)?);
+            }
+        }
+        other => {
+            return Err(format!(
+                "{key}: expected an array, found {}",
+                other.type_name()
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// `resource_policy` / `permissions_boundary`: null/absent, or one doc.
+fn add_single(
+    set: &mut PolicySet,
+    v: &Json<'_>,
+    key: &str,
+    kind: PolicyType,
+) -> Result<(), String> {
+    if !v.is_null() {
+        set.add(policy_doc(v, key, kind, key)?);
+    }
+    Ok(())
 }

@@ -31,12 +31,13 @@
 //! certain when no value of the unknown key could change it.
 
 use super::arn::{ArnParts, ArnPattern};
-use super::error::{json_type, ParseError};
+use super::error::ParseError;
+use super::json::Json;
 use super::types::{parse_binary, parse_bool, parse_date, parse_ip, parse_number, Cidr};
 use super::variables::{Resolved, Template, VarSource};
 use super::wildcard::Glob;
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use std::borrow::Cow;
 
 /// Kleene three-valued truth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,40 +216,54 @@ fn parse_operator(name: &str) -> Option<(Base, bool, bool, SetQ)> {
     Some((b, neg, if_exists, set))
 }
 
+/// Condition values as text, each with its index in the array (`None` for a
+/// lone value).
+type RawValues<'v> = Vec<(Cow<'v, str>, Option<usize>)>;
+
 /// Condition values may be a string, number, boolean or an array of them.
-fn scalar_strings(v: &Value, path: &str) -> Result<Vec<(String, String)>, ParseError> {
-    let one = |v: &Value, p: String| -> Result<(String, String), ParseError> {
-        match v {
-            Value::String(s) => Ok((s.clone(), p)),
-            Value::Bool(b) => Ok((b.to_string(), p)),
-            Value::Number(n) => Ok((n.to_string(), p)),
-            other => Err(ParseError::WrongType {
-                path: p,
-                expected: "a string, number or boolean",
-                found: json_type(other),
-            }),
-        }
-    };
+/// Each value comes with its index in the array (`None` for a lone value),
+/// from which its path is built only if it turns out to be invalid.
+fn scalar_strings<'v>(
+    v: &'v Json<'_>,
+    path: &dyn Fn() -> String,
+) -> Result<RawValues<'v>, ParseError> {
+    let one =
+        |v: &'v Json<'_>, i: Option<usize>| -> Result<(Cow<'v, str>, Option<usize>), ParseError> {
+            match v {
+                Json::Str(s) => Ok((Cow::Borrowed(s.as_ref()), i)),
+                Json::Bool(b) => Ok((Cow::Owned(b.to_string()), i)),
+                Json::Num(n) => Ok((Cow::Owned(n.to_string()), i)),
+                other => Err(ParseError::WrongType {
+                    path: value_path(path, i),
+                    expected: "a string, number or boolean",
+                    found: other.type_name(),
+                }),
+            }
+        };
     match v {
-        Value::Array(a) => a
-            .iter()
-            .enumerate()
-            .map(|(i, x)| one(x, format!("{path}[{i}]")))
-            .collect(),
-        _ => Ok(vec![one(v, path.to_string())?]),
+        Json::Arr(a) => a.iter().enumerate().map(|(i, x)| one(x, Some(i))).collect(),
+        _ => Ok(vec![one(v, None)?]),
+    }
+}
+
+fn value_path(path: &dyn Fn() -> String, i: Option<usize>) -> String {
+    match i {
+        Some(i) => format!("{}[{i}]", path()),
+        None => path(),
     }
 }
 
 fn typed<T>(
-    raw: Vec<(String, String)>,
+    raw: RawValues<'_>,
+    path: &dyn Fn() -> String,
     expected: &'static str,
     f: impl Fn(&str) -> Option<T>,
 ) -> Result<Vec<T>, ParseError> {
     raw.into_iter()
-        .map(|(s, p)| {
-            f(&s).ok_or(ParseError::InvalidValue {
-                path: p,
-                value: s,
+        .map(|(s, i)| {
+            f(&s).ok_or_else(|| ParseError::InvalidValue {
+                path: value_path(path, i),
+                value: s.into_owned(),
                 expected,
             })
         })
@@ -257,36 +272,36 @@ fn typed<T>(
 
 /// Compiles a `Condition` element found at `path`.
 pub(crate) fn parse_condition(
-    v: &Value,
+    v: &Json<'_>,
     path: &str,
     vars: bool,
 ) -> Result<ConditionBlock, ParseError> {
-    let Value::Object(ops) = v else {
+    let Json::Obj(ops) = v else {
         return Err(ParseError::WrongType {
             path: path.to_string(),
             expected: "an object of condition operators",
-            found: json_type(v),
+            found: v.type_name(),
         });
     };
     let mut entries = Vec::new();
     for (op, keys) in ops {
-        let op_path = format!("{path}.{op}");
         let Some((base, negated, if_exists, set)) = parse_operator(op) else {
             return Err(ParseError::UnknownElement {
-                path: op_path,
-                name: op.clone(),
+                path: format!("{path}.{op}"),
+                name: op.to_string(),
                 expected: OPERATORS,
             });
         };
-        let Value::Object(keys) = keys else {
+        let Json::Obj(keys) = keys else {
             return Err(ParseError::WrongType {
-                path: op_path,
+                path: format!("{path}.{op}"),
                 expected: "an object mapping condition keys to values",
-                found: json_type(keys),
+                found: keys.type_name(),
             });
         };
         for (key, val) in keys {
-            let p = format!("{op_path}.{key}");
+            // The path is only needed for an error.
+            let p = || format!("{path}.{op}.{key}");
             let raw = scalar_strings(val, &p)?;
             let values = match base {
                 Base::StrEq => Values::Str(
@@ -302,6 +317,9 @@ pub(crate) fn parse_condition(
                 Base::StrLike => Values::Like(
                     raw.into_iter()
                         .map(|(s, _)| {
+                            if !vars || !s.contains("${") {
+                                return LikeVal::Static(Glob::new(&s));
+                            }
                             let t = Template::parse(&s, vars);
                             if t.is_static() {
                                 LikeVal::Static(t.static_glob(false))
@@ -317,34 +335,36 @@ pub(crate) fn parse_condition(
                         .collect(),
                 ),
                 Base::NumEq | Base::NumLt | Base::NumLe | Base::NumGt | Base::NumGe => {
-                    Values::Num(typed(raw, "a number", parse_number)?)
+                    Values::Num(typed(raw, &p, "a number", parse_number)?)
                 }
                 Base::DateEq | Base::DateLt | Base::DateLe | Base::DateGt | Base::DateGe => {
                     Values::Date(typed(
                         raw,
+                        &p,
                         "an ISO 8601 date/time or epoch seconds",
                         parse_date,
                     )?)
                 }
-                Base::Bool => Values::Bool(typed(raw, "true or false", parse_bool)?),
-                Base::Bin => Values::Bin(typed(raw, "base-64 encoded binary", parse_binary)?),
+                Base::Bool => Values::Bool(typed(raw, &p, "true or false", parse_bool)?),
+                Base::Bin => Values::Bin(typed(raw, &p, "base-64 encoded binary", parse_binary)?),
                 Base::Ip => Values::Ip(typed(
                     raw,
+                    &p,
                     "an IPv4/IPv6 address or CIDR range",
                     Cidr::parse,
                 )?),
-                Base::Null => Values::Null(typed(raw, "true or false", parse_bool)?),
+                Base::Null => Values::Null(typed(raw, &p, "true or false", parse_bool)?),
             };
             if key.is_empty() {
                 return Err(ParseError::InvalidValue {
-                    path: p,
+                    path: p(),
                     value: String::new(),
                     expected: "a non-empty condition key",
                 });
             }
             entries.push(Entry {
-                operator: op.clone(),
-                key: key.clone(),
+                operator: op.to_string(),
+                key: key.to_string(),
                 key_lc: key.to_lowercase(),
                 base,
                 negated,
@@ -358,6 +378,14 @@ pub(crate) fn parse_condition(
 }
 
 fn str_val(s: &str, vars: bool, lowercase: bool) -> StrVal {
+    if !vars || !s.contains("${") {
+        // One text part: the template route would return the same text.
+        return StrVal::Static(if lowercase {
+            s.to_lowercase()
+        } else {
+            s.to_string()
+        });
+    }
     let t = Template::parse(s, vars);
     if t.is_static() {
         StrVal::Static(t.static_string(lowercase))

@@ -92,12 +92,13 @@ mod condition;
 mod context;
 mod engine;
 mod error;
+mod json;
 mod policy;
 mod types;
 mod variables;
 mod wildcard;
 
-pub use batch::{evaluate_line, run_batch, BatchStats};
+pub use batch::{evaluate_line, run_batch, run_batch_threads, BatchStats};
 pub use context::{Context, ContextValue, Request};
 pub use engine::{Decision, Evaluation, PolicySet, Reason, ReasonDetail};
 pub use error::{BatchError, ParseError};

@@ -14,10 +14,10 @@
 use super::arn::ArnPattern;
 use super::condition::{parse_condition, ConditionBlock};
 use super::context::Fnv;
-use super::error::{json_type, ParseError};
+use super::error::ParseError;
+use super::json::Json;
 use super::wildcard::Glob;
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
@@ -93,7 +93,7 @@ pub struct Policy {
 
 /// Literal lowercase service prefixes of a statement's actions, or `None`
 /// when some pattern could match any service.
-fn services_of(s: &Statement, raw: &[String]) -> Option<Vec<String>> {
+fn services_of(s: &Statement, raw: &[&str]) -> Option<Vec<String>> {
     if s.not_action {
         return None;
     }
@@ -114,26 +114,39 @@ fn services_of(s: &Statement, raw: &[String]) -> Option<Vec<String>> {
 impl Policy {
     /// Parses and compiles a policy document from JSON text.
     pub fn parse(name: &str, kind: PolicyType, json: &str) -> Result<Policy, ParseError> {
-        let v: Value = serde_json::from_str(json).map_err(|e| ParseError::Json(e.to_string()))?;
-        Policy::from_value(name, kind, &v)
+        let v = super::json::parse(json).map_err(|e| ParseError::Json(e.to_string()))?;
+        Policy::from_json(name, kind, &v)
     }
 
     /// Compiles an already-parsed JSON policy document.
-    pub fn from_value(name: &str, kind: PolicyType, doc: &Value) -> Result<Policy, ParseError> {
-        let Value::Object(top) = doc else {
+    pub fn from_value(
+        name: &str,
+        kind: PolicyType,
+        doc: &serde_json::Value,
+    ) -> Result<Policy, ParseError> {
+        Policy::from_json(name, kind, &Json::from_value(doc))
+    }
+
+    /// Compiles a policy document from the borrowed JSON tree.
+    pub(crate) fn from_json(
+        name: &str,
+        kind: PolicyType,
+        doc: &Json<'_>,
+    ) -> Result<Policy, ParseError> {
+        let Json::Obj(top) = doc else {
             return Err(ParseError::WrongType {
                 path: "$".into(),
                 expected: "a policy object",
-                found: json_type(doc),
+                found: doc.type_name(),
             });
         };
         let mut vars = false;
         let mut statements_v = None;
         for (k, v) in top {
-            match k.as_str() {
+            match k.as_ref() {
                 "Version" => match v {
-                    Value::String(s) if s == "2012-10-17" => vars = true,
-                    Value::String(s) if s == "2008-10-17" => vars = false,
+                    Json::Str(s) if s == "2012-10-17" => vars = true,
+                    Json::Str(s) if s == "2008-10-17" => vars = false,
                     _ => {
                         return Err(ParseError::InvalidValue {
                             path: "Version".into(),
@@ -164,12 +177,12 @@ impl Policy {
             });
         };
         let parsed = match sv {
-            Value::Array(a) => a
+            Json::Arr(a) => a
                 .iter()
                 .enumerate()
                 .map(|(i, s)| parse_statement(s, &format!("Statement[{i}]"), i, kind, vars))
                 .collect::<Result<Vec<_>, _>>()?,
-            Value::Object(_) => vec![parse_statement(sv, "Statement", 0, kind, vars)?],
+            Json::Obj(_) => vec![parse_statement(sv, "Statement", 0, kind, vars)?],
             other => {
                 return Err(wrong(
                     "Statement",
@@ -223,66 +236,68 @@ impl Policy {
     }
 }
 
-fn wrong(path: &str, expected: &'static str, v: &Value) -> ParseError {
+fn wrong(path: &str, expected: &'static str, v: &Json<'_>) -> ParseError {
     ParseError::WrongType {
         path: path.to_string(),
         expected,
-        found: json_type(v),
+        found: v.type_name(),
     }
 }
 
-fn value_text(v: &Value) -> String {
+fn value_text(v: &Json<'_>) -> String {
     match v {
-        Value::String(s) => s.clone(),
+        Json::Str(s) => s.to_string(),
         other => other.to_string(),
     }
 }
 
 /// A string or an array of strings.
-fn string_list(v: &Value, path: &str) -> Result<Vec<String>, ParseError> {
+/// `path` builds the element's path, only needed for an error.
+fn string_list<'v>(v: &'v Json<'_>, path: impl Fn() -> String) -> Result<Vec<&'v str>, ParseError> {
     match v {
-        Value::String(s) => Ok(vec![s.clone()]),
-        Value::Array(a) => a
+        Json::Str(s) => Ok(vec![s.as_ref()]),
+        Json::Arr(a) => a
             .iter()
             .enumerate()
             .map(|(i, x)| match x {
-                Value::String(s) => Ok(s.clone()),
-                other => Err(wrong(&format!("{path}[{i}]"), "a string", other)),
+                Json::Str(s) => Ok(s.as_ref()),
+                other => Err(wrong(&format!("{}[{i}]", path()), "a string", other)),
             })
             .collect(),
-        other => Err(wrong(path, "a string or an array of strings", other)),
+        other => Err(wrong(&path(), "a string or an array of strings", other)),
     }
 }
 
-fn parse_statement(
-    v: &Value,
+fn parse_statement<'v>(
+    v: &'v Json<'_>,
     path: &str,
     index: usize,
     kind: PolicyType,
     vars: bool,
-) -> Result<(Statement, Vec<String>), ParseError> {
-    let Value::Object(m) = v else {
+) -> Result<(Statement, Vec<&'v str>), ParseError> {
+    let Json::Obj(m) = v else {
         return Err(wrong(path, "a statement object", v));
     };
     let mut sid = None;
     let mut effect = None;
-    let mut action: Option<(bool, &Value)> = None;
-    let mut resource: Option<(bool, &Value)> = None;
-    let mut principal: Option<(bool, &Value)> = None;
+    let mut action: Option<(bool, &Json<'_>)> = None;
+    let mut resource: Option<(bool, &Json<'_>)> = None;
+    let mut principal: Option<(bool, &Json<'_>)> = None;
     let mut condition = ConditionBlock::default();
     for (k, val) in m {
-        let p = format!("{path}.{k}");
-        match k.as_str() {
+        // The element path is only needed for an error: build it lazily.
+        let p = || format!("{path}.{k}");
+        match k.as_ref() {
             "Sid" => match val {
-                Value::String(s) => sid = Some(s.clone()),
-                other => return Err(wrong(&p, "a string", other)),
+                Json::Str(s) => sid = Some(s.to_string()),
+                other => return Err(wrong(&p(), "a string", other)),
             },
             "Effect" => match val {
-                Value::String(s) if s == "Allow" => effect = Some(Effect::Allow),
-                Value::String(s) if s == "Deny" => effect = Some(Effect::Deny),
+                Json::Str(s) if s == "Allow" => effect = Some(Effect::Allow),
+                Json::Str(s) if s == "Deny" => effect = Some(Effect::Deny),
                 other => {
                     return Err(ParseError::InvalidValue {
-                        path: p,
+                        path: p(),
                         value: value_text(other),
                         expected: "\"Allow\" or \"Deny\"",
                     })
@@ -311,8 +326,8 @@ fn parse_statement(
             "Principal" | "NotPrincipal" => {
                 if kind != PolicyType::Resource {
                     return Err(ParseError::UnknownElement {
-                        path: p,
-                        name: k.clone(),
+                        path: p(),
+                        name: k.to_string(),
                         expected: "Sid, Effect, Action, NotAction, Resource, NotResource, Condition (a principal is only allowed in resource-based policies)",
                     });
                 }
@@ -325,10 +340,10 @@ fn parse_statement(
                 }
                 principal = Some((k == "NotPrincipal", val));
             }
-            "Condition" => condition = parse_condition(val, &p, vars)?,
+            "Condition" => condition = parse_condition(val, &p(), vars)?,
             other => {
                 return Err(ParseError::UnknownElement {
-                    path: p,
+                    path: p(),
                     name: other.to_string(),
                     expected: "Sid, Effect, Action, NotAction, Resource, NotResource, Principal, NotPrincipal, Condition",
                 })
@@ -343,20 +358,20 @@ fn parse_statement(
         path: path.to_string(),
         expected: "Action or NotAction",
     })?;
-    let apath = format!("{path}.{}", if not_action { "NotAction" } else { "Action" });
-    let raw_actions = string_list(av, &apath)?;
+    let apath = || format!("{path}.{}", if not_action { "NotAction" } else { "Action" });
+    let raw_actions = string_list(av, apath)?;
     let actions = raw_actions
         .iter()
         .enumerate()
         .map(|(i, a)| {
-            if a != "*" && !a.contains(':') {
+            if *a != "*" && !a.contains(':') {
                 return Err(ParseError::InvalidValue {
                     path: if av.is_array() {
-                        format!("{apath}[{i}]")
+                        format!("{}[{i}]", apath())
                     } else {
-                        apath.clone()
+                        apath()
                     },
-                    value: a.clone(),
+                    value: a.to_string(),
                     expected: "\"*\" or service:action (e.g. s3:GetObject, wildcards allowed)",
                 });
             }
@@ -367,15 +382,17 @@ fn parse_statement(
         path: path.to_string(),
         expected: "Resource or NotResource",
     })?;
-    let rpath = format!(
-        "{path}.{}",
-        if not_resource {
-            "NotResource"
-        } else {
-            "Resource"
-        }
-    );
-    let resources = string_list(rv, &rpath)?
+    let rpath = || {
+        format!(
+            "{path}.{}",
+            if not_resource {
+                "NotResource"
+            } else {
+                "Resource"
+            }
+        )
+    };
+    let resources = string_list(rv, rpath)?
         .iter()
         .map(|r| ArnPattern::new_resource(r, vars))
         .collect();
@@ -412,20 +429,20 @@ fn parse_statement(
 }
 
 /// Parses `"*"` or `{"AWS"|"Service"|"Federated"|"CanonicalUser": string|[string]}`.
-fn parse_principal(v: &Value, path: &str) -> Result<Vec<PrincipalEntry>, ParseError> {
+fn parse_principal(v: &Json<'_>, path: &str) -> Result<Vec<PrincipalEntry>, ParseError> {
     match v {
-        Value::String(s) if s == "*" => Ok(vec![PrincipalEntry::Any]),
-        Value::Object(m) => {
+        Json::Str(s) if s == "*" => Ok(vec![PrincipalEntry::Any]),
+        Json::Obj(m) => {
             let mut out = Vec::new();
             for (k, val) in m {
                 let p = format!("{path}.{k}");
-                let list = string_list(val, &p)?;
+                let list = string_list(val, || p.clone())?;
                 for s in list {
-                    out.push(match k.as_str() {
-                        "AWS" => aws_principal(&s, &p)?,
+                    out.push(match k.as_ref() {
+                        "AWS" => aws_principal(s, &p)?,
                         "Service" => PrincipalEntry::Service(s.to_lowercase()),
-                        "Federated" => PrincipalEntry::Federated(s),
-                        "CanonicalUser" => PrincipalEntry::Canonical(s),
+                        "Federated" => PrincipalEntry::Federated(s.to_string()),
+                        "CanonicalUser" => PrincipalEntry::Canonical(s.to_string()),
                         other => {
                             return Err(ParseError::UnknownElement {
                                 path: p,

@@ -180,8 +180,84 @@ const resourcePrincipal = () => {
   return pick(choices)
 }
 
-const cases = []
-for (let i = 0; i < N; i++) {
+// `--role-corpus BUNDLE`: instead of random policies, every case checks the
+// permission policies of one generated role (`mlrole generate --format json`)
+// against one request: the workload of `mlrole verify`. Requests are drawn
+// from the role's own statements (concrete actions, resources with the
+// wildcards and variables filled in, context that meets or misses the
+// conditions) and from what it must be denied (other actions, accounts,
+// regions, buckets).
+const roleFile = opt('--role-corpus')
+const cases = roleFile ? roleCases(JSON.parse(readFileSync(roleFile, 'utf8'))) : []
+function roleCases(bundle) {
+  const acct = bundle.role.account
+  const region = bundle.role.region
+  const other = acct === '999988887777' ? '111122223333' : '999988887777'
+  const identity = bundle.permission_policies.map((p) => ({ name: p.name, policy: p.document }))
+  const statements = identity.flatMap((p) => [].concat(p.policy.Statement))
+  const allows = statements.filter((st) => st.Effect === 'Allow' && st.Action && st.Resource)
+  const list = (x) => [].concat(x || [])
+  const roleArn = `arn:aws:iam::${acct}:role${bundle.role.path || '/'}${bundle.role.name}`
+  const principal = `arn:aws:sts::${acct}:assumed-role/${bundle.role.name}/studio-session`
+  const idChars = 'abcdefghijklmnopqrstuvwxyz0123456789'
+  const token = (n) => Array.from({ length: n }, () => pick([...idChars])).join('')
+  // Fills in `${key}` from the context (setting a plausible value if absent),
+  // then `*` and `?` with concrete text.
+  const concretize = (pattern, ctx) => {
+    if (pattern === '*') return pattern // actions that only take `*`
+    let r = pattern.replace(/\$\{([^}]+)\}/g, (_, key) => {
+      if (!(key in ctx)) ctx[key] = key.endsWith('DomainId') ? `d-${token(10)}` : pick(['alice', 'bob', 'data-sci-1'])
+      return ctx[key]
+    })
+    // App ARNs are app/domain/profile-or-space/type/name.
+    const app = r.match(/^(.*:app\/)(.*)\*$/)
+    if (app) r = app[1] + app[2] + ['alice', pick(['JupyterLab', 'CodeEditor']), 'default'].slice(app[2].split('/').length - 2).join('/')
+    return r.replace(/\*/g, () => pick(['job-' + token(4), 'x' + token(2)])).replace(/\?/g, () => pick([...idChars]))
+  }
+  const denied = [
+    ['iam:CreateUser', `arn:aws:iam::${acct}:user/mallory`], ['iam:AttachRolePolicy', roleArn], ['sts:AssumeRole', `arn:aws:iam::${acct}:role/Admin`],
+    ['s3:DeleteBucket', 'arn:aws:s3:::ml-data'], ['s3:PutBucketPolicy', 'arn:aws:s3:::ml-data'], ['s3:GetObject', 'arn:aws:s3:::other-bucket/data.csv'],
+    ['sagemaker:DeleteDomain', `arn:aws:sagemaker:${region}:${acct}:domain/d-${token(10)}`], ['sagemaker:CreateEndpoint', `arn:aws:sagemaker:${region}:${acct}:endpoint/ep-1`],
+    ['sagemaker:DeleteUserProfile', `arn:aws:sagemaker:${region}:${acct}:user-profile/d-${token(10)}/alice`], ['ec2:RunInstances', `arn:aws:ec2:${region}:${acct}:instance/i-0abc`],
+    ['kms:Decrypt', `arn:aws:kms:${region}:${acct}:key/1234abcd-12ab-34cd-56ef-1234567890ab`], ['logs:DeleteLogGroup', `arn:aws:logs:${region}:${acct}:log-group:/aws/sagemaker/TrainingJobs`]
+  ]
+  const out = []
+  for (let i = 0; i < N; i++) {
+    const ctx = {
+      'aws:PrincipalArn': roleArn,
+      'aws:PrincipalAccount': acct,
+      'aws:SecureTransport': pick(['true', 'false'])
+    }
+    if (chance(0.8)) ctx['sagemaker:DomainId'] = 'd-' + token(10)
+    if (chance(0.8)) ctx['sagemaker:UserProfileName'] = pick(['alice', 'bob'])
+    const st = pick(allows)
+    let action = pick(list(st.Action))
+    let resource = concretize(pick(list(st.Resource)), ctx)
+    // Conditions of the statement: usually met, sometimes missed or absent.
+    for (const [op, keys] of Object.entries(st.Condition || {})) {
+      for (const [key, vals] of Object.entries(keys)) {
+        const v = list(vals)[0]
+        const meet = chance(0.75)
+        if (op === 'Null') {
+          if ((v === 'false') === meet) ctx[key] = key.endsWith('TaggingAction') ? pick(['CreateTrainingJob', 'CreateApp']) : `arn:aws:sagemaker:${region}:${acct}:user-profile/${ctx['sagemaker:DomainId'] || 'd-x'}/alice`
+          else delete ctx[key]
+        } else if (meet) ctx[key] = concretize(v, ctx)
+        else if (chance(0.5)) ctx[key] = pick(['Private', 'other.amazonaws.com', `arn:aws:sagemaker:${region}:${other}:user-profile/d-x/mallory`])
+      }
+    }
+    // Requests the role must be denied.
+    const r = rnd()
+    if (r < 0.15) [action, resource] = pick(denied)
+    else if (r < 0.25) resource = resource.replace(`:${acct}:`, `:${other}:`)
+    else if (r < 0.32) resource = resource.replace(`:${region}:`, ':eu-west-1:')
+    else if (r < 0.37 && resource.startsWith('arn:aws:s3:::')) resource = resource.replace(/^arn:aws:s3:::[^/]+/, 'arn:aws:s3:::other-bucket')
+    if (r >= 0.37 && chance(0.1)) action = action.toLowerCase()
+    const arnAcct = resource.split(':')[4]
+    out.push({ id: i, identity_policies: identity, request: { principal, action, resource, resource_account: arnAcct || acct, context: ctx } })
+  }
+  return out
+}
+for (let i = 0; !roleFile && i < N; i++) {
   const p = pick(principals)
   const t = pick(targets)
   const resource = pick(t.resources)
@@ -321,6 +397,14 @@ const rewrites = [
     const fix = (p) => (p === undefined ? p : JSON.parse(JSON.stringify(p).replaceAll('arn:aws:iam::${aws:PrincipalAccount}:', `arn:aws:iam::${acct}:`)))
     return { ...c, identity_policies: fix(c.identity_policies), resource_policy: fix(c.resource_policy), permissions_boundary: fix(c.permissions_boundary), session_policies: fix(c.session_policies) }
   }],
+  // Oracle drops context keys that its service reference does not list for
+  // the action (reported as ignoredContextKeys); drop them on our side too.
+  ['context-keys-ignored-by-oracle', (c, d) => {
+    const ignored = new Set((d.oracle_ignored_keys || []).map((k) => k.toLowerCase()))
+    if (!ignored.size) return c
+    const ctx = Object.fromEntries(Object.entries(c.request.context).filter(([k]) => !ignored.has(k.toLowerCase())))
+    return { ...c, request: { ...c.request, context: ctx } }
+  }],
   ['session-policy-vs-direct-resource-grant', (c) => (c.resource_policy && c.session_policies ? { ...c, session_policies: undefined } : c)],
   // NotPrincipal chain semantics (README): drop NotPrincipal statements.
   ['not-principal-chain', (c) => {
@@ -333,7 +417,7 @@ const causes = {}
 const tries = []
 for (const d of disagreements) {
   for (const [name, f] of rewrites) {
-    const c2 = f(d.case)
+    const c2 = f(d.case, d)
     if (JSON.stringify(c2) !== JSON.stringify(d.case)) tries.push({ d, name, c2 })
   }
 }
