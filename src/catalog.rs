@@ -320,6 +320,15 @@ impl Catalog {
             );
         }
         if let Some(dir) = user_dir {
+            if !dir.is_dir() {
+                return Err(Error::Usage {
+                    message: format!("catalog folder `{}` does not exist", dir.display()),
+                    help: Some(
+                        "`--catalog DIR` names a folder with `personas/*.yaml` and/or `activities/*.yaml` (`mlrole catalog init DIR` starts one)"
+                            .into(),
+                    ),
+                });
+            }
             let mut found_any = false;
             for (sub, target) in [("personas", &mut personas), ("activities", &mut activities)] {
                 let folder = dir.join(sub);
