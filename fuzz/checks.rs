@@ -59,19 +59,15 @@ pub fn arn(data: &[u8]) {
     let _ = validate::split_arn(&arn);
 }
 
-/// Reference glob, exponential in the worst case: only for short inputs.
-fn reference_glob(p: &[u8], t: &[u8]) -> bool {
+/// Reference glob over characters (`?` is one character, not one byte), exponential in the
+/// worst case: only for short inputs.
+fn reference_glob(p: &[char], t: &[char]) -> bool {
     match (p.first(), t.first()) {
         (None, None) => true,
-        (Some(b'*'), _) => reference_glob(&p[1..], t) || (!t.is_empty() && reference_glob(p, &t[1..])),
-        (Some(b'?'), Some(_)) => {
-            // `?` is one character, not one byte.
-            let width = std::str::from_utf8(t)
-                .ok()
-                .and_then(|s| s.chars().next())
-                .map_or(1, char::len_utf8);
-            reference_glob(&p[1..], &t[width..])
+        (Some('*'), _) => {
+            reference_glob(&p[1..], t) || (!t.is_empty() && reference_glob(p, &t[1..]))
         }
+        (Some('?'), Some(_)) => reference_glob(&p[1..], &t[1..]),
         (Some(a), Some(b)) if a == b => reference_glob(&p[1..], &t[1..]),
         _ => false,
     }
@@ -90,7 +86,10 @@ pub fn wildcard(data: &[u8]) {
     if pattern.len() <= 24 && text.len() <= 24 && pattern.matches('*').count() <= 4 {
         assert_eq!(
             matched,
-            reference_glob(pattern.as_bytes(), text.as_bytes()),
+            reference_glob(
+                &pattern.chars().collect::<Vec<_>>(),
+                &text.chars().collect::<Vec<_>>()
+            ),
             "{pattern:?} vs {text:?}"
         );
     }
@@ -153,8 +152,12 @@ pub fn evaluator(data: &[u8]) {
     let Ok(policy) = Policy::parse("fuzz", PolicyType::Identity, policy_json) else {
         return;
     };
-    let mut request = Request::new("arn:aws:sts::111122223333:assumed-role/r/s", action, resource)
-        .with("aws:PrincipalAccount", "111122223333");
+    let mut request = Request::new(
+        "arn:aws:sts::111122223333:assumed-role/r/s",
+        action,
+        resource,
+    )
+    .with("aws:PrincipalAccount", "111122223333");
     for line in lines {
         match line.split_once('=') {
             Some((key, value)) => request = request.with(key, value),

@@ -142,7 +142,11 @@ fn run_case(case: &Case) -> (String, Vec<String>) {
     let stdout = String::from_utf8_lossy(&output.stdout).replace(&dir_text, "[DIR]");
     let mut problems = Vec::new();
     if output.status.code() != Some(case.exit) {
-        problems.push(format!("exit {:?}, expected {}", output.status.code(), case.exit));
+        problems.push(format!(
+            "exit {:?}, expected {}",
+            output.status.code(),
+            case.exit
+        ));
     }
     if stderr.contains("panicked") || stderr.contains("RUST_BACKTRACE") {
         problems.push("panicked".to_string());
@@ -195,10 +199,16 @@ fn every_bad_input_is_refused_clearly_and_changes_nothing() {
     assert!(cases.len() >= 60, "the corpus has {} cases", cases.len());
     let mut names = std::collections::BTreeSet::new();
     for case in &cases {
-        assert!(names.insert(case.name.clone()), "duplicate case {}", case.name);
+        assert!(
+            names.insert(case.name.clone()),
+            "duplicate case {}",
+            case.name
+        );
     }
     // The cases are independent processes: run them on every core.
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .max(2);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut results: Vec<(usize, (String, Vec<String>))> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
@@ -214,16 +224,28 @@ fn every_bad_input_is_refused_clearly_and_changes_nothing() {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     });
     results.sort_by_key(|(i, _)| *i);
     let mut failures = Vec::new();
     for (case, (_, (stderr, problems))) in cases.iter().zip(&results) {
         if !problems.is_empty() {
-            failures.push(format!("{}: {}\n--- stderr:\n{stderr}", case.name, problems.join("; ")));
+            failures.push(format!(
+                "{}: {}\n--- stderr:\n{stderr}",
+                case.name,
+                problems.join("; ")
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     for (case, (_, (stderr, _))) in cases.iter().zip(&results) {
         insta::with_settings!({
             snapshot_path => "bad-inputs/snapshots",

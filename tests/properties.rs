@@ -41,14 +41,16 @@ fn role_args() -> impl Strategy<Value = Vec<String>> {
     let personas: Vec<String> = catalog().personas.iter().map(|p| p.id.clone()).collect();
     let activities: Vec<String> = catalog().activities.iter().map(|a| a.id.clone()).collect();
     (
-        prop_oneof![
-            select(personas).prop_map(Some),
-            Just(None::<String>),
-        ],
+        prop_oneof![select(personas).prop_map(Some), Just(None::<String>),],
         subsequence(activities, 1..4),
         any::<bool>(),
         prop::option::of("[0-9]{12}"),
-        prop::option::of(select(vec!["us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1"])),
+        prop::option::of(select(vec![
+            "us-east-1",
+            "eu-west-1",
+            "cn-north-1",
+            "us-gov-west-1",
+        ])),
         prop::option::of(text()),
         prop::collection::btree_map("[A-Za-z][A-Za-z0-9_.-]{0,20}", text(), 0..3),
         prop::option::of("[A-Za-z][A-Za-z0-9+=,.@_-]{0,63}"),
@@ -177,7 +179,9 @@ proptest! {
 fn glob(pattern: &[u8], text: &[u8]) -> bool {
     match (pattern.first(), text.first()) {
         (None, None) => true,
-        (Some(b'*'), _) => glob(&pattern[1..], text) || (!text.is_empty() && glob(pattern, &text[1..])),
+        (Some(b'*'), _) => {
+            glob(&pattern[1..], text) || (!text.is_empty() && glob(pattern, &text[1..]))
+        }
         (Some(b'?'), Some(_)) => glob(&pattern[1..], &text[1..]),
         (Some(p), Some(t)) if p == t => glob(&pattern[1..], &text[1..]),
         _ => false,
@@ -194,7 +198,14 @@ const ACTIONS: [&str; 8] = [
     "iam:PassRole",
     "kms:Decrypt",
 ];
-const ACTION_PATTERNS: [&str; 6] = ["s3:Get*", "s3:*Object", "sagemaker:*", "s3:?etObject", "*", "iam:PassRole"];
+const ACTION_PATTERNS: [&str; 6] = [
+    "s3:Get*",
+    "s3:*Object",
+    "sagemaker:*",
+    "s3:?etObject",
+    "*",
+    "iam:PassRole",
+];
 const RESOURCES: [&str; 6] = [
     "arn:aws:s3:::ml-data",
     "arn:aws:s3:::ml-data/train.csv",
@@ -227,8 +238,11 @@ struct Stmt {
 fn statement() -> impl Strategy<Value = Stmt> {
     let action = prop_oneof![select(ACTIONS.to_vec()), select(ACTION_PATTERNS.to_vec())]
         .prop_map(str::to_string);
-    let resource = prop_oneof![select(RESOURCES.to_vec()), select(RESOURCE_PATTERNS.to_vec())]
-        .prop_map(str::to_string);
+    let resource = prop_oneof![
+        select(RESOURCES.to_vec()),
+        select(RESOURCE_PATTERNS.to_vec())
+    ]
+    .prop_map(str::to_string);
     (
         prop::bool::weighted(0.7),
         prop::bool::weighted(0.2),
@@ -237,14 +251,16 @@ fn statement() -> impl Strategy<Value = Stmt> {
         prop::collection::vec(resource, 1..3),
         any::<bool>(),
     )
-        .prop_map(|(allow, not_action, actions, not_resource, resources, condition)| Stmt {
-            allow,
-            not_action,
-            actions,
-            not_resource,
-            resources,
-            condition,
-        })
+        .prop_map(
+            |(allow, not_action, actions, not_resource, resources, condition)| Stmt {
+                allow,
+                not_action,
+                actions,
+                not_resource,
+                resources,
+                condition,
+            },
+        )
 }
 
 fn document(statements: &[Stmt]) -> String {
@@ -252,11 +268,28 @@ fn document(statements: &[Stmt]) -> String {
         .iter()
         .map(|s| {
             let mut o = serde_json::Map::new();
-            o.insert("Effect".into(), (if s.allow { "Allow" } else { "Deny" }).into());
-            o.insert((if s.not_action { "NotAction" } else { "Action" }).into(), s.actions.clone().into());
-            o.insert((if s.not_resource { "NotResource" } else { "Resource" }).into(), s.resources.clone().into());
+            o.insert(
+                "Effect".into(),
+                (if s.allow { "Allow" } else { "Deny" }).into(),
+            );
+            o.insert(
+                (if s.not_action { "NotAction" } else { "Action" }).into(),
+                s.actions.clone().into(),
+            );
+            o.insert(
+                (if s.not_resource {
+                    "NotResource"
+                } else {
+                    "Resource"
+                })
+                .into(),
+                s.resources.clone().into(),
+            );
             if s.condition {
-                o.insert("Condition".into(), serde_json::json!({"StringEquals": {"aws:RequestedRegion": "us-east-1"}}));
+                o.insert(
+                    "Condition".into(),
+                    serde_json::json!({"StringEquals": {"aws:RequestedRegion": "us-east-1"}}),
+                );
             }
             serde_json::Value::Object(o)
         })
@@ -272,7 +305,10 @@ fn may_match(s: &Stmt, action: &str, resource: &str) -> bool {
         .actions
         .iter()
         .any(|p| glob(p.to_ascii_lowercase().as_bytes(), action_lc.as_bytes()));
-    let resource_hit = s.resources.iter().any(|p| glob(p.as_bytes(), resource.as_bytes()));
+    let resource_hit = s
+        .resources
+        .iter()
+        .any(|p| glob(p.as_bytes(), resource.as_bytes()));
     (action_hit != s.not_action) && (resource_hit != s.not_resource)
 }
 
@@ -312,15 +348,28 @@ proptest! {
 // --- merging ------------------------------------------------------------------------------------
 
 fn policy_of(statements: &[PlannedStatement]) -> Policy {
-    let json: Vec<serde_json::Value> = statements.iter().map(mlrole::policy::statement_json).collect();
+    let json: Vec<serde_json::Value> = statements
+        .iter()
+        .map(mlrole::policy::statement_json)
+        .collect();
     let document = serde_json::json!({"Version": "2012-10-17", "Statement": json});
     Policy::parse("p", PolicyType::Identity, &document.to_string()).expect("composed policy parses")
 }
 
 /// Requests drawn from the policy's own actions and resources (wildcards filled in) and others.
-fn requests(statements: &[PlannedStatement], picks: &[(usize, usize, usize)]) -> Vec<(String, String, usize)> {
+fn requests(
+    statements: &[PlannedStatement],
+    picks: &[(usize, usize, usize)],
+) -> Vec<(String, String, usize)> {
     let mut actions: Vec<String> = statements.iter().flat_map(|s| s.actions.clone()).collect();
-    actions.extend(["s3:DeleteBucket", "iam:CreateUser", "sagemaker:DeleteDomain"].map(String::from));
+    actions.extend(
+        [
+            "s3:DeleteBucket",
+            "iam:CreateUser",
+            "sagemaker:DeleteDomain",
+        ]
+        .map(String::from),
+    );
     let mut resources: Vec<String> = statements
         .iter()
         .flat_map(|s| s.resources.clone())
@@ -330,10 +379,23 @@ fn requests(statements: &[PlannedStatement], picks: &[(usize, usize, usize)]) ->
                 .replace('?', "q")
         })
         .collect();
-    resources.extend(["arn:aws:s3:::elsewhere/x", "*", "arn:aws:iam::444455556666:role/Other"].map(String::from));
+    resources.extend(
+        [
+            "arn:aws:s3:::elsewhere/x",
+            "*",
+            "arn:aws:iam::444455556666:role/Other",
+        ]
+        .map(String::from),
+    );
     picks
         .iter()
-        .map(|(a, r, c)| (actions[a % actions.len()].clone(), resources[r % resources.len()].clone(), *c))
+        .map(|(a, r, c)| {
+            (
+                actions[a % actions.len()].clone(),
+                resources[r % resources.len()].clone(),
+                *c,
+            )
+        })
         .collect()
 }
 

@@ -376,7 +376,10 @@ fn spec_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml" | "json")
         );
-        let stem = path.file_stem().and_then(|s| s.to_str()).map(str::to_string);
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .map(str::to_string);
         match stem {
             Some(stem) if is_spec && !stem.starts_with('.') && path.is_file() => {
                 specs.push((stem, path))
@@ -419,7 +422,10 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     });
     done.sort_by_key(|(index, _)| *index);
