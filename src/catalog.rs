@@ -594,6 +594,21 @@ impl FileCheck<'_> {
         declared: Option<&BTreeSet<String>>,
         used: &mut BTreeSet<String>,
     ) -> Option<Template> {
+        // Resources and condition values end up inside policy JSON: anything that could close a
+        // JSON string is refused here, with the file and line, not escaped into a policy.
+        let injection = text
+            .chars()
+            .find(|c| *c == '"' || *c == '\\' || c.is_control());
+        if let Some(bad) = injection {
+            self.report(
+                text,
+                format!(
+                    "`{}` contains {bad:?}, which no ARN or condition value mlrole writes may have",
+                    text.escape_debug()
+                ),
+                Some("remove quotes, backslashes and control characters".into()),
+            );
+        }
         let template = match Template::parse(text) {
             Ok(template) => template,
             Err(message) => {
@@ -601,7 +616,8 @@ impl FileCheck<'_> {
                 return None;
             }
         };
-        let mut ok = true;
+        // Keep checking the slots (so used parameters count as used), but refuse the template.
+        let mut ok = injection.is_none();
         for slot in template.slots() {
             match params::find(slot) {
                 None => {
