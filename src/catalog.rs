@@ -320,6 +320,15 @@ impl Catalog {
             );
         }
         if let Some(dir) = user_dir {
+            if !dir.is_dir() {
+                return Err(Error::Usage {
+                    message: format!("catalog folder `{}` does not exist", dir.display()),
+                    help: Some(
+                        "`--catalog DIR` names a folder with `personas/*.yaml` and/or `activities/*.yaml` (`mlrole catalog init DIR` starts one)"
+                            .into(),
+                    ),
+                });
+            }
             let mut found_any = false;
             for (sub, target) in [("personas", &mut personas), ("activities", &mut activities)] {
                 let folder = dir.join(sub);
@@ -585,6 +594,21 @@ impl FileCheck<'_> {
         declared: Option<&BTreeSet<String>>,
         used: &mut BTreeSet<String>,
     ) -> Option<Template> {
+        // Resources and condition values end up inside policy JSON: anything that could close a
+        // JSON string is refused here, with the file and line, not escaped into a policy.
+        let injection = text
+            .chars()
+            .find(|c| *c == '"' || *c == '\\' || c.is_control());
+        if let Some(bad) = injection {
+            self.report(
+                text,
+                format!(
+                    "`{}` contains {bad:?}, which no ARN or condition value mlrole writes may have",
+                    text.escape_debug()
+                ),
+                Some("remove quotes, backslashes and control characters".into()),
+            );
+        }
         let template = match Template::parse(text) {
             Ok(template) => template,
             Err(message) => {
@@ -592,7 +616,8 @@ impl FileCheck<'_> {
                 return None;
             }
         };
-        let mut ok = true;
+        // Keep checking the slots (so used parameters count as used), but refuse the template.
+        let mut ok = injection.is_none();
         for slot in template.slots() {
             match params::find(slot) {
                 None => {

@@ -207,13 +207,37 @@ pub fn pascal_case(id: &str) -> String {
 
 /// Composes the role. The request must have been resolved against the same catalog.
 pub fn compose(catalog: &Catalog, request: &RoleRequest, target: Target) -> Result<RolePlan> {
+    compose_with(catalog, request, target, true)
+}
+
+/// [`compose`] without the merge step: one statement per activity statement. Only for tests that
+/// prove merging never changes a decision.
+#[doc(hidden)]
+pub fn compose_unmerged(
+    catalog: &Catalog,
+    request: &RoleRequest,
+    target: Target,
+) -> Result<RolePlan> {
+    compose_with(catalog, request, target, false)
+}
+
+fn compose_with(
+    catalog: &Catalog,
+    request: &RoleRequest,
+    target: Target,
+    merge: bool,
+) -> Result<RolePlan> {
     let slots = Slots::new(request, target, false);
     let mut statements: Vec<PlannedStatement> = Vec::new();
     for id in &request.activities {
         let activity = catalog.activity(id)?;
         for statement in &activity.statements {
             if let Some(planned) = plan_statement(&slots, &activity.id, statement) {
-                merge_into(&mut statements, planned);
+                if merge {
+                    merge_into(&mut statements, planned);
+                } else {
+                    statements.push(planned);
+                }
             }
         }
     }

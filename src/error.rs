@@ -53,7 +53,7 @@ pub enum Error {
     Catalog(Vec<Diagnostic>),
 
     /// A flag or spec field has a value its kind does not allow.
-    #[error("invalid value `{value}` for {field}: {reason}")]
+    #[error("invalid value `{}` for {field}: {reason}", printable(value))]
     InvalidValue {
         field: String,
         value: String,
@@ -116,6 +116,15 @@ pub enum Error {
     /// `--no-input` (or no terminal, or `CI=true`) and a question has no answer from the flags.
     #[error("no answer to \"{question}\" and prompting is off (--no-input, CI=true or no terminal): pass `{flag}`")]
     NoInput { question: String, flag: String },
+
+    /// Some specs of `generate --spec-dir` failed; each is listed with its file. The others were
+    /// generated; a failed spec wrote nothing.
+    #[error("{}", spec_dir_summary(*total, failures.len(), out_dir))]
+    SpecDir {
+        total: usize,
+        out_dir: PathBuf,
+        failures: Vec<(PathBuf, Error)>,
+    },
 
     /// An output file exists and `--force` was not given.
     #[error("refusing to overwrite `{}`", .0.display())]
@@ -183,6 +192,33 @@ impl Error {
             reason: reason.into(),
             help: Some(help.into()),
         }
+    }
+}
+
+/// A value as the user typed it, with control characters escaped: an error message must not
+/// break lines or send terminal escape sequences.
+fn printable(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+fn spec_dir_summary(total: usize, failed: usize, out_dir: &std::path::Path) -> String {
+    if failed == total {
+        format!("all {total} spec(s) failed; nothing was written")
+    } else {
+        format!(
+            "{failed} of {total} spec(s) failed; the other {} role(s) are in `{}`",
+            total - failed,
+            out_dir.display()
+        )
     }
 }
 

@@ -15,6 +15,12 @@ pub fn write_all(dir: &Path, files: &[(String, String)], force: bool) -> Result<
             return Err(Error::WouldOverwrite(existing.clone()));
         }
     }
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Usage {
+            message: format!("`{}` exists and is not a folder", dir.display()),
+            help: Some("choose another output folder".into()),
+        });
+    }
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         action: "cannot create folder",
         path: dir.to_path_buf(),
@@ -47,7 +53,7 @@ fn stage(dir: &Path, contents: &str) -> Result<tempfile::NamedTempFile> {
     let io = |source| Error::Io {
         action: "cannot write into",
         path: dir.to_path_buf(),
-        source,
+        source: without_temp_path(source),
     };
     let mut temp = tempfile::Builder::new()
         .prefix(".mlrole-")
@@ -75,4 +81,18 @@ fn persist(temp: tempfile::NamedTempFile, target: &Path, force: bool) -> Result<
             }
         }
     })
+}
+
+/// tempfile's errors name the random temporary file (`.mlrole-a1B2c3`), which means nothing to
+/// the user and changes on every run: keep only the operating system's error.
+fn without_temp_path(error: std::io::Error) -> std::io::Error {
+    if error.raw_os_error().is_some() {
+        return error;
+    }
+    // tempfile's message is "<os error> at path <temporary file>".
+    let text = error.to_string();
+    match text.split_once(" at path ") {
+        Some((message, _)) => std::io::Error::new(error.kind(), message.to_string()),
+        None => error,
+    }
 }

@@ -41,6 +41,7 @@ pub(super) fn boundary_command(
             help: Some("drop `--format`/`--inline`".into()),
         });
     }
+    args.role.refuse_spec_dir("boundary")?;
     let flags = args.role.to_spec();
     let (spec, labels) = match &args.role.spec {
         Some(path) => flags.over(RoleSpec::from_file(path)?, path),

@@ -1,13 +1,15 @@
 //! `mlrole generate`: flags → spec → validated request → generated role → stdout or files.
 
+use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::Args;
 
 use super::write_out;
 use crate::catalog::Catalog;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::generate::{self, Format, Produced};
 use crate::render::Renderer;
 use crate::request::{FieldLabels, RoleSpec};
@@ -163,6 +165,15 @@ pub struct GenerateArgs {
     /// Role spec file (YAML or JSON) with the same fields as these flags; flags win
     #[arg(long, value_name = "FILE", help_heading = "Input and output")]
     pub spec: Option<PathBuf>,
+    /// Folder of spec files (*.yaml, *.yml, *.json): one role each, into `<out-dir>/<file stem>/`
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["spec", "output"],
+        requires = "out_dir",
+        help_heading = "Input and output"
+    )]
+    pub spec_dir: Option<PathBuf>,
     /// Output format
     #[arg(long, value_enum, help_heading = "Input and output")]
     pub format: Option<Format>,
@@ -194,6 +205,17 @@ fn parse_tag(value: &str) -> std::result::Result<(String, String), String> {
 }
 
 impl GenerateArgs {
+    /// `boundary` and `wizard` share these flags but make one role: `--spec-dir` is refused there.
+    pub(super) fn refuse_spec_dir(&self, command: &str) -> Result<()> {
+        match &self.spec_dir {
+            Some(_) => Err(Error::Usage {
+                message: format!("`--spec-dir` applies to `generate` only, not to `{command}`"),
+                help: Some("use `--spec FILE` for one role".into()),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// The flags as a spec, so that flags and spec files share one validation path.
     pub fn to_spec(&self) -> RoleSpec {
         RoleSpec {
@@ -239,6 +261,9 @@ pub(super) fn generate_command(
     args: &GenerateArgs,
     out: &mut dyn Write,
 ) -> Result<()> {
+    if let (Some(spec_dir), Some(out_dir)) = (&args.spec_dir, &args.out_dir) {
+        return generate_spec_dir(catalog, renderer, args, spec_dir, out_dir, out);
+    }
     let flags = args.to_spec();
     let nothing_chosen =
         args.spec.is_none() && flags.persona.is_none() && flags.activities.is_empty();
@@ -270,6 +295,141 @@ pub(super) fn generate_command(
         (None, None) => Destination::Stdout,
     };
     write_result(&produced, &destination, args.force, out)
+}
+
+/// `generate --spec-dir DIR --out-dir OUT`: one role per spec file, each into `OUT/<stem>/`, on
+/// every core. A spec that fails is reported with its file and writes nothing; the others go on.
+fn generate_spec_dir(
+    catalog: &Catalog,
+    renderer: &Renderer,
+    args: &GenerateArgs,
+    spec_dir: &Path,
+    out_dir: &Path,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let specs = spec_files(spec_dir)?;
+    let flags = args.to_spec();
+    let format = args.format.unwrap_or_default();
+    // Two files with the same stem (`a.yaml`, `a.json`) would share `OUT/a/`: both fail.
+    let mut stems: BTreeMap<&str, usize> = BTreeMap::new();
+    for (stem, _) in &specs {
+        *stems.entry(stem.as_str()).or_default() += 1;
+    }
+    let one = |stem: &str, path: &Path| -> Result<()> {
+        if stems[stem] > 1 {
+            return Err(Error::Usage {
+                message: format!(
+                    "another spec file in `{}` has the same name `{stem}`, and both would write `{}`",
+                    spec_dir.display(),
+                    out_dir.join(stem).display()
+                ),
+                help: Some("rename one of them".into()),
+            });
+        }
+        let (spec, labels) = flags.clone().over(RoleSpec::from_file(path)?, path);
+        let request = spec.resolve(catalog, &labels)?;
+        let produced = generate::produce(catalog, renderer, &request, format, args.inline)?;
+        crate::output::write_all(&out_dir.join(stem), &produced.files, args.force).map(|_| ())
+    };
+    let results = parallel_map(&specs, |(stem, path)| one(stem, path));
+    let total = specs.len();
+    let failures: Vec<(PathBuf, Error)> = specs
+        .into_iter()
+        .zip(results)
+        .filter_map(|((_, path), result)| result.err().map(|error| (path, error)))
+        .collect();
+    if failures.is_empty() {
+        write_out(
+            out,
+            &format!(
+                "generated {total} role(s) from `{}` into `{}`\n",
+                spec_dir.display(),
+                out_dir.display()
+            ),
+        )
+    } else {
+        Err(Error::SpecDir {
+            total,
+            out_dir: out_dir.to_path_buf(),
+            failures,
+        })
+    }
+}
+
+/// The spec files of a folder (`*.yaml`, `*.yml`, `*.json`, not hidden), sorted, with their stems.
+fn spec_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
+        action: "cannot read spec folder",
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut specs = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|source| Error::Io {
+                action: "cannot read spec folder",
+                path: dir.to_path_buf(),
+                source,
+            })?
+            .path();
+        let is_spec = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        );
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .map(str::to_string);
+        match stem {
+            Some(stem) if is_spec && !stem.starts_with('.') && path.is_file() => {
+                specs.push((stem, path))
+            }
+            _ => {}
+        }
+    }
+    specs.sort();
+    if specs.is_empty() {
+        return Err(Error::Usage {
+            message: format!("`{}` has no spec files", dir.display()),
+            help: Some("`--spec-dir` reads the *.yaml, *.yml and *.json files of a folder".into()),
+        });
+    }
+    Ok(specs)
+}
+
+/// `f` over `items` on every available core (scoped threads taking the next item from a shared
+/// counter, so one slow spec does not hold up a whole share); results in the order of `items`.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(items.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(index) else { break };
+                        mine.push((index, f(item)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// Writes a produced role where the user asked: stdout, one file, or a folder of files.

@@ -166,20 +166,24 @@ pub(crate) fn write_out(out: &mut dyn Write, text: &str) -> Result<()> {
 /// The error as the user sees it on stderr.
 pub fn report(error: &Error, format: ErrorFormat) -> String {
     match format {
-        ErrorFormat::Json => {
-            let value = serde_json::json!({
-                "error": {
-                    "message": error.to_string(),
-                    "exit_code": error.exit_code(),
-                    "help": error.help(),
-                    "diagnostics": error.diagnostics(),
-                }
-            });
-            to_pretty(&value)
-        }
+        ErrorFormat::Json => to_pretty(&serde_json::json!({ "error": error_json(error) })),
         ErrorFormat::Human => {
-            let mut text = format!("error: {error}\n");
-            for diagnostic in error.diagnostics() {
+            let mut text = String::new();
+            if let Error::SpecDir { failures, .. } = error {
+                // Each failed spec first, named, then the summary line.
+                for (file, failure) in failures {
+                    let inner = report(failure, ErrorFormat::Human);
+                    let inner = inner.strip_prefix("error: ").unwrap_or(&inner);
+                    text.push_str(&format!("error: `{}`: {inner}", file.display()));
+                }
+            }
+            text.push_str(&format!("error: {error}\n"));
+            // A spec error's message is its one diagnostic: do not print it twice.
+            let diagnostics = match error {
+                Error::Spec(_) => Vec::new(),
+                _ => error.diagnostics(),
+            };
+            for diagnostic in diagnostics {
                 let location = match diagnostic.line {
                     Some(line) => format!("{}:{line}", diagnostic.file),
                     None => diagnostic.file.clone(),
@@ -195,6 +199,24 @@ pub fn report(error: &Error, format: ErrorFormat) -> String {
             text
         }
     }
+}
+
+fn error_json(error: &Error) -> serde_json::Value {
+    let mut value = serde_json::json!({
+        "message": error.to_string(),
+        "exit_code": error.exit_code(),
+        "help": error.help(),
+        "diagnostics": error.diagnostics(),
+    });
+    if let Error::SpecDir { failures, .. } = error {
+        value["failures"] = failures
+            .iter()
+            .map(|(file, failure)| {
+                serde_json::json!({ "file": file.display().to_string(), "error": error_json(failure) })
+            })
+            .collect();
+    }
+    value
 }
 
 /// Used by tests: run with arguments, capturing stdout.

@@ -40,6 +40,7 @@ pub(super) fn wizard_command(
     args: &WizardArgs,
     out: &mut dyn Write,
 ) -> Result<()> {
+    args.generate.refuse_spec_dir("wizard")?;
     let interactive = !args.no_input && can_prompt();
     let mut inquire_prompter = InquirePrompter;
     let mut no_input = NoInput;

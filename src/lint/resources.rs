@@ -51,6 +51,24 @@ fn check_syntax(ctx: &mut Ctx, stmt: &Stmt<'_>, item: &Item<'_>) -> bool {
         );
         return false;
     }
+    // A quote, backslash or control character in an ARN is an injection attempt or a copy
+    // mistake: no AWS resource name has one, so the statement could never match what was meant.
+    if let Some(bad) = arn
+        .chars()
+        .find(|c| *c == '"' || *c == '\\' || c.is_control())
+    {
+        ctx.push(
+            stmt.loc(),
+            Code::MalformedArn,
+            &item.path,
+            format!(
+                "`{}` contains {bad:?}, which no ARN has",
+                arn.escape_debug()
+            ),
+            "remove quotes, backslashes and control characters from the ARN",
+        );
+        return false;
+    }
     let fields = crate::reference::arn_fields(arn);
     if fields.first() != Some(&"arn") || fields.len() < 6 {
         ctx.push(

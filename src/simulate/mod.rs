@@ -103,3 +103,48 @@ pub use context::{Context, ContextValue, Request};
 pub use engine::{Decision, Evaluation, PolicySet, Reason, ReasonDetail};
 pub use error::{BatchError, ParseError};
 pub use policy::{Effect, Policy, PolicyType};
+
+/// Entry points to the internal matchers for the fuzz targets (`fuzz/`) and property tests. Not a
+/// stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::arn::{ArnParts, ArnPattern};
+    use super::variables::{VarLookup, VarSource};
+    use super::wildcard::Glob;
+
+    /// `aws:username` is `alice`, `aws:unknownkey` is declared unknown, every other key is absent.
+    struct Vars;
+    impl VarSource for Vars {
+        fn lookup_var(&self, key: &str) -> VarLookup<'_> {
+            match key {
+                "aws:username" => VarLookup::Value("alice"),
+                "aws:unknownkey" => VarLookup::Unknown,
+                _ => VarLookup::Missing,
+            }
+        }
+    }
+
+    /// Splits `arn` into its six segments, if it is an ARN.
+    pub fn arn_segments(arn: &str) -> Option<[&str; 6]> {
+        ArnParts::parse(arn).map(|parts| parts.segs)
+    }
+
+    /// Whether the `Resource` pattern matches `arn` (`Some(true/false)`), or depends on an
+    /// unknown or missing variable (`None`).
+    pub fn arn_matches(pattern: &str, arn: &str, resource_element: bool) -> Option<bool> {
+        let compiled = if resource_element {
+            ArnPattern::new_resource(pattern, true)
+        } else {
+            ArnPattern::new(pattern, true)
+        };
+        match compiled.matches(arn, ArnParts::parse(arn).as_ref(), &Vars) {
+            super::variables::Resolved::Value(matched) => Some(matched),
+            _ => None,
+        }
+    }
+
+    /// Whether `text` matches the glob `pattern` (`*` and `?`).
+    pub fn glob_matches(pattern: &str, text: &str) -> bool {
+        Glob::new(pattern).matches(text)
+    }
+}

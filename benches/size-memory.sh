@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Release binary size and peak memory (maximum resident set size from GNU time) of `generate`
+# (one role, and 1,000 specs with --spec-dir when benches/spec-dir.sh has made them) and `lint`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${CARGO_TARGET_DIR:-target}
+cargo build --release --quiet
+bin=$target/release/mlrole
+work=$target/bench-size-memory
+rm -rf "$work" && mkdir -p "$work"
+echo "binary: $(stat -c %s "$bin") bytes ($(du -h "$bin" | cut -f1))"
+peak() { # label, command...
+  local label=$1; shift
+  /usr/bin/time -v "$@" > /dev/null 2> "$work/time.txt" || true
+  echo "$label: peak $(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt") KB, $(awk -F': ' '/Elapsed/ {print $2}' "$work/time.txt") wall"
+}
+peak "generate data-scientist" "$bin" generate --persona data-scientist --account 111122223333 \
+  --region us-east-1 --bucket ml-data --pass-role arn:aws:iam::111122223333:role/service-role/SageMaker-Compute \
+  -o "$work/bundle.json"
+peak "lint bundle" "$bin" lint "$work/bundle.json"
+"$bin" generate --persona compute --bucket ml-data -o "$work/compute.json"
+peak "lint 2 bundles" "$bin" lint "$work/bundle.json" "$work/compute.json"
+if [ -d "$target/bench-spec-dir/specs" ]; then
+  rm -rf "$work/roles"
+  n=$(ls "$target/bench-spec-dir/specs" | wc -l)
+  peak "generate --spec-dir ($n specs)" "$bin" generate --spec-dir "$target/bench-spec-dir/specs" --out-dir "$work/roles"
+fi
