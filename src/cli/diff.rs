@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use super::{to_pretty, write_out};
 use crate::diff;
-use crate::error::{Diagnostic, Error, Result};
+use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
@@ -30,27 +30,9 @@ pub struct DiffArgs {
     pub format: DiffFormat,
 }
 
-fn read(path: &PathBuf) -> Result<serde_json::Value> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        action: "cannot read",
-        path: path.clone(),
-        source,
-    })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        Error::Spec(
-            Diagnostic::new(
-                path.display().to_string(),
-                Some(e.line()),
-                format!("invalid JSON: {e}"),
-            )
-            .with_help("give an IAM policy document or a bundle written by `mlrole generate`"),
-        )
-    })
-}
-
 pub(super) fn diff_command(args: &DiffArgs, out: &mut dyn Write) -> Result<()> {
-    let old = read(&args.old)?;
-    let new = read(&args.new)?;
+    let old = super::simulate::read_json(&args.old)?;
+    let new = super::simulate::read_json(&args.new)?;
     let change = diff::diff(&diff::documents(&old), &diff::documents(&new));
     let text = match args.format {
         DiffFormat::Human => diff::render_human(&change),

@@ -103,7 +103,7 @@ fn read_text(path: &Path) -> Result<String> {
     })
 }
 
-fn read_json(path: &Path) -> Result<Value> {
+pub(super) fn read_json(path: &Path) -> Result<Value> {
     let text = read_text(path)?;
     serde_json::from_str(&text).map_err(|e| {
         Error::Spec(Diagnostic::new(path.display().to_string(), Some(e.line()), format!("invalid JSON: {e}")).with_help("a policy file holds one IAM JSON policy document, or a bundle written by `mlrole generate`"))
