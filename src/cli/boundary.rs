@@ -9,7 +9,6 @@ use crate::boundary::{self, Boundary, BoundaryOptions};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::render::Renderer;
-use crate::request::{FieldLabels, RoleSpec};
 
 #[derive(Debug, Args)]
 pub struct BoundaryArgs {
@@ -42,11 +41,7 @@ pub(super) fn boundary_command(
         });
     }
     args.role.refuse_spec_dir("boundary")?;
-    let flags = args.role.to_spec();
-    let (spec, labels) = match &args.role.spec {
-        Some(path) => flags.over(RoleSpec::from_file(path)?, path),
-        None => (flags, FieldLabels::default()),
-    };
+    let (spec, labels) = args.role.spec_with_labels(args.role.to_spec())?;
     if spec.persona.is_none() {
         return Err(Error::Usage {
             message: "a permissions boundary is made for a persona".into(),

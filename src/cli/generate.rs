@@ -205,6 +205,15 @@ fn parse_tag(value: &str) -> std::result::Result<(String, String), String> {
 }
 
 impl GenerateArgs {
+    /// The flags over the `--spec` file, if any, with labels that name each field as the user
+    /// wrote it (flag or spec key).
+    pub(super) fn spec_with_labels(&self, flags: RoleSpec) -> Result<(RoleSpec, FieldLabels)> {
+        Ok(match &self.spec {
+            Some(path) => flags.over(RoleSpec::from_file(path)?, path),
+            None => (flags, FieldLabels::default()),
+        })
+    }
+
     /// `boundary` and `wizard` share these flags but make one role: `--spec-dir` is refused there.
     pub(super) fn refuse_spec_dir(&self, command: &str) -> Result<()> {
         match &self.spec_dir {
@@ -277,10 +286,7 @@ pub(super) fn generate_command(
             out,
         );
     }
-    let (spec, labels) = match &args.spec {
-        Some(path) => flags.over(RoleSpec::from_file(path)?, path),
-        None => (flags, FieldLabels::default()),
-    };
+    let (spec, labels) = args.spec_with_labels(flags)?;
     let request = spec.resolve(catalog, &labels)?;
     let produced = generate::produce(
         catalog,
