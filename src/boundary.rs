@@ -57,15 +57,7 @@ impl Boundary {
             (&self.creation_name, &self.creation_statements),
         ]
         .into_iter()
-        .flat_map(|(name, statements)| {
-            statements.iter().map(move |statement| {
-                json!({
-                    "policy": name,
-                    "sid": statement.sid,
-                    "reasons": statement.sources.iter().map(|s| json!({"activity": s.activity, "statement": s.statement, "why": s.why})).collect::<Vec<_>>(),
-                })
-            })
-        })
+        .flat_map(|(name, statements)| crate::generate::provenance(name, statements))
         .collect();
         json!({
             "role": self.plan.role,

@@ -37,15 +37,7 @@ impl Generated {
             .permission_policies
             .iter()
             .zip(&self.policy_statements)
-            .flat_map(|((name, _), statements)| {
-                statements.iter().map(move |statement| {
-                    json!({
-                        "policy": name,
-                        "sid": statement.sid,
-                        "reasons": statement.sources.iter().map(|s| json!({"activity": s.activity, "statement": s.statement, "why": s.why})).collect::<Vec<_>>(),
-                    })
-                })
-            })
+            .flat_map(|((name, _), statements)| provenance(name, statements))
             .collect();
         let mut bundle = json!({
             "role": self.plan.role,
@@ -100,6 +92,21 @@ pub(crate) fn with_sample_deployment(value: &Value) -> Value {
         ),
         other => other.clone(),
     }
+}
+
+/// The bundle's `provenance` entries of one policy: for every statement, the activity statements
+/// that put it there and why.
+pub(crate) fn provenance<'a>(
+    policy: &'a str,
+    statements: &'a [PlannedStatement],
+) -> impl Iterator<Item = Value> + 'a {
+    statements.iter().map(move |statement| {
+        json!({
+            "policy": policy,
+            "sid": statement.sid,
+            "reasons": statement.sources.iter().map(|s| json!({"activity": s.activity, "statement": s.statement, "why": s.why})).collect::<Vec<_>>(),
+        })
+    })
 }
 
 /// Deterministic policy names: `<role>-permissions`, or `-1`, `-2`, … when split.
