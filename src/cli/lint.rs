@@ -1,7 +1,7 @@
 //! `mlrole lint`: IAM policy documents or `generate` bundles, checked offline against the embedded
 //! IAM reference; `--summary` prints the access-level table.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -29,20 +29,8 @@ pub struct LintArgs {
     pub summary: bool,
 }
 
-fn read(path: &PathBuf) -> Result<String> {
-    let mut bytes = Vec::new();
-    let result = if path.as_os_str() == "-" {
-        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
-    } else {
-        std::fs::File::open(path)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
-            .map(|_| ())
-    };
-    result.map_err(|source| Error::Io {
-        action: "cannot read",
-        path: path.clone(),
-        source,
-    })?;
+fn read(path: &std::path::Path) -> Result<String> {
+    let bytes = super::simulate::read_bytes(path)?;
     // Invalid UTF-8 is a finding (json-syntax), not a crash: lossy text keeps the position.
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -79,8 +79,8 @@ fn parse_pair(value: &str) -> std::result::Result<(String, String), String> {
         .ok_or_else(|| format!("`{value}` is not KEY=VALUE"))
 }
 
-/// Reads a file (or stdin for `-`) as UTF-8, naming the file in any error.
-fn read_text(path: &Path) -> Result<String> {
+/// Reads a file, or stdin for `-`, naming the file in any error.
+pub(super) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     let result = if path.as_os_str() == "-" {
         std::io::stdin().read_to_end(&mut bytes).map(|_| ())
@@ -94,6 +94,12 @@ fn read_text(path: &Path) -> Result<String> {
         path: path.to_path_buf(),
         source,
     })?;
+    Ok(bytes)
+}
+
+/// Reads a file (or stdin for `-`) as UTF-8, naming the file in any error.
+fn read_text(path: &Path) -> Result<String> {
+    let bytes = read_bytes(path)?;
     String::from_utf8(bytes).map_err(|_| {
         Error::Spec(Diagnostic::new(
             path.display().to_string(),
