@@ -135,10 +135,8 @@ pub fn boundary(
 
 /// An IAM managed-policy name: 1-128 of `[A-Za-z0-9+=,.@_-]`.
 fn policy_name(value: &str, field: &str) -> Result<String> {
-    let valid = (1..=128).contains(&value.len())
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    let valid =
+        (1..=128).contains(&value.len()) && value.chars().all(crate::validate::is_iam_name_char);
     if valid {
         Ok(value.to_string())
     } else {

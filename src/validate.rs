@@ -268,6 +268,11 @@ pub fn role_arn(
     Ok(value.to_string())
 }
 
+/// The characters IAM allows in role, group and policy names: `[A-Za-z0-9+=,.@_-]`.
+pub(crate) fn is_iam_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
+}
+
 /// An IAM role name: 1-64 of `[A-Za-z0-9+=,.@_-]`.
 pub fn role_name(value: &str, field: &str) -> Result<String> {
     if value.is_empty() || value.len() > 64 {
@@ -281,9 +286,7 @@ pub fn role_name(value: &str, field: &str) -> Result<String> {
             "shorten the name",
         ));
     }
-    if !all_chars(value, |c| {
-        c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
-    }) {
+    if !all_chars(value, is_iam_name_char) {
         return Err(Error::invalid_with_help(
             field,
             value,
