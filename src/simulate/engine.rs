@@ -658,19 +658,10 @@ fn evaluate(set: &PolicySet, req: &Request, explain: bool) -> Evaluation {
     };
     let mut acc = Acc::default();
     let arn_ref = arn.as_ref();
-    let id = scan(
-        &set.identity,
-        explain,
-        action_lc,
-        &req.resource,
-        arn_ref,
-        &principal,
-        &ctx,
-        &mut acc,
-    );
-    let res = set.resource.as_ref().map(|p| {
+    // Every policy type is scanned the same way; the deny it finds accumulates in `acc`.
+    let mut scan_type = |policies: &[Policy]| {
         scan(
-            std::slice::from_ref(p),
+            policies,
             explain,
             action_lc,
             &req.resource,
@@ -679,33 +670,17 @@ fn evaluate(set: &PolicySet, req: &Request, explain: bool) -> Evaluation {
             &ctx,
             &mut acc,
         )
-    });
-    let pb = set.boundary.as_ref().map(|p| {
-        scan(
-            std::slice::from_ref(p),
-            explain,
-            action_lc,
-            &req.resource,
-            arn_ref,
-            &principal,
-            &ctx,
-            &mut acc,
-        )
-    });
-    let sp = if set.session.is_empty() {
-        None
-    } else {
-        Some(scan(
-            &set.session,
-            explain,
-            action_lc,
-            &req.resource,
-            arn_ref,
-            &principal,
-            &ctx,
-            &mut acc,
-        ))
     };
+    let id = scan_type(&set.identity);
+    let res = set
+        .resource
+        .as_ref()
+        .map(|p| scan_type(std::slice::from_ref(p)));
+    let pb = set
+        .boundary
+        .as_ref()
+        .map(|p| scan_type(std::slice::from_ref(p)));
+    let sp = (!set.session.is_empty()).then(|| scan_type(&set.session));
 
     let deny = acc.deny.unwrap_or(Tri::False);
     let pb_ok = pb.map_or(Tri::True, |a| a.any);
