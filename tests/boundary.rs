@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
 use mlrole::boundary::{widen_read_action, widen_resource};
 use serde_json::Value;
@@ -208,13 +206,6 @@ fn boundary_snapshot() {
     insta::with_settings!({ description => args[1..].join(" "), omit_expression => true }, {
         insta::assert_snapshot!("boundary-data-scientist", run_ok(&args));
     });
-}
-
-fn mlrole(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_mlrole"))
-        .args(args)
-        .output()
-        .expect("run mlrole")
 }
 
 #[test]

@@ -2,15 +2,12 @@
 //! file fails with file:line, the printed schemas are the committed ones, and `init` never
 //! overwrites.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn mlrole(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlrole"))
-        .args(args)
-        .output()
-        .expect("run mlrole")
-}
+use common::mlrole;
+
+use std::path::Path;
+use std::process::Output;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

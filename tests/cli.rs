@@ -1,17 +1,14 @@
 //! The real binary: exit codes, messages that name the flag or file, atomic no-clobber output,
 //! spec files, and the snapshots of what users read (`--help`, `list`, `show`).
 
+mod common;
+
+use common::mlrole;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const PASS_ROLE: &str = "arn:aws:iam::111122223333:role/service-role/SageMaker-Compute";
-
-fn mlrole(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlrole"))
-        .args(args)
-        .output()
-        .expect("run mlrole")
-}
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()

@@ -1,14 +1,11 @@
 //! The parameters added for the Canvas, Kendra and EMR Serverless activities: strict validation
 //! naming the flag (or spec key), required-parameter errors, spec files, and flags over spec.
 
-use std::process::{Command, Output};
+mod common;
 
-fn mlrole(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlrole"))
-        .args(args)
-        .output()
-        .expect("run mlrole")
-}
+use common::mlrole;
+
+use std::process::Output;
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()

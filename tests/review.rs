@@ -41,13 +41,6 @@ fn markdown_review_of_every_persona() {
     }
 }
 
-fn mlrole(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_mlrole"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn diff_reports_growth_and_gates_ci() {
     let temp = tempfile::tempdir().unwrap();

@@ -1,17 +1,12 @@
 //! `mlrole simulate` and `mlrole verify` from the command line: decisions, `--expect` exit codes,
 //! batch mode, errors that name the file, and a scenario that fails (so verify can fail).
 
-use std::process::{Command, Output};
+mod common;
+
+use common::mlrole;
 
 const ROLE: &str = "arn:aws:iam::111122223333:role/service-role/SageMaker-DataScientist";
 const COMPUTE: &str = "arn:aws:iam::111122223333:role/service-role/SageMaker-Compute";
-
-fn mlrole(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mlrole"))
-        .args(args)
-        .output()
-        .expect("run mlrole")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -131,3 +131,11 @@ pub fn run_ok(args: &[String]) -> String {
         Err((code, report)) => panic!("`{}` failed with {code}:\n{report}", args.join(" ")),
     }
 }
+
+/// Runs the real binary with these arguments.
+pub fn mlrole(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mlrole"))
+        .args(args)
+        .output()
+        .expect("run mlrole")
+}
