@@ -1,6 +1,14 @@
 //! Embeds the built-in catalog (`personas/`, `activities/`) and `templates/` into the binary, so that
 //! `cargo install` works anywhere. Generates a table of `(relative path, include_str!)` pairs sorted by
-//! path, so the embedded order is deterministic.
+//! path, so the embedded order is deterministic, and a second table with each catalog file
+//! re-encoded as JSON: parsing the catalog's YAML at every start took most of `generate`'s time.
+//! The YAML stays the source of truth: a file that does not convert gets no JSON, and the loader
+//! then parses its YAML and reports the problem with its line.
+
+#[path = "src/yaml.rs"]
+#[allow(dead_code)]
+mod yaml;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -42,6 +50,18 @@ fn main() {
             absolute.display().to_string()
         )
         .expect("write embedded.rs");
+    }
+    writeln!(generated, "];").expect("write embedded.rs");
+    writeln!(generated, "pub static CATALOG_JSON: &[(&str, &str)] = &[")
+        .expect("write embedded.rs");
+    for file in &files {
+        if !(file.starts_with("personas/") || file.starts_with("activities/")) {
+            continue;
+        }
+        let text = fs::read_to_string(root.join(file)).unwrap_or_default();
+        if let Ok(json) = yaml::to_json(&text) {
+            writeln!(generated, "    ({file:?}, {json:?}),").expect("write embedded.rs");
+        }
     }
     writeln!(generated, "];").expect("write embedded.rs");
 }

@@ -124,14 +124,8 @@ pub fn lint(data: &[u8]) {
 pub fn catalog(data: &[u8]) {
     let (persona, activity) = two(data, 0);
     let result = Catalog::from_sources(
-        vec![SourceFile {
-            label: "personas/fuzz.yaml".into(),
-            text: persona,
-        }],
-        vec![SourceFile {
-            label: "activities/fuzz.yaml".into(),
-            text: activity,
-        }],
+        vec![SourceFile::new("personas/fuzz.yaml", persona)],
+        vec![SourceFile::new("activities/fuzz.yaml", activity)],
     );
     if let Err(error) = result {
         // Every problem names its file.

@@ -266,6 +266,29 @@ pub struct Catalog {
 pub struct SourceFile {
     pub label: String,
     pub text: String,
+    /// The same document as JSON, for built-in files (made by build.rs): parsed instead of the
+    /// YAML when present. Diagnostics always come from the YAML, so they keep their lines.
+    pub precompiled: Option<&'static str>,
+}
+
+impl SourceFile {
+    pub fn new(label: impl Into<String>, text: impl Into<String>) -> SourceFile {
+        SourceFile {
+            label: label.into(),
+            text: text.into(),
+            precompiled: None,
+        }
+    }
+
+    /// Deserialises the document: from its JSON form when there is one, else from the YAML.
+    fn parse<T: serde::de::DeserializeOwned>(&self) -> std::result::Result<T, yaml::YamlError> {
+        if let Some(json) = self.precompiled {
+            if let Ok(value) = serde_json::from_str(json) {
+                return Ok(value);
+            }
+        }
+        yaml::from_str(&self.text)
+    }
 }
 
 const KNOWN_OPERATORS: &[&str] = &[
@@ -311,11 +334,15 @@ impl Catalog {
             } else {
                 continue;
             };
+            let precompiled = embedded::CATALOG_JSON
+                .iter()
+                .find(|(json_path, _)| json_path == path)
+                .map(|(_, json)| *json);
             target.insert(
                 file_stem(path).to_string(),
                 SourceFile {
-                    label: path.to_string(),
-                    text: text.to_string(),
+                    precompiled,
+                    ..SourceFile::new(*path, *text)
                 },
             );
         }
@@ -436,7 +463,7 @@ fn report_duplicate_ids(files: &[SourceFile], problems: &mut Vec<Diagnostic>) {
     }
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     for file in files {
-        let Ok(IdOnly { id }) = yaml::from_str::<IdOnly>(&file.text) else {
+        let Ok(IdOnly { id }) = file.parse::<IdOnly>() else {
             continue;
         };
         if let Some(first) = seen.get(&id) {
@@ -487,7 +514,7 @@ fn read_yaml_dir(folder: &Path) -> Result<Vec<(String, SourceFile)>> {
                 "the file is not valid UTF-8",
             )])
         })?;
-        files.push((stem.to_string(), SourceFile { label, text }));
+        files.push((stem.to_string(), SourceFile::new(label, text)));
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
@@ -550,7 +577,7 @@ impl FileCheck<'_> {
     }
 
     fn parse<T: serde::de::DeserializeOwned>(&mut self) -> Option<T> {
-        match yaml::from_str::<T>(&self.file.text) {
+        match self.file.parse::<T>() {
             Ok(value) => Some(value),
             Err(error) => {
                 let help = if error.message.contains("unknown field") {
@@ -894,4 +921,56 @@ fn load_persona(
         max_session_duration,
         file: file.label.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builtin_sources(with_json: bool) -> (Vec<SourceFile>, Vec<SourceFile>) {
+        let mut personas = Vec::new();
+        let mut activities = Vec::new();
+        for (path, text) in embedded::FILES {
+            let mut file = SourceFile::new(*path, *text);
+            if with_json {
+                file.precompiled = embedded::CATALOG_JSON
+                    .iter()
+                    .find(|(json_path, _)| json_path == path)
+                    .map(|(_, json)| *json);
+            }
+            if path.starts_with("personas/") {
+                personas.push(file);
+            } else if path.starts_with("activities/") {
+                activities.push(file);
+            }
+        }
+        (personas, activities)
+    }
+
+    /// The JSON that build.rs stores must load into exactly what the YAML loads into.
+    #[test]
+    fn precompiled_catalog_equals_the_yaml() {
+        let (personas, activities) = builtin_sources(true);
+        assert_eq!(
+            embedded::CATALOG_JSON.len(),
+            personas.len() + activities.len(),
+            "every built-in catalog file has its JSON form"
+        );
+        let from_json = Catalog::from_sources(personas, activities).expect("built-in loads");
+        let (personas, activities) = builtin_sources(false);
+        let from_yaml = Catalog::from_sources(personas, activities).expect("built-in loads");
+        assert_eq!(format!("{from_json:?}"), format!("{from_yaml:?}"));
+    }
+
+    /// A JSON form that does not fit the types falls back to the YAML, whose diagnostics
+    /// carry lines.
+    #[test]
+    fn unusable_json_falls_back_to_the_yaml() {
+        let mut file = SourceFile::new("activities/x.yaml", "id: x\nbogus: 1\n");
+        file.precompiled = Some("{\"id\": 5}");
+        let Err(error) = file.parse::<RawActivity>() else {
+            panic!("an unknown key must fail");
+        };
+        assert_eq!(error.line, Some(2), "{error:?}");
+    }
 }
