@@ -1,4 +1,4 @@
-//! The generate pipeline, phase by phase: catalog load, renderer set-up, compose, render (compose,
+//! The generate pipeline, phase by phase: catalog load (whole, and one persona's part), renderer set-up, compose, render (compose,
 //! pack, render and lint of one role), and each output format.
 //!
 //! `cargo bench --bench generate`. Whole-process time is measured with hyperfine
@@ -26,6 +26,9 @@ fn data_scientist() -> RoleSpec {
 fn bench(c: &mut Criterion) {
     c.bench_function("catalog load (built-in)", |b| {
         b.iter(|| Catalog::load(black_box(None)))
+    });
+    c.bench_function("catalog load, data-scientist's part (built-in)", |b| {
+        b.iter(|| Catalog::load_for(black_box(None), Some("data-scientist"), &[]))
     });
     c.bench_function("renderer set-up (built-in templates)", |b| {
         b.iter(|| Renderer::new(black_box(None)))

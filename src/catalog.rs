@@ -260,6 +260,8 @@ pub struct Persona {
 pub struct Catalog {
     pub personas: Vec<Persona>,
     pub activities: Vec<Activity>,
+    /// Every id the catalog knows, loaded or not (see [`Catalog::load_for`]), for suggestions.
+    known_ids: Option<(Vec<String>, Vec<String>)>,
 }
 
 /// One catalog file to load.
@@ -324,66 +326,56 @@ const KNOWN_OPERATORS: &[&str] = &[
 impl Catalog {
     /// The built-in catalog plus, if given, the user's directory.
     pub fn load(user_dir: Option<&Path>) -> Result<Catalog> {
-        let mut personas: BTreeMap<String, SourceFile> = BTreeMap::new();
-        let mut activities: BTreeMap<String, SourceFile> = BTreeMap::new();
-        for (path, text) in embedded::FILES {
-            let target = if path.starts_with("personas/") {
-                &mut personas
-            } else if path.starts_with("activities/") {
-                &mut activities
-            } else {
-                continue;
-            };
-            let precompiled = embedded::CATALOG_JSON
-                .iter()
-                .find(|(json_path, _)| json_path == path)
-                .map(|(_, json)| *json);
-            target.insert(
-                file_stem(path).to_string(),
-                SourceFile {
-                    precompiled,
-                    ..SourceFile::new(*path, *text)
-                },
-            );
-        }
-        if let Some(dir) = user_dir {
-            if !dir.is_dir() {
-                return Err(Error::Usage {
-                    message: format!("catalog folder `{}` does not exist", dir.display()),
-                    help: Some(
-                        "`--catalog DIR` names a folder with `personas/*.yaml` and/or `activities/*.yaml` (`mlrole catalog init DIR` starts one)"
-                            .into(),
-                    ),
-                });
-            }
-            let mut found_any = false;
-            for (sub, target) in [("personas", &mut personas), ("activities", &mut activities)] {
-                let folder = dir.join(sub);
-                if !folder.is_dir() {
-                    continue;
-                }
-                found_any = true;
-                for (stem, file) in read_yaml_dir(&folder)? {
-                    target.insert(stem, file);
-                }
-            }
-            if !found_any {
-                return Err(Error::Usage {
-                    message: format!(
-                        "`{}` has no `personas/` or `activities/` folder",
-                        dir.display()
-                    ),
-                    help: Some(
-                        "a catalog directory holds `personas/*.yaml` and/or `activities/*.yaml`"
-                            .into(),
-                    ),
-                });
-            }
-        }
+        let (personas, activities) = sources(user_dir)?;
         Catalog::from_sources(
             personas.into_values().collect(),
             activities.into_values().collect(),
         )
+    }
+
+    /// The catalog one role needs: its persona, the persona's default activities and
+    /// `activities`. Only the built-in catalog is loaded in part, because parsing and checking
+    /// all of it is most of a `generate` run and the tests check it whole; with `--catalog DIR`
+    /// the whole catalog is loaded and checked as by [`Catalog::load`]. An id that is not in the
+    /// catalog is left out, so looking it up fails with suggestions drawn from every id.
+    pub fn load_for(
+        user_dir: Option<&Path>,
+        persona: Option<&str>,
+        activities: &[String],
+    ) -> Result<Catalog> {
+        if user_dir.is_some() {
+            return Catalog::load(user_dir);
+        }
+        let (mut persona_files, mut activity_files) = sources(None)?;
+        let known_ids = (
+            persona_files.keys().cloned().collect::<Vec<_>>(),
+            activity_files.keys().cloned().collect::<Vec<_>>(),
+        );
+        let all_activities: Vec<&str> = known_ids.1.iter().map(String::as_str).collect();
+        let mut problems = Vec::new();
+        let persona = persona
+            .and_then(|id| persona_files.remove(id))
+            .and_then(|file| load_persona(&file, &all_activities, &mut problems));
+        let wanted: BTreeSet<&str> = persona
+            .iter()
+            .flat_map(|p| p.default_activities.iter())
+            .chain(activities)
+            .map(String::as_str)
+            .collect();
+        let mut loaded = Vec::new();
+        for id in wanted {
+            if let Some(file) = activity_files.remove(id) {
+                loaded.extend(load_activity(&file, &mut problems));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Catalog(problems));
+        }
+        Ok(Catalog {
+            personas: persona.into_iter().collect(),
+            activities: loaded,
+            known_ids: Some(known_ids),
+        })
     }
 
     /// Validates the given files (used by `load` and by tests with broken catalogs).
@@ -413,6 +405,7 @@ impl Catalog {
             Ok(Catalog {
                 personas,
                 activities,
+                known_ids: None,
             })
         } else {
             Err(Error::Catalog(problems))
@@ -425,10 +418,10 @@ impl Catalog {
             .find(|p| p.id == id)
             .ok_or_else(|| Error::Usage {
                 message: format!("unknown persona `{id}`"),
-                help: Some(suggest::hint(
-                    id,
-                    self.personas.iter().map(|p| p.id.as_str()),
-                )),
+                help: Some(match &self.known_ids {
+                    Some((personas, _)) => suggest::hint(id, personas.iter().map(String::as_str)),
+                    None => suggest::hint(id, self.personas.iter().map(|p| p.id.as_str())),
+                }),
             })
     }
 
@@ -438,10 +431,12 @@ impl Catalog {
             .find(|a| a.id == id)
             .ok_or_else(|| Error::Usage {
                 message: format!("unknown activity `{id}`"),
-                help: Some(suggest::hint(
-                    id,
-                    self.activities.iter().map(|a| a.id.as_str()),
-                )),
+                help: Some(match &self.known_ids {
+                    Some((_, activities)) => {
+                        suggest::hint(id, activities.iter().map(String::as_str))
+                    }
+                    None => suggest::hint(id, self.activities.iter().map(|a| a.id.as_str())),
+                }),
             })
     }
 
@@ -453,6 +448,69 @@ impl Catalog {
             .map(|p| p.id.as_str())
             .collect()
     }
+}
+
+/// The catalog's files by kind, keyed by id (the file stem): the built-in ones, then the user's
+/// directory's, which replace built-in files of the same name.
+type Sources = (BTreeMap<String, SourceFile>, BTreeMap<String, SourceFile>);
+
+fn sources(user_dir: Option<&Path>) -> Result<Sources> {
+    let mut personas: BTreeMap<String, SourceFile> = BTreeMap::new();
+    let mut activities: BTreeMap<String, SourceFile> = BTreeMap::new();
+    for (path, text) in embedded::FILES {
+        let target = if path.starts_with("personas/") {
+            &mut personas
+        } else if path.starts_with("activities/") {
+            &mut activities
+        } else {
+            continue;
+        };
+        let precompiled = embedded::CATALOG_JSON
+            .iter()
+            .find(|(json_path, _)| json_path == path)
+            .map(|(_, json)| *json);
+        target.insert(
+            file_stem(path).to_string(),
+            SourceFile {
+                precompiled,
+                ..SourceFile::new(*path, *text)
+            },
+        );
+    }
+    if let Some(dir) = user_dir {
+        if !dir.is_dir() {
+            return Err(Error::Usage {
+                message: format!("catalog folder `{}` does not exist", dir.display()),
+                help: Some(
+                    "`--catalog DIR` names a folder with `personas/*.yaml` and/or `activities/*.yaml` (`mlrole catalog init DIR` starts one)"
+                        .into(),
+                ),
+            });
+        }
+        let mut found_any = false;
+        for (sub, target) in [("personas", &mut personas), ("activities", &mut activities)] {
+            let folder = dir.join(sub);
+            if !folder.is_dir() {
+                continue;
+            }
+            found_any = true;
+            for (stem, file) in read_yaml_dir(&folder)? {
+                target.insert(stem, file);
+            }
+        }
+        if !found_any {
+            return Err(Error::Usage {
+                message: format!(
+                    "`{}` has no `personas/` or `activities/` folder",
+                    dir.display()
+                ),
+                help: Some(
+                    "a catalog directory holds `personas/*.yaml` and/or `activities/*.yaml`".into(),
+                ),
+            });
+        }
+    }
+    Ok((personas, activities))
 }
 
 /// Two files claiming one id: the id must equal the file name, but say plainly what collides.
@@ -960,6 +1018,42 @@ mod tests {
         let (personas, activities) = builtin_sources(false);
         let from_yaml = Catalog::from_sources(personas, activities).expect("built-in loads");
         assert_eq!(format!("{from_json:?}"), format!("{from_yaml:?}"));
+    }
+
+    /// A role's part of the built-in catalog is exactly what the whole catalog holds for it.
+    #[test]
+    fn partial_load_matches_the_whole_catalog() {
+        let whole = Catalog::load(None).expect("built-in loads");
+        for persona in &whole.personas {
+            let part = Catalog::load_for(None, Some(&persona.id), &[]).expect("loads");
+            assert_eq!(format!("{:?}", part.personas), format!("{:?}", [persona]));
+            let expected: Vec<&Activity> = whole
+                .activities
+                .iter()
+                .filter(|a| persona.default_activities.contains(&a.id))
+                .collect();
+            assert_eq!(format!("{:?}", part.activities), format!("{expected:?}"));
+        }
+        let named = vec![
+            "s3-bucket-access".to_string(),
+            "no-such-activity".to_string(),
+        ];
+        let part = Catalog::load_for(None, None, &named).expect("loads");
+        assert!(part.personas.is_empty());
+        assert_eq!(part.activities.len(), 1);
+        assert_eq!(
+            format!("{:?}", part.activities[0]),
+            format!("{:?}", whole.activity("s3-bucket-access").expect("exists"))
+        );
+        // Unknown ids are suggested from the whole catalog, not from what was loaded.
+        let Err(Error::Usage { help, .. }) = part.activity("manage-ml-job") else {
+            panic!("an unknown activity is a usage error");
+        };
+        assert_eq!(help.as_deref(), Some("did you mean `manage-ml-jobs`?"));
+        let Err(Error::Usage { help, .. }) = part.persona("data-scientst") else {
+            panic!("an unknown persona is a usage error");
+        };
+        assert_eq!(help.as_deref(), Some("did you mean `data-scientist`?"));
     }
 
     /// A JSON form that does not fit the types falls back to the YAML, whose diagnostics

@@ -265,13 +265,14 @@ impl GenerateArgs {
 }
 
 pub(super) fn generate_command(
-    catalog: &Catalog,
+    catalog_dir: Option<&Path>,
     renderer: &Renderer,
     args: &GenerateArgs,
     out: &mut dyn Write,
 ) -> Result<()> {
     if let (Some(spec_dir), Some(out_dir)) = (&args.spec_dir, &args.out_dir) {
-        return generate_spec_dir(catalog, renderer, args, spec_dir, out_dir, out);
+        let catalog = Catalog::load(catalog_dir)?;
+        return generate_spec_dir(&catalog, renderer, args, spec_dir, out_dir, out);
     }
     let flags = args.to_spec();
     let nothing_chosen =
@@ -279,7 +280,7 @@ pub(super) fn generate_command(
     if nothing_chosen && super::wizard::can_prompt() {
         // A person at a terminal who named no persona or activity gets the wizard.
         return super::wizard::run_session(
-            catalog,
+            &Catalog::load(catalog_dir)?,
             renderer,
             &mut super::wizard::InquirePrompter,
             args,
@@ -287,9 +288,17 @@ pub(super) fn generate_command(
         );
     }
     let (spec, labels) = args.spec_with_labels(flags)?;
-    let request = spec.resolve(catalog, &labels)?;
+    // Only the persona and activities this role names are parsed (see `Catalog::load_for`).
+    let named: Vec<String> = spec
+        .activities
+        .iter()
+        .chain(&spec.without_activities)
+        .cloned()
+        .collect();
+    let catalog = Catalog::load_for(catalog_dir, spec.persona.as_deref(), &named)?;
+    let request = spec.resolve(&catalog, &labels)?;
     let produced = generate::produce(
-        catalog,
+        &catalog,
         renderer,
         &request,
         args.format.unwrap_or_default(),
@@ -403,11 +412,14 @@ fn spec_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     Ok(specs)
 }
 
-/// `f` over `items` on every available core (scoped threads taking the next item from a shared
-/// counter, so one slow spec does not hold up a whole share); results in the order of `items`.
+/// `f` over `items` on scoped threads that each take the next item from a shared
+/// counter (so one slow spec does not hold up a whole share); results in the order of `items`.
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    // Four workers per core: each role ends in file creations and fsyncs, and while one worker
+    // waits for the disk another computes (1,000 specs on ext4: 3.6 s with 2 workers, 2.2 s
+    // with 8, on the 2-core development machine).
     let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
+        .map(|n| n.get() * 4)
         .unwrap_or(1)
         .min(items.len())
         .max(1);

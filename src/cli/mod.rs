@@ -136,7 +136,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
     let catalog = || Catalog::load(cli.catalog.as_deref());
     let renderer = || Renderer::new(cli.templates.as_deref());
     match &cli.command {
-        Command::Generate(args) => generate::generate_command(&catalog()?, &renderer()?, args, out),
+        Command::Generate(args) => {
+            generate::generate_command(cli.catalog.as_deref(), &renderer()?, args, out)
+        }
         Command::Wizard(args) => wizard::wizard_command(&catalog()?, &renderer()?, args, out),
         Command::Simulate(args) => simulate::simulate_command(args, out),
         Command::Lint(args) => lint::lint_command(args, out),
