@@ -559,11 +559,7 @@ fn read_yaml_dir(folder: &Path) -> Result<Vec<(String, SourceFile)>> {
         let Some(stem) = name.strip_suffix(".yaml") else {
             continue;
         };
-        let bytes = std::fs::read(&path).map_err(|source| Error::Io {
-            action: "cannot read catalog file",
-            path: path.clone(),
-            source,
-        })?;
+        let bytes = crate::input::read_capped(&path, "cannot read catalog file")?;
         let label = path.display().to_string();
         let text = String::from_utf8(bytes).map_err(|_| {
             Error::Catalog(vec![Diagnostic::new(

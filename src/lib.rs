@@ -14,6 +14,7 @@ pub mod diff;
 pub mod error;
 pub mod generate;
 pub mod iac;
+pub mod input;
 pub mod lint;
 pub mod output;
 pub mod params;

@@ -96,11 +96,7 @@ impl Renderer {
             else {
                 continue;
             };
-            let bytes = std::fs::read(&path).map_err(|source| Error::Io {
-                action: "cannot read template",
-                path: path.clone(),
-                source,
-            })?;
+            let bytes = crate::input::read_capped(&path, "cannot read template")?;
             let text = String::from_utf8(bytes).map_err(|_| Error::Template {
                 template: path.display().to_string(),
                 message: "the file is not valid UTF-8".into(),

@@ -103,11 +103,7 @@ impl FieldLabels {
 impl RoleSpec {
     /// Reads a YAML or JSON spec file.
     pub fn from_file(path: &Path) -> Result<RoleSpec> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
-            action: "cannot read spec file",
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = crate::input::read_capped(path, "cannot read spec file")?;
         let label = path.display().to_string();
         let text = String::from_utf8(bytes).map_err(|_| {
             Error::Spec(Diagnostic::new(

@@ -475,3 +475,28 @@ fn user_catalog_and_templates_override_the_built_ins() {
         stderr(&output)
     );
 }
+
+/// stdin has no size to check up front: it is read up to one byte past the cap, then refused.
+#[test]
+fn lint_refuses_stdin_over_the_size_cap() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mlrole"))
+        .args(["lint", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mlrole starts");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    // mlrole may stop reading at the cap; a broken pipe after that is expected.
+    let _ = stdin.write_all(&vec![b' '; 3 * 1024 * 1024]);
+    drop(stdin);
+    let output = child.wait_with_output().expect("mlrole finishes");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("-: the file is more than 1048576 bytes"),
+        "{stderr}"
+    );
+}

@@ -1,7 +1,7 @@
 //! `mlrole simulate` (one request, or JSON lines with `--batch`) and `mlrole verify` (scenario files
 //! against a generated role or a bundle).
 
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
@@ -81,20 +81,7 @@ fn parse_pair(value: &str) -> std::result::Result<(String, String), String> {
 
 /// Reads a file, or stdin for `-`, naming the file in any error.
 pub(super) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    let result = if path.as_os_str() == "-" {
-        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
-    } else {
-        std::fs::File::open(path)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
-            .map(|_| ())
-    };
-    result.map_err(|source| Error::Io {
-        action: "cannot read",
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(bytes)
+    crate::input::read_capped(path, "cannot read")
 }
 
 /// Reads a file (or stdin for `-`) as UTF-8, naming the file in any error.
