@@ -362,3 +362,37 @@ fn every_action_accepts_samples_of_its_resource_types() {
         &failures[..failures.len().min(10)]
     );
 }
+
+/// Past 1,000 findings a document's findings are summed up in one, whose severity is the worst
+/// among those left out: a flood of suggestions stays a suggestion, and never hides an error.
+#[test]
+fn findings_past_the_cap_are_summed_up_with_their_worst_severity() {
+    let statement =
+        json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::ml-data/*"});
+    let doc = json!({"Version": "2012-10-17", "Statement": vec![statement; 1200]});
+    let findings = lint::lint_value(&doc, DocumentKind::Identity);
+    assert_eq!(findings.len(), 1001, "1,000 findings and the summary");
+    let summary = findings.last().expect("summary");
+    assert_eq!(summary.code, Code::TooManyFindings);
+    // Every statement after the first repeats it: 1,199 suggestions, 199 of them left out.
+    assert!(findings[..1000]
+        .iter()
+        .all(|f| f.code == Code::RedundantStatement));
+    assert!(
+        summary.message.starts_with("199 more"),
+        "{}",
+        summary.message
+    );
+    assert_eq!(summary.severity, Severity::Suggestion);
+
+    // Errors past the cap make the summary an error, so the exit status stays 3.
+    let unknown: Vec<Value> = (0..1100)
+        .map(|i| json!({"Effect": "Allow", "Action": format!("s3:NoSuchAction{i}"), "Resource": "*"}))
+        .collect();
+    let doc = json!({"Version": "2012-10-17", "Statement": unknown});
+    let findings = lint::lint_value(&doc, DocumentKind::Identity);
+    let summary = findings.last().expect("summary");
+    assert_eq!(summary.code, Code::TooManyFindings);
+    assert_eq!(summary.severity, Severity::Error);
+    assert!(lint::has_errors(&findings));
+}

@@ -98,7 +98,11 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) -> Resolved {
             );
         }
         if !svc_wild && r.service(svc).is_none() {
-            let hint = closest(svc, r.service_prefixes()).map(|s| format!("{s}:{name}"));
+            let hint = if ctx.saturated() {
+                None
+            } else {
+                closest(svc, r.service_prefixes()).map(|s| format!("{s}:{name}"))
+            };
             ctx.push(
                 stmt.loc(),
                 Code::UnknownService,
@@ -130,7 +134,7 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) -> Resolved {
                 );
             } else {
                 let service = r.service(svc);
-                let hint = service.and_then(|s| {
+                let hint = service.filter(|_| !ctx.saturated()).and_then(|s| {
                     closest(name, s.actions().iter().map(|a| a.name))
                         .map(|n| format!("{}:{n}", s.prefix))
                 });

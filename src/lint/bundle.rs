@@ -23,7 +23,7 @@ pub(crate) fn is_bundle(v: &Value) -> bool {
 fn lint_doc(findings: &mut Vec<Finding>, doc: &Value, kind: DocumentKind, prefix: &str) {
     let mut ctx = Ctx::new(kind, prefix);
     document::lint(&mut ctx, doc);
-    findings.append(&mut ctx.findings);
+    findings.append(&mut ctx.finish());
     if doc.is_object() {
         if let Some(quota) = size::quota_for(kind) {
             size::check(findings, prefix, size_of_value(doc), quota, kind);

@@ -146,6 +146,8 @@ codes! {
         "A `*` or `?` in a value of an Equals operator is matched literally; use a Like operator.";
     InvalidPolicyVariable = "invalid-policy-variable", Error, Some("Missing brace in variable / Empty variable / Unsupported space in variable"),
         "A malformed `${...}` policy variable (unclosed, empty, spaces) or one naming an unknown key.";
+    TooManyFindings = "too-many-findings", Warning, None,
+        "More findings than the 1,000 reported per document; the rest are counted, and this finding takes the worst severity among them.";
     PolicyTooLarge = "policy-too-large", Error, Some("Policy size exceeds identity policy quota"),
         "The policy exceeds its IAM size quota (managed 6,144, trust 2,048, inline total 10,240 characters).";
 }

@@ -256,7 +256,8 @@ enum KeyInfo<'r> {
     Other(&'r ConditionKey),
 }
 
-fn resolve_key<'r>(r: &'r Reference, key: &str) -> Result<KeyInfo<'r>, String> {
+/// `suggest`: whether to search for a spelling suggestion when the key is unknown.
+fn resolve_key<'r>(r: &'r Reference, key: &str, suggest: bool) -> Result<KeyInfo<'r>, String> {
     if let Some(k) = r.global_condition_key(key) {
         return Ok(KeyInfo::Global(k));
     }
@@ -264,10 +265,14 @@ fn resolve_key<'r>(r: &'r Reference, key: &str) -> Result<KeyInfo<'r>, String> {
         return Err("a condition key has the form `service:KeyName`".to_string());
     };
     if prefix.eq_ignore_ascii_case("aws") {
-        let hint = closest(
-            key,
-            r.global_condition_keys().iter().map(|k| k.name.as_str()),
-        );
+        let hint = suggest
+            .then(|| {
+                closest(
+                    key,
+                    r.global_condition_keys().iter().map(|k| k.name.as_str()),
+                )
+            })
+            .flatten();
         return Err(did_you_mean(
             hint.map(str::to_string),
             "see the AWS global condition context keys",
@@ -277,10 +282,14 @@ fn resolve_key<'r>(r: &'r Reference, key: &str) -> Result<KeyInfo<'r>, String> {
         return match service.condition_key(key) {
             Some(k) => Ok(KeyInfo::Service(k, service.prefix.clone())),
             None => {
-                let hint = closest(
-                    key,
-                    service.condition_keys().iter().map(|k| k.name.as_str()),
-                );
+                let hint = suggest
+                    .then(|| {
+                        closest(
+                            key,
+                            service.condition_keys().iter().map(|k| k.name.as_str()),
+                        )
+                    })
+                    .flatten();
                 Err(did_you_mean(
                     hint.map(str::to_string),
                     &format!("{} defines no such key; see its condition keys in the Service Authorization Reference", service.name),
@@ -383,7 +392,7 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
             };
             check_values(ctx, stmt, &op, &values);
 
-            let info = match resolve_key(ctx.reference, key) {
+            let info = match resolve_key(ctx.reference, key, !ctx.saturated()) {
                 Ok(info) => info,
                 Err(help) => {
                     ctx.push(
@@ -462,7 +471,10 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
                             names.join(", "),
                             if actions.len() > 3 { ", ..." } else { "" }
                         ),
-                        match applicable_suggestion(ctx.reference, actions, key) {
+                        match (!ctx.saturated())
+                            .then(|| applicable_suggestion(ctx.reference, actions, key))
+                            .flatten()
+                        {
                             Some(k) => format!("did you mean `{k}`, which these actions support?"),
                             None => format!("move the condition to a statement with {prefix} actions that support it, or use a global aws: key"),
                         },

@@ -1,16 +1,25 @@
 //! Shared state while linting one document: kind, path prefix and findings.
 
 use super::codes::Code;
-use super::finding::Finding;
+use super::finding::{Finding, Severity};
 use super::DocumentKind;
 use crate::reference::{self, Reference};
 
 pub(crate) struct Ctx {
     pub kind: DocumentKind,
     prefix: String,
-    pub findings: Vec<Finding>,
+    findings: Vec<Finding>,
     pub reference: &'static Reference,
+    /// Findings past [`MAX_FINDINGS`]: counted, and the worst severity kept, but not stored.
+    omitted: usize,
+    worst_omitted: Option<Severity>,
 }
+
+/// The most findings reported for one document. A policy with more is not a policy someone
+/// wrote by hand (80,000 unknown actions took 10 s and 68 MB to report one by one); the rest
+/// are summed up in one `too-many-findings` finding, which keeps the worst severity among them
+/// so that the exit status does not change.
+pub(crate) const MAX_FINDINGS: usize = 1000;
 
 /// Where a finding sits: statement index and Sid, if in a statement.
 #[derive(Clone, Copy, Default)]
@@ -26,7 +35,33 @@ impl Ctx {
             prefix: prefix.to_string(),
             findings: Vec::new(),
             reference: reference::get(),
+            omitted: 0,
+            worst_omitted: None,
         }
+    }
+
+    /// True once findings are no longer stored: callers skip work that only improves a
+    /// finding's text (suggestions searched among hundreds of names).
+    pub fn saturated(&self) -> bool {
+        self.findings.len() >= MAX_FINDINGS
+    }
+
+    /// The document's findings, the omitted ones summed up last.
+    pub fn finish(mut self) -> Vec<Finding> {
+        if let Some(severity) = self.worst_omitted {
+            let mut summary = Finding::new(
+                Code::TooManyFindings,
+                self.prefix.clone(),
+                format!(
+                    "{} more finding(s) not shown: mlrole reports the first {MAX_FINDINGS} of a document",
+                    self.omitted
+                ),
+                "fix the findings above and lint again; a policy this broken is probably not the file you meant",
+            );
+            summary.severity = severity;
+            self.findings.push(summary);
+        }
+        self.findings
     }
 
     /// Joins the document's prefix and a path inside it.
@@ -42,6 +77,12 @@ impl Ctx {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
+        if self.saturated() {
+            self.omitted += 1;
+            let severity = code.severity();
+            self.worst_omitted = Some(self.worst_omitted.map_or(severity, |w| w.min(severity)));
+            return;
+        }
         let mut f = Finding::new(code, self.path(rel_path), message, help);
         f.statement = loc.statement;
         f.sid = loc.sid.map(str::to_string);

@@ -117,7 +117,7 @@ pub fn lint_document(doc_text: &str, kind: DocumentKind) -> Vec<Finding> {
 pub fn lint_value(doc: &Value, kind: DocumentKind) -> Vec<Finding> {
     let mut ctx = context::Ctx::new(kind, "");
     document::lint(&mut ctx, doc);
-    ctx.findings
+    ctx.finish()
 }
 
 /// Lints a file's contents: either the bundle `mlrole generate` writes
