@@ -20,6 +20,15 @@ peak "generate data-scientist" "$bin" generate --persona data-scientist --accoun
 peak "lint bundle" "$bin" lint "$work/bundle.json"
 "$bin" generate --persona compute --bucket ml-data -o "$work/compute.json"
 peak "lint 2 bundles" "$bin" lint "$work/bundle.json" "$work/compute.json"
+# The largest policy mlrole reads (the input cap is 1 MiB): 13,000 statements, 1,027,038 bytes.
+python3 - "$work/largest.json" <<'EOF'
+import sys
+statement = '{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::ml-data/*"}'
+open(sys.argv[1], "w").write('{"Version":"2012-10-17","Statement":[' + ",".join([statement] * 13000) + "]}")
+EOF
+peak "lint of a $(stat -c %s "$work/largest.json")-byte policy" "$bin" lint "$work/largest.json"
+peak "simulate against it" "$bin" simulate --policy "$work/largest.json" --principal arn:aws:iam::111122223333:role/r \
+  --action s3:GetObject --resource arn:aws:s3:::ml-data/x
 if [ -d "$target/bench-spec-dir/specs" ]; then
   rm -rf "$work/roles"
   n=$(ls "$target/bench-spec-dir/specs" | wc -l)
