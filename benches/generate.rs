@@ -1,5 +1,6 @@
-//! The generate pipeline, phase by phase: catalog load (whole, and one persona's part), renderer set-up, compose, render (compose,
-//! pack, render and lint of one role), and each output format.
+//! The generate pipeline, phase by phase: catalog load (whole, and one persona's part),
+//! renderer set-up, resolve, compose, render of one policy (tera, parse back, check), the whole
+//! of `generate` (compose, pack, render, lint) and each output format.
 //!
 //! `cargo bench --bench generate`. Whole-process time is measured with hyperfine
 //! (`benches/compare-policy-sentry.sh`).
@@ -49,6 +50,25 @@ fn bench(c: &mut Criterion) {
     c.bench_function("compose data-scientist", |b| {
         b.iter(|| compose::compose(&catalog, black_box(&request), Target::Policy))
     });
+    let Ok(plan) = compose::compose(&catalog, &request, Target::Policy) else {
+        panic!("the data scientist composes");
+    };
+    let Ok(packed) = mlrole::policy::pack(
+        &plan.statements,
+        mlrole::policy::MANAGED_POLICY_LIMIT,
+        request.max_policies,
+    ) else {
+        panic!("the data scientist's statements pack");
+    };
+    let mut context = tera::Context::new();
+    context.insert("policy_name", "SageMaker-DataScientist-permissions-1");
+    context.insert("role", &plan.role);
+    context.insert("statements", &packed[0]);
+    let _ = renderer.render_policy("permission-policy.json.tera", &context);
+    c.bench_function(
+        "render data-scientist's first permission policy (tera, parse back, check)",
+        |b| b.iter(|| renderer.render_policy("permission-policy.json.tera", black_box(&context))),
+    );
     // Warm the IAM reference (decoded lazily per service) outside the timed loops.
     let _ = generate::generate(&catalog, &renderer, &request);
     c.bench_function(
