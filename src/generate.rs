@@ -109,32 +109,6 @@ pub(crate) fn provenance<'a>(
     })
 }
 
-/// Service prefixes the plan's actions, condition keys and resource ARNs name: the services
-/// the lint of the rendered role will look up.
-fn services_named(plan: &compose::RolePlan) -> Vec<String> {
-    let mut prefixes = std::collections::BTreeSet::new();
-    for statement in plan.statements.iter().chain(&plan.trust) {
-        for action in &statement.actions {
-            prefixes.extend(action.split_once(':').map(|(service, _)| service));
-        }
-        for resource in &statement.resources {
-            prefixes.extend(resource.split(':').nth(2));
-        }
-        for keys in statement.conditions.values() {
-            prefixes.extend(
-                keys.keys()
-                    .filter_map(|key| key.split_once(':'))
-                    .map(|(service, _)| service),
-            );
-        }
-    }
-    prefixes
-        .into_iter()
-        .filter(|p| !p.is_empty() && *p != "aws" && !p.contains(['*', '?', '$']))
-        .map(String::from)
-        .collect()
-}
-
 /// Deterministic policy names: `<role>-permissions`, or `-1`, `-2`, … when split.
 pub fn policy_name(role: &str, index: usize, count: usize) -> String {
     if count == 1 {
@@ -160,7 +134,6 @@ pub fn generate_for(
     target: Target,
 ) -> Result<Generated> {
     let plan = compose::compose(catalog, request, target)?;
-    crate::reference::Reference::prewarm(services_named(&plan));
     let packed = policy::pack(&plan.statements, MANAGED_POLICY_LIMIT, request.max_policies)?;
     let mut permission_policies = Vec::new();
     for (index, statements) in packed.iter().enumerate() {

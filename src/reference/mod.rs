@@ -233,35 +233,6 @@ impl Reference {
         slot.service.get_or_init(|| self.decode(slot)).as_ref()
     }
 
-    /// Decodes these services on another thread, so that a caller who will need them soon
-    /// (`generate` lints what it renders) finds them ready. Unknown prefixes are ignored; a
-    /// service being decoded here and asked for meanwhile is waited for, never decoded twice.
-    pub fn prewarm(prefixes: Vec<String>) {
-        let Ok(reference) = try_get() else {
-            return;
-        };
-        let pending: Vec<String> = prefixes
-            .into_iter()
-            .filter(|prefix| {
-                reference
-                    .slot(prefix)
-                    .is_some_and(|slot| slot.service.get().is_none())
-            })
-            .collect();
-        if pending.is_empty() {
-            return;
-        }
-        let spawned = std::thread::Builder::new()
-            .name("reference-prewarm".into())
-            .spawn(move || {
-                for prefix in &pending {
-                    let _ = reference.service(prefix);
-                }
-            });
-        // Without a thread the services are simply decoded when first asked for.
-        drop(spawned);
-    }
-
     fn decode(&self, slot: &Slot) -> Option<Service> {
         let bytes = self
             .blob
