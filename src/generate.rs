@@ -58,6 +58,23 @@ impl Generated {
     }
 }
 
+impl Generated {
+    /// The bundle's policy documents as they will be once deployed (see
+    /// [`with_sample_deployment`]), in the bundle's shape so that findings carry the bundle's
+    /// paths; without the provenance and budget, which the linter does not read.
+    fn deployed_documents(&self) -> Value {
+        let policies: Vec<Value> = self
+            .permission_policies
+            .iter()
+            .map(|(name, document)| json!({"name": name, "document": with_sample_deployment(document)}))
+            .collect();
+        json!({
+            "trust_policy": with_sample_deployment(&self.trust_policy),
+            "permission_policies": policies,
+        })
+    }
+}
+
 /// Replaces CloudFormation pseudo parameters and Terraform data-source references by sample
 /// values of the right shape, so the linter judges the deployed policies.
 pub(crate) fn with_sample_deployment(value: &Value) -> Value {
@@ -173,7 +190,7 @@ pub fn generate_for(
     // Everything rendered passes the same checks as `mlrole lint` before anyone sees it.
     // Deployment references (`${AWS::AccountId}`, Terraform data sources) are not IAM variables:
     // check the documents as they will be once deployed, with sample values in their place.
-    let findings = crate::lint::lint_bundle(&with_sample_deployment(&generated.bundle()));
+    let findings = crate::lint::lint_bundle(&generated.deployed_documents());
     if crate::lint::has_errors(&findings) {
         return Err(Error::Template {
             template: "permission-policy.json.tera".into(),
