@@ -135,8 +135,7 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) -> Resolved {
             } else {
                 let service = r.service(svc);
                 let hint = service.filter(|_| !ctx.saturated()).and_then(|s| {
-                    closest(name, s.actions().iter().map(|a| a.name))
-                        .map(|n| format!("{}:{n}", s.prefix))
+                    closest(name, s.action_names()).map(|n| format!("{}:{n}", s.prefix))
                 });
                 let service_name = r.service_name(svc).unwrap_or(svc);
                 ctx.push(

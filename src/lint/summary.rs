@@ -81,7 +81,7 @@ fn strings(v: Option<&Value>) -> Vec<&str> {
 fn all_actions(r: &'static Reference) -> Vec<&'static Action> {
     r.service_prefixes()
         .filter_map(|p| r.service(p))
-        .flat_map(|s| s.actions().iter())
+        .flat_map(|s| s.actions())
         .collect()
 }
 
@@ -177,12 +177,7 @@ pub fn summary_of_value(doc: &Value) -> Summary {
                         level,
                         granted: names.len(),
                         available: service
-                            .map(|s| {
-                                s.actions()
-                                    .iter()
-                                    .filter(|a| a.access_level == level)
-                                    .count()
-                            })
+                            .map(|s| s.actions().filter(|a| a.access_level == level).count())
                             .unwrap_or(0),
                         actions: names,
                     }

@@ -284,11 +284,12 @@ impl Reference {
             if act_pat == "*" {
                 out.extend(service.actions());
             } else {
+                // Match on the names first: only the matching actions get parsed.
                 out.extend(
                     service
-                        .actions()
-                        .iter()
-                        .filter(|a| glob_match(act_pat, &a.name.to_ascii_lowercase())),
+                        .action_names()
+                        .filter(|name| glob_match(act_pat, &name.to_ascii_lowercase()))
+                        .filter_map(|name| service.action(name)),
                 );
             }
         }
@@ -366,7 +367,13 @@ mod tests {
         let r = try_get().expect("embedded reference loads");
         assert!(r.service_prefixes().count() > 400);
         for prefix in r.service_prefixes() {
-            assert!(r.service(prefix).is_some(), "service {prefix} decodes");
+            let service = r.service(prefix);
+            assert!(service.is_some(), "service {prefix} decodes");
+            // Actions are parsed on first use: every one of them must parse, under its name.
+            let Some(service) = service else { continue };
+            let names: Vec<&str> = service.action_names().collect();
+            let parsed: Vec<&str> = service.actions().map(|a| a.name).collect();
+            assert_eq!(names, parsed, "every action of {prefix} parses");
         }
         assert!(!r.data_version().is_empty());
     }

@@ -1,8 +1,10 @@
 //! Typed view of one service's entry in the embedded IAM reference.
 
 use std::cmp::Ordering;
+use std::sync::OnceLock;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use super::pattern::key_pattern_matches;
 
@@ -190,11 +192,27 @@ impl Action {
 pub struct Service {
     pub prefix: String,
     pub name: String,
-    /// Sorted by ASCII-lowercased name, for case-insensitive binary search.
-    actions: Vec<Action>,
+    /// Sorted by ASCII-lowercased name, for case-insensitive binary search. Each action is
+    /// parsed when first asked for: a policy names a handful of ec2's 826 actions, and
+    /// building all of them was most of the cost of decoding the service.
+    actions: Vec<LazyAction>,
     /// Sorted like `actions`.
     resource_types: Vec<ResourceType>,
     condition_keys: Vec<ConditionKey>,
+    /// The service's interned condition-key names, which actions refer to by index.
+    key_names: Vec<&'static str>,
+    /// Resource-type names in the data's order, which actions refer to by index.
+    resource_type_names: Vec<&'static str>,
+    /// `prefix`, borrowed for the life of the process, as actions carry it.
+    static_prefix: &'static str,
+}
+
+/// An action's name and its still-unparsed entry in the service data.
+#[derive(Debug)]
+struct LazyAction {
+    name: &'static str,
+    raw: &'static RawValue,
+    parsed: OnceLock<Option<Action>>,
 }
 
 /// Orders names as their ASCII-lowercase forms, without allocating.
@@ -205,9 +223,14 @@ fn cmp_ignore_case(a: &str, b: &str) -> Ordering {
 }
 
 impl Service {
-    /// Every action, sorted by name.
-    pub fn actions(&self) -> &[Action] {
-        &self.actions
+    /// Every action, sorted by name (each parsed on first use).
+    pub fn actions(&self) -> impl Iterator<Item = &Action> + '_ {
+        self.actions.iter().filter_map(|lazy| self.parsed(lazy))
+    }
+
+    /// Every action's name, sorted, without parsing the actions.
+    pub fn action_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.actions.iter().map(|lazy| lazy.name)
     }
 
     /// Action by name without prefix, case-insensitive.
@@ -216,6 +239,45 @@ impl Service {
             .binary_search_by(|a| cmp_ignore_case(a.name, name))
             .ok()
             .and_then(|i| self.actions.get(i))
+            .and_then(|lazy| self.parsed(lazy))
+    }
+
+    /// The action, parsed now if this is its first use. A malformed entry (only a corrupt
+    /// reference file has one) is left out rather than panicking.
+    fn parsed<'a>(&'a self, lazy: &'a LazyAction) -> Option<&'a Action> {
+        lazy.parsed
+            .get_or_init(|| {
+                let raw: RawAction<'static> = serde_json::from_str(lazy.raw.get()).ok()?;
+                Some(self.build_action(raw))
+            })
+            .as_ref()
+    }
+
+    fn build_action(&self, raw: RawAction<'static>) -> Action {
+        let RawAction(name, level, resource_types, action_keys, dependent_actions) = raw;
+        let keys = |indexes: Vec<usize>| -> Vec<&'static str> {
+            indexes
+                .into_iter()
+                .filter_map(|i| self.key_names.get(i).copied())
+                .collect()
+        };
+        Action {
+            service: self.static_prefix,
+            name,
+            access_level: AccessLevel::from_code(level),
+            resource_types: resource_types
+                .into_iter()
+                .filter_map(|(rt, required, rt_keys)| {
+                    Some(ActionResourceType {
+                        name: self.resource_type_names.get(rt).copied()?,
+                        required: required != 0,
+                        condition_keys: keys(rt_keys),
+                    })
+                })
+                .collect(),
+            condition_keys: keys(action_keys),
+            dependent_actions,
+        }
     }
 
     pub fn resource_types(&self) -> &[ResourceType] {
@@ -267,6 +329,7 @@ impl Service {
 
 /// Raw per-service document as written by `reference/convert.js`; strings
 /// borrow from the inflated JSON and condition keys are indexes into `k`.
+/// Actions stay raw until asked for (see [`Service::action`]).
 #[derive(Deserialize)]
 pub(crate) struct RawService<'a> {
     n: &'a str,
@@ -277,7 +340,7 @@ pub(crate) struct RawService<'a> {
     #[serde(borrow)]
     r: Vec<RawResourceType<'a>>,
     #[serde(borrow)]
-    a: Vec<RawAction<'a>>,
+    a: Vec<&'a RawValue>,
 }
 
 type RawResourceType<'a> = (&'a str, Vec<&'a str>, Vec<usize>);
@@ -292,6 +355,14 @@ struct RawAction<'a>(
     #[serde(borrow)] Vec<&'a str>,
 );
 
+/// An action entry's name: the first string of its array. convert.js writes no escape
+/// sequences, so the name is the text between the first two quotes.
+fn raw_action_name(raw: &'static RawValue) -> Option<&'static str> {
+    let text = raw.get().trim_start().strip_prefix('[')?.trim_start();
+    let rest = text.strip_prefix('"')?;
+    rest.split_once('"').map(|(name, _)| name)
+}
+
 impl RawService<'static> {
     pub(crate) fn into_service(self, prefix: &'static str) -> Service {
         let k = self.k;
@@ -299,26 +370,16 @@ impl RawService<'static> {
         let keys = |idx: Vec<usize>| -> Vec<&'static str> {
             idx.into_iter().filter_map(|i| k.get(i).copied()).collect()
         };
-        let rt_names: Vec<&'static str> = self.r.iter().map(|r| r.0).collect();
-        let mut actions: Vec<Action> = self
+        let resource_type_names: Vec<&'static str> = self.r.iter().map(|r| r.0).collect();
+        let mut actions: Vec<LazyAction> = self
             .a
             .into_iter()
-            .map(|RawAction(n, level, rts, action_keys, deps)| Action {
-                service: prefix,
-                name: n,
-                access_level: AccessLevel::from_code(level),
-                resource_types: rts
-                    .into_iter()
-                    .filter_map(|(rt, required, rt_keys)| {
-                        Some(ActionResourceType {
-                            name: rt_names.get(rt).copied()?,
-                            required: required != 0,
-                            condition_keys: keys(rt_keys),
-                        })
-                    })
-                    .collect(),
-                condition_keys: keys(action_keys),
-                dependent_actions: deps,
+            .filter_map(|raw| {
+                Some(LazyAction {
+                    name: raw_action_name(raw)?,
+                    raw,
+                    parsed: OnceLock::new(),
+                })
             })
             .collect();
         actions.sort_by(|a, b| cmp_ignore_case(a.name, b.name));
@@ -348,6 +409,9 @@ impl RawService<'static> {
             actions,
             resource_types,
             condition_keys,
+            key_names: k,
+            resource_type_names,
+            static_prefix: prefix,
         }
     }
 }
