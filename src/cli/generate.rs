@@ -417,10 +417,12 @@ fn spec_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     // Four workers per core: each role ends in file creations and fsyncs, and while one worker
     // waits for the disk another computes (1,000 specs on ext4: 3.6 s with 2 workers, 2.2 s
-    // with 8, on the 2-core development machine).
+    // with 8, on the 2-core development machine). At most 32, so that a large machine does not
+    // hold hundreds of roles in memory at once.
     let workers = std::thread::available_parallelism()
         .map(|n| n.get() * 4)
         .unwrap_or(1)
+        .min(32)
         .min(items.len())
         .max(1);
     let next = AtomicUsize::new(0);
