@@ -251,7 +251,7 @@ enum KeyInfo<'r> {
     /// Global key: applies to every action.
     Global(&'r ConditionKey),
     /// Key of this service prefix.
-    Service(&'r ConditionKey, String),
+    Service(&'r ConditionKey, &'static str),
     /// Known through an alias (OIDC/SAML provider keys): not checked for applicability.
     Other(&'r ConditionKey),
 }
@@ -280,7 +280,7 @@ fn resolve_key<'r>(r: &'r Reference, key: &str, suggest: bool) -> Result<KeyInfo
     }
     if let Some(service) = r.service(prefix) {
         return match service.condition_key(key) {
-            Some(k) => Ok(KeyInfo::Service(k, service.prefix.clone())),
+            Some(k) => Ok(KeyInfo::Service(k, service.prefix)),
             None => {
                 let hint = suggest
                     .then(|| {

@@ -190,7 +190,7 @@ impl Action {
 /// One AWS service: its actions, resource types and condition keys.
 #[derive(Debug)]
 pub struct Service {
-    pub prefix: String,
+    pub prefix: &'static str,
     pub name: String,
     /// Sorted by ASCII-lowercased name, for case-insensitive binary search. Each action is
     /// parsed when first asked for: a policy names a handful of ec2's 826 actions, and
@@ -203,8 +203,6 @@ pub struct Service {
     key_names: Vec<&'static str>,
     /// Resource-type names in the data's order, which actions refer to by index.
     resource_type_names: Vec<&'static str>,
-    /// `prefix`, borrowed for the life of the process, as actions carry it.
-    static_prefix: &'static str,
 }
 
 /// An action's name and its still-unparsed entry in the service data.
@@ -255,14 +253,9 @@ impl Service {
 
     fn build_action(&self, raw: RawAction<'static>) -> Action {
         let RawAction(name, level, resource_types, action_keys, dependent_actions) = raw;
-        let keys = |indexes: Vec<usize>| -> Vec<&'static str> {
-            indexes
-                .into_iter()
-                .filter_map(|i| self.key_names.get(i).copied())
-                .collect()
-        };
+        let keys = |indexes| interned(&self.key_names, indexes);
         Action {
-            service: self.static_prefix,
+            service: self.prefix,
             name,
             access_level: AccessLevel::from_code(level),
             resource_types: resource_types
@@ -363,13 +356,19 @@ fn raw_action_name(raw: &'static RawValue) -> Option<&'static str> {
     rest.split_once('"').map(|(name, _)| name)
 }
 
+/// The interned names at these indexes. Out-of-range indexes (a corrupt file) are dropped,
+/// never panic.
+fn interned(names: &[&'static str], indexes: Vec<usize>) -> Vec<&'static str> {
+    indexes
+        .into_iter()
+        .filter_map(|i| names.get(i).copied())
+        .collect()
+}
+
 impl RawService<'static> {
     pub(crate) fn into_service(self, prefix: &'static str) -> Service {
         let k = self.k;
-        // Out-of-range indexes (a corrupt file) are dropped, never panic.
-        let keys = |idx: Vec<usize>| -> Vec<&'static str> {
-            idx.into_iter().filter_map(|i| k.get(i).copied()).collect()
-        };
+        let keys = |indexes| interned(&k, indexes);
         let resource_type_names: Vec<&'static str> = self.r.iter().map(|r| r.0).collect();
         let mut actions: Vec<LazyAction> = self
             .a
@@ -404,14 +403,13 @@ impl RawService<'static> {
             })
             .collect();
         Service {
-            prefix: prefix.to_string(),
+            prefix,
             name: self.n.to_string(),
             actions,
             resource_types,
             condition_keys,
             key_names: k,
             resource_type_names,
-            static_prefix: prefix,
         }
     }
 }
