@@ -30,7 +30,7 @@ pub struct LintArgs {
 }
 
 fn read(path: &std::path::Path) -> Result<String> {
-    let bytes = super::simulate::read_bytes(path)?;
+    let bytes = crate::input::read_capped(path, "cannot read")?;
     // Invalid UTF-8 is a finding (json-syntax), not a crash: lossy text keeps the position.
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -79,14 +79,9 @@ fn parse_pair(value: &str) -> std::result::Result<(String, String), String> {
         .ok_or_else(|| format!("`{value}` is not KEY=VALUE"))
 }
 
-/// Reads a file, or stdin for `-`, naming the file in any error.
-pub(super) fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    crate::input::read_capped(path, "cannot read")
-}
-
 /// Reads a file (or stdin for `-`) as UTF-8, naming the file in any error.
 fn read_text(path: &Path) -> Result<String> {
-    let bytes = read_bytes(path)?;
+    let bytes = crate::input::read_capped(path, "cannot read")?;
     String::from_utf8(bytes).map_err(|_| {
         Error::Spec(Diagnostic::new(
             path.display().to_string(),
