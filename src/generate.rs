@@ -56,9 +56,7 @@ impl Generated {
         }
         bundle
     }
-}
 
-impl Generated {
     /// The bundle's policy documents as they will be once deployed (see
     /// [`with_sample_deployment`]), in the bundle's shape so that findings carry the bundle's
     /// paths; without the provenance and budget, which the linter does not read.

@@ -2,9 +2,8 @@
 //! templates), or stdin for `-`, with a size cap. Every such file is small: IAM's largest
 //! policy is 10,240 characters (20 KB for a bucket policy), the bundle of a role with every
 //! activity is 155 KB (20 full managed policies, pretty-printed, would stay under 400 KB), and a
-//! spec or catalog file is a few KB. A
-//! file far past that is a mistake (the wrong file, a log, a data dump), and reading it whole
-//! would only spend time and memory before failing.
+//! spec or catalog file is a few KB. A file far past that is a mistake (the wrong file, a log, a
+//! data dump), and reading it whole would only spend time and memory before failing.
 
 use std::io::Read;
 use std::path::Path;
