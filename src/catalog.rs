@@ -4,6 +4,7 @@
 //! files (`--catalog DIR` with `personas/` and `activities/` inside), and validates everything,
 //! collecting every problem with its file and line before giving up.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -260,25 +261,39 @@ pub struct Persona {
 pub struct Catalog {
     pub personas: Vec<Persona>,
     pub activities: Vec<Activity>,
-    /// Every id the catalog knows, loaded or not (see [`Catalog::load_for`]), for suggestions.
-    known_ids: Option<(Vec<String>, Vec<String>)>,
+    /// Every persona and activity id the catalog knows, loaded or not (see
+    /// [`Catalog::load_for`]): what an unknown id is compared with for a suggestion.
+    persona_ids: Vec<String>,
+    activity_ids: Vec<String>,
 }
 
 /// One catalog file to load.
 pub struct SourceFile {
     pub label: String,
-    pub text: String,
+    /// Borrowed for built-in files, so loading the catalog copies none of their text.
+    pub text: Cow<'static, str>,
     /// The same document as JSON, for built-in files (made by build.rs): parsed instead of the
     /// YAML when present. Diagnostics always come from the YAML, so they keep their lines.
     pub precompiled: Option<&'static str>,
 }
 
 impl SourceFile {
-    pub fn new(label: impl Into<String>, text: impl Into<String>) -> SourceFile {
+    pub fn new(label: impl Into<String>, text: impl Into<Cow<'static, str>>) -> SourceFile {
         SourceFile {
             label: label.into(),
             text: text.into(),
             precompiled: None,
+        }
+    }
+
+    /// A built-in file, with the JSON form build.rs stored for it.
+    fn builtin(path: &'static str, text: &'static str) -> SourceFile {
+        SourceFile {
+            precompiled: embedded::CATALOG_JSON
+                .iter()
+                .find(|(json_path, _)| *json_path == path)
+                .map(|(_, json)| *json),
+            ..SourceFile::new(path, text)
         }
     }
 
@@ -347,11 +362,9 @@ impl Catalog {
             return Catalog::load(user_dir);
         }
         let (mut persona_files, mut activity_files) = sources(None)?;
-        let known_ids = (
-            persona_files.keys().cloned().collect::<Vec<_>>(),
-            activity_files.keys().cloned().collect::<Vec<_>>(),
-        );
-        let all_activities: Vec<&str> = known_ids.1.iter().map(String::as_str).collect();
+        let persona_ids: Vec<String> = persona_files.keys().cloned().collect();
+        let activity_ids: Vec<String> = activity_files.keys().cloned().collect();
+        let all_activities: Vec<&str> = activity_ids.iter().map(String::as_str).collect();
         let mut problems = Vec::new();
         let persona = persona
             .and_then(|id| persona_files.remove(id))
@@ -374,7 +387,8 @@ impl Catalog {
         Ok(Catalog {
             personas: persona.into_iter().collect(),
             activities: loaded,
-            known_ids: Some(known_ids),
+            persona_ids,
+            activity_ids,
         })
     }
 
@@ -403,9 +417,10 @@ impl Catalog {
         personas.sort_by(|a, b| a.id.cmp(&b.id));
         if problems.is_empty() {
             Ok(Catalog {
+                persona_ids: personas.iter().map(|p| p.id.clone()).collect(),
+                activity_ids: activity_ids.iter().map(|id| id.to_string()).collect(),
                 personas,
                 activities,
-                known_ids: None,
             })
         } else {
             Err(Error::Catalog(problems))
@@ -418,10 +433,10 @@ impl Catalog {
             .find(|p| p.id == id)
             .ok_or_else(|| Error::Usage {
                 message: format!("unknown persona `{id}`"),
-                help: Some(match &self.known_ids {
-                    Some((personas, _)) => suggest::hint(id, personas.iter().map(String::as_str)),
-                    None => suggest::hint(id, self.personas.iter().map(|p| p.id.as_str())),
-                }),
+                help: Some(suggest::hint(
+                    id,
+                    self.persona_ids.iter().map(String::as_str),
+                )),
             })
     }
 
@@ -431,12 +446,10 @@ impl Catalog {
             .find(|a| a.id == id)
             .ok_or_else(|| Error::Usage {
                 message: format!("unknown activity `{id}`"),
-                help: Some(match &self.known_ids {
-                    Some((_, activities)) => {
-                        suggest::hint(id, activities.iter().map(String::as_str))
-                    }
-                    None => suggest::hint(id, self.activities.iter().map(|a| a.id.as_str())),
-                }),
+                help: Some(suggest::hint(
+                    id,
+                    self.activity_ids.iter().map(String::as_str),
+                )),
             })
     }
 
@@ -465,17 +478,7 @@ fn sources(user_dir: Option<&Path>) -> Result<Sources> {
         } else {
             continue;
         };
-        let precompiled = embedded::CATALOG_JSON
-            .iter()
-            .find(|(json_path, _)| json_path == path)
-            .map(|(_, json)| *json);
-        target.insert(
-            file_stem(path).to_string(),
-            SourceFile {
-                precompiled,
-                ..SourceFile::new(*path, *text)
-            },
-        );
+        target.insert(file_stem(path).to_string(), SourceFile::builtin(path, text));
     }
     if let Some(dir) = user_dir {
         if !dir.is_dir() {
@@ -985,13 +988,11 @@ mod tests {
         let mut personas = Vec::new();
         let mut activities = Vec::new();
         for (path, text) in embedded::FILES {
-            let mut file = SourceFile::new(*path, *text);
-            if with_json {
-                file.precompiled = embedded::CATALOG_JSON
-                    .iter()
-                    .find(|(json_path, _)| json_path == path)
-                    .map(|(_, json)| *json);
-            }
+            let file = if with_json {
+                SourceFile::builtin(path, text)
+            } else {
+                SourceFile::new(*path, *text)
+            };
             if path.starts_with("personas/") {
                 personas.push(file);
             } else if path.starts_with("activities/") {
