@@ -4,10 +4,21 @@
 //! re-encoded as JSON: parsing the catalog's YAML at every start took most of `generate`'s time.
 //! The YAML stays the source of truth: a file that does not convert gets no JSON, and the loader
 //! then parses its YAML and reports the problem with its line.
+//!
+//! It also expands the committed IAM reference into the layout the binary embeds
+//! (`src/reference/layout.rs`), in which one action is found without inflating or scanning its service.
 
 #[path = "src/yaml.rs"]
 #[allow(dead_code)]
 mod yaml;
+
+mod reference {
+    #[path = "../src/reference/expand.rs"]
+    pub mod expand;
+    #[path = "../src/reference/layout.rs"]
+    #[allow(dead_code)]
+    pub mod layout;
+}
 
 use std::fs;
 use std::io::Write;
@@ -64,4 +75,11 @@ fn main() {
         }
     }
     writeln!(generated, "];").expect("write embedded.rs");
+
+    let committed = root.join("reference/iam-reference.bin");
+    println!("cargo:rerun-if-changed={}", committed.display());
+    let bytes = fs::read(&committed).expect("reference/iam-reference.bin is readable");
+    let expanded = reference::expand::expand(&bytes)
+        .unwrap_or_else(|e| panic!("reference/iam-reference.bin cannot be expanded: {e}"));
+    fs::write(out_dir.join("iam-reference.expanded"), expanded).expect("OUT_DIR is writable");
 }

