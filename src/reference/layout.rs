@@ -66,8 +66,13 @@ fn u32_at(data: &[u8], pos: usize) -> Option<usize> {
     usize::try_from(u32::from_le_bytes(bytes)).ok()
 }
 
+fn bytes_at(data: &'static [u8], offset: usize, len: usize) -> Option<&'static [u8]> {
+    data.get(offset..offset.checked_add(len)?)
+}
+
+/// Text is checked to be UTF-8 when handed out; binary searches compare raw bytes.
 fn text_at(data: &'static [u8], offset: usize, len: usize) -> Option<&'static str> {
-    std::str::from_utf8(data.get(offset..offset.checked_add(len)?)?).ok()
+    std::str::from_utf8(bytes_at(data, offset, len)?).ok()
 }
 
 impl Layout {
@@ -85,9 +90,9 @@ impl Layout {
         u32_at(self.data, 16).unwrap_or(0)
     }
 
-    fn service_prefix(&self, index: usize) -> Option<&'static str> {
+    fn service_prefix(&self, index: usize) -> Option<&'static [u8]> {
         let row = SERVICES_AT.checked_add(index.checked_mul(SERVICE_ROW)?)?;
-        text_at(
+        bytes_at(
             self.data,
             u32_at(self.data, row)?,
             u32_at(self.data, row + 4)?,
@@ -114,13 +119,13 @@ impl Layout {
 
     /// Every service prefix, in order.
     pub fn prefixes(&self) -> impl Iterator<Item = &'static str> + '_ {
-        (0..self.service_count()).filter_map(|i| self.service_prefix(i))
+        (0..self.service_count()).filter_map(|i| std::str::from_utf8(self.service_prefix(i)?).ok())
     }
 
-    /// The index of a service by its lowercase prefix.
+    /// The index of a service by its prefix, in any case.
     pub fn find_service(&self, prefix: &str) -> Option<usize> {
         find(self.service_count(), prefix.as_bytes(), |i| {
-            self.service_prefix(i).map(str::as_bytes)
+            self.service_prefix(i)
         })
     }
 }
