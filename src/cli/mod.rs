@@ -55,7 +55,10 @@ pub enum ErrorFormat {
     Json,
 }
 
+/// `defer`: clap builds only the arguments of the subcommand being run (generate's flags are
+/// the largest set, and boundary and wizard share them), not all of them at every start.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Generate a role: trust policy and permission policies
     Generate(Box<GenerateArgs>),
