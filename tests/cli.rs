@@ -32,6 +32,14 @@ fn snapshot_dir(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files
 }
 
+/// clap checks a subcommand's definition only when it builds it, and subcommands are deferred
+/// until run: this builds and checks all of them.
+#[test]
+fn every_subcommand_definition_is_consistent() {
+    use clap::CommandFactory;
+    mlrole::cli::Cli::command().debug_assert();
+}
+
 #[test]
 fn usage_errors_exit_2_and_name_the_flag() {
     let cases: &[(&[&str], &str)] = &[
