@@ -452,12 +452,10 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
                 if actions.is_empty() {
                     continue;
                 }
-                let lower = key.to_ascii_lowercase();
                 let applies = actions.iter().any(|a| {
-                    ctx.reference.service(a.service()).is_some_and(|s| {
-                        s.keys_for_action(a)
-                            .any(|k| key_pattern_matches(&k.to_ascii_lowercase(), &lower))
-                    })
+                    ctx.reference
+                        .service(a.service())
+                        .is_some_and(|s| s.keys_for_action(a).any(|k| key_pattern_matches(k, key)))
                 });
                 if !applies {
                     let names: Vec<String> =

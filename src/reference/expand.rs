@@ -129,8 +129,13 @@ pub fn expand(committed: &[u8]) -> Result<Vec<u8>, String> {
         }
         push_u32(&mut service_rows, service.actions.len())?;
         next_action_row += service.actions.len() * ACTION_ROW;
-        for (name, entry) in &service.actions {
-            let name = place(name.as_bytes());
+        // All names of a service side by side, so a binary search touches few pages.
+        let names: Vec<(usize, usize)> = service
+            .actions
+            .iter()
+            .map(|(name, _)| place(name.as_bytes()))
+            .collect();
+        for (name, (_, entry)) in names.into_iter().zip(&service.actions) {
             let entry = place(entry.as_bytes());
             for value in [name.0, name.1, entry.0, entry.1] {
                 push_u32(&mut action_rows, value)?;

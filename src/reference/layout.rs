@@ -15,7 +15,8 @@
 //!     prefix offset, prefix length, head offset, head length, action rows offset, action count
 //! action rows, per service sorted by ASCII-lowercased name, 4 × u32 each:
 //!     name offset, name length, entry offset, entry length
-//! the text the offsets point to (UTF-8)
+//! the text the offsets point to (UTF-8): per service its prefix, its head, its action names
+//! side by side (binary searches touch few pages), then its action entries
 //! ```
 //!
 //! A service's head is the JSON object `{"n", "k", "c", "r"}` and an action's entry the JSON array

@@ -264,10 +264,9 @@ impl Reference {
         if let Some(s) = self.service(prefix) {
             return vec![s];
         }
-        let lower = prefix.to_ascii_lowercase();
         self.key_aliases
             .iter()
-            .filter(|(alias, _)| key_pattern_matches(alias, &lower))
+            .filter(|(alias, _)| key_pattern_matches(alias, prefix))
             .flat_map(|(_, services)| services.iter())
             .filter_map(|s| self.service(s))
             .collect()

@@ -132,7 +132,7 @@ pub struct ConditionKey {
 impl ConditionKey {
     /// True when `used` (any case) names this key, filling placeholders.
     pub fn matches(&self, used: &str) -> bool {
-        key_pattern_matches(&self.name.to_ascii_lowercase(), &used.to_ascii_lowercase())
+        key_pattern_matches(&self.name, used)
     }
 }
 
@@ -273,15 +273,10 @@ impl Service {
 
     /// Condition key by name (any case), resolving documented placeholders.
     pub fn condition_key(&self, name: &str) -> Option<&ConditionKey> {
-        let lower = name.to_ascii_lowercase();
         self.condition_keys
             .iter()
             .find(|k| k.name.eq_ignore_ascii_case(name))
-            .or_else(|| {
-                self.condition_keys
-                    .iter()
-                    .find(|k| key_pattern_matches(&k.name.to_ascii_lowercase(), &lower))
-            })
+            .or_else(|| self.condition_keys.iter().find(|k| k.matches(name)))
     }
 
     /// Condition keys (as documented, with placeholders) usable with `action`:

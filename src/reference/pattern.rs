@@ -31,60 +31,106 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 }
 
 /// True when `name` fills the placeholders of a documented key `pattern`
-/// (`${TagKey}` or `<key>`, each standing for one or more characters).
-/// Both sides must already be lowercase.
+/// (`${TagKey}` or `<key>`, each standing for one or more characters),
+/// ignoring ASCII case. Allocates nothing: the linter asks this for every
+/// key of a service while it looks one up.
 pub fn key_pattern_matches(pattern: &str, name: &str) -> bool {
-    if !pattern.contains("${") && !pattern.contains('<') {
-        return pattern == name;
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    let mut rest = pattern;
-    while let Some(start) = rest.find(['$', '<']) {
-        let (open, close) = if rest[start..].starts_with("${") {
-            ("${", '}')
-        } else if rest[start..].starts_with('<') {
-            ("<", '>')
-        } else {
-            // A lone '$': literal text.
-            parts.push(&rest[..start + 1]);
-            rest = &rest[start + 1..];
-            continue;
-        };
-        let Some(end) = rest[start + open.len()..].find(close) else {
-            break;
-        };
-        parts.push(&rest[..start]);
-        parts.push("\u{0}");
-        rest = &rest[start + open.len() + end + 1..];
-    }
-    parts.push(rest);
-    matches_parts(&parts, name)
+    let Some((literal, rest)) = next_hole(pattern) else {
+        return pattern.eq_ignore_ascii_case(name);
+    };
+    let Some(after) = strip_prefix_ignore_case(name, literal) else {
+        return false;
+    };
+    // The hole takes one or more characters.
+    after
+        .char_indices()
+        .skip(1)
+        .map(|(i, _)| i)
+        .chain((!after.is_empty()).then_some(after.len()))
+        .any(|i| key_pattern_matches(rest, &after[i..]))
 }
 
-/// Matches literal parts and "\0" holes (one or more characters).
-fn matches_parts(parts: &[&str], name: &str) -> bool {
-    let Some((first, tail)) = parts.split_first() else {
-        return name.is_empty();
-    };
-    if *first == "\u{0}" {
-        let mut idx = name
-            .char_indices()
-            .skip(1)
-            .map(|(i, _)| i)
-            .collect::<Vec<_>>();
-        idx.push(name.len());
-        if name.is_empty() {
-            return false;
-        }
-        return idx.into_iter().any(|i| matches_parts(tail, &name[i..]));
+/// The literal text before the first placeholder and the pattern after it; `None` when there is
+/// no placeholder (a lone `$`, or an unclosed `${` or `<`, is literal text).
+fn next_hole(pattern: &str) -> Option<(&str, &str)> {
+    let mut from = 0;
+    while let Some(offset) = pattern[from..].find(['$', '<']) {
+        let start = from + offset;
+        let tail = &pattern[start..];
+        let (open, close) = if tail.starts_with("${") {
+            (2, '}')
+        } else if tail.starts_with('<') {
+            (1, '>')
+        } else {
+            from = start + 1;
+            continue;
+        };
+        let end = tail[open..].find(close)?;
+        return Some((&pattern[..start], &tail[open + end + 1..]));
     }
-    name.strip_prefix(first)
-        .is_some_and(|rest| matches_parts(tail, rest))
+    None
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The splitting matcher `key_pattern_matches` replaced, kept to check it; both sides
+    /// must be lowercase.
+    fn key_pattern_matches_by_parts(pattern: &str, name: &str) -> bool {
+        if !pattern.contains("${") && !pattern.contains('<') {
+            return pattern == name;
+        }
+        let mut parts: Vec<&str> = Vec::new();
+        let mut rest = pattern;
+        while let Some(start) = rest.find(['$', '<']) {
+            let (open, close) = if rest[start..].starts_with("${") {
+                ("${", '}')
+            } else if rest[start..].starts_with('<') {
+                ("<", '>')
+            } else {
+                // A lone '$': literal text.
+                parts.push(&rest[..start + 1]);
+                rest = &rest[start + 1..];
+                continue;
+            };
+            let Some(end) = rest[start + open.len()..].find(close) else {
+                break;
+            };
+            parts.push(&rest[..start]);
+            parts.push("\u{0}");
+            rest = &rest[start + open.len() + end + 1..];
+        }
+        parts.push(rest);
+        matches_parts(&parts, name)
+    }
+
+    /// Matches literal parts and "\0" holes (one or more characters).
+    fn matches_parts(parts: &[&str], name: &str) -> bool {
+        let Some((first, tail)) = parts.split_first() else {
+            return name.is_empty();
+        };
+        if *first == "\u{0}" {
+            let mut idx = name
+                .char_indices()
+                .skip(1)
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>();
+            idx.push(name.len());
+            if name.is_empty() {
+                return false;
+            }
+            return idx.into_iter().any(|i| matches_parts(tail, &name[i..]));
+        }
+        name.strip_prefix(first)
+            .is_some_and(|rest| matches_parts(tail, rest))
+    }
 
     #[test]
     fn globs() {
@@ -122,6 +168,34 @@ mod tests {
         assert!(!key_pattern_matches(
             "sagemaker:volumekmskey",
             "sagemaker:volumekms"
+        ));
+    }
+
+    proptest::proptest! {
+        /// The allocation-free matcher agrees with the splitting one on documented-key shapes, in
+        /// any case.
+        #[test]
+        fn agrees_with_splitting_matcher(
+            pattern in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "B", "/", ".", "$", "${k}", "<k>", "${", "<", "é"]), 0..8),
+            name in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "A", "b", "/", ".", "$", "{", "}", "é", "k"]), 0..8),
+        ) {
+            let (pattern, name) = (pattern.concat(), name.concat());
+            let expected = key_pattern_matches_by_parts(&pattern.to_ascii_lowercase(), &name.to_ascii_lowercase());
+            proptest::prop_assert_eq!(key_pattern_matches(&pattern, &name), expected, "{} vs {}", pattern, name);
+        }
+    }
+
+    #[test]
+    fn key_patterns_ignore_case() {
+        assert!(key_pattern_matches(
+            "aws:ResourceTag/${TagKey}",
+            "AWS:resourcetag/Team"
+        ));
+        assert!(!key_pattern_matches(
+            "aws:ResourceTag/${TagKey}",
+            "aws:RequestTag/team"
         ));
     }
 }
