@@ -10,6 +10,7 @@ use super::layout::{cmp_ignore_case, ACTION_ROW, MAGIC, SERVICES_AT, SERVICE_ROW
 
 const COMMITTED_MAGIC: &[u8] = b"MLRIAM01";
 
+/// One service's document in the committed file, its parts kept as written.
 #[derive(Deserialize)]
 struct ServiceDoc<'a> {
     #[serde(borrow)]
@@ -24,6 +25,7 @@ struct ServiceDoc<'a> {
     a: Vec<&'a RawValue>,
 }
 
+/// One service, ready to be laid out.
 struct Service {
     prefix: String,
     head: String,
