@@ -16,11 +16,29 @@ pub const INLINE_POLICIES_LIMIT: usize = 10240;
 pub const DEFAULT_MAX_POLICIES: usize = 10;
 
 /// IAM's size of a policy document: its JSON without whitespace outside strings.
+///
+/// serde_json's compact form has no insignificant whitespace, and IAM counts characters, not
+/// bytes; the form is counted as it is written, without building the string.
 pub fn iam_size(document: &Value) -> usize {
-    // serde_json's compact form has no insignificant whitespace; non-ASCII counts as characters.
-    serde_json::to_string(document)
-        .map(|s| s.chars().count())
-        .unwrap_or(usize::MAX)
+    let mut counter = CharCounter(0);
+    match serde_json::to_writer(&mut counter, document) {
+        Ok(()) => counter.0,
+        Err(_) => usize::MAX,
+    }
+}
+
+/// Counts the UTF-8 characters written to it: every byte that does not continue a character.
+struct CharCounter(usize);
+
+impl std::io::Write for CharCounter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.iter().filter(|b| **b & 0xC0 != 0x80).count();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The statement as the built-in template renders it, for packing estimates.
@@ -160,6 +178,19 @@ mod tests {
             iam_size(&pretty),
             "{\"Version\":\"2012-10-17\",\"Statement\":[]}".len()
         );
+    }
+
+    /// IAM counts characters: multi-byte ones count once, escapes as written. The count of the
+    /// value and the count of its pretty text (the linter's) agree.
+    #[test]
+    fn size_counts_characters_as_the_text_count_does() {
+        let doc =
+            serde_json::json!({"Sid": "é—ü", "Condition": {"k": ["ä\"b", "\\", "\u{1F600}"]}});
+        let compact = serde_json::to_string(&doc).unwrap();
+        assert_eq!(iam_size(&doc), compact.chars().count());
+        assert!(iam_size(&doc) < compact.len());
+        let pretty = serde_json::to_string_pretty(&doc).unwrap();
+        assert_eq!(iam_size(&doc), crate::lint::size_of(&pretty));
     }
 
     #[test]

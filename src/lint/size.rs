@@ -39,9 +39,9 @@ pub fn size_of(doc: &str) -> usize {
     count
 }
 
-/// [`size_of`] for a parsed document (serialised compactly first).
+/// [`size_of`] for a parsed document: the size of its compact form.
 pub fn size_of_value(doc: &Value) -> usize {
-    size_of(&doc.to_string())
+    crate::policy::iam_size(doc)
 }
 
 pub(crate) fn quota_for(kind: DocumentKind) -> Option<usize> {
