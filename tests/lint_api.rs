@@ -310,6 +310,34 @@ fn sample_arn(pattern: &str) -> String {
     sample
 }
 
+/// Every documented ARN format, filled with sample values, must match its own resource type;
+/// this exercises the overlap check on all ~2,300 formats of every service.
+#[test]
+fn every_arn_format_matches_a_sample_of_itself() {
+    let r = mlrole::reference::get();
+    let mut failures = Vec::new();
+    for prefix in r.service_prefixes() {
+        let Some(service) = r.service(prefix) else {
+            failures.push(format!("no service {prefix}"));
+            continue;
+        };
+        for rt in service.resource_types() {
+            for pattern in &rt.arn_patterns {
+                let sample = sample_arn(pattern);
+                if !r.arn_matches_resource_type(&sample, rt) {
+                    failures.push(format!("{prefix}/{}: {sample} vs {pattern}", rt.name));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} formats fail, e.g. {:?}",
+        failures.len(),
+        &failures[..failures.len().min(10)]
+    );
+}
+
 /// Each action of the services mlrole uses, with a sample ARN of each of its
 /// resource types, lints without resource findings.
 #[test]
