@@ -256,6 +256,14 @@ enum KeyInfo<'r> {
     Other(&'r ConditionKey),
 }
 
+/// The closest of `keys` to an unknown `key`, searched only when `suggest`.
+fn key_hint(suggest: bool, key: &str, keys: &[ConditionKey]) -> Option<String> {
+    if !suggest {
+        return None;
+    }
+    closest(key, keys.iter().map(|k| k.name.as_str())).map(str::to_string)
+}
+
 /// `suggest`: whether to search for a spelling suggestion when the key is unknown.
 fn resolve_key<'r>(r: &'r Reference, key: &str, suggest: bool) -> Result<KeyInfo<'r>, String> {
     if let Some(k) = r.global_condition_key(key) {
@@ -265,36 +273,18 @@ fn resolve_key<'r>(r: &'r Reference, key: &str, suggest: bool) -> Result<KeyInfo
         return Err("a condition key has the form `service:KeyName`".to_string());
     };
     if prefix.eq_ignore_ascii_case("aws") {
-        let hint = suggest
-            .then(|| {
-                closest(
-                    key,
-                    r.global_condition_keys().iter().map(|k| k.name.as_str()),
-                )
-            })
-            .flatten();
         return Err(did_you_mean(
-            hint.map(str::to_string),
+            key_hint(suggest, key, r.global_condition_keys()),
             "see the AWS global condition context keys",
         ));
     }
     if let Some(service) = r.service(prefix) {
         return match service.condition_key(key) {
             Some(k) => Ok(KeyInfo::Service(k, service.prefix)),
-            None => {
-                let hint = suggest
-                    .then(|| {
-                        closest(
-                            key,
-                            service.condition_keys().iter().map(|k| k.name.as_str()),
-                        )
-                    })
-                    .flatten();
-                Err(did_you_mean(
-                    hint.map(str::to_string),
-                    &format!("{} defines no such key; see its condition keys in the Service Authorization Reference", service.name),
-                ))
-            }
+            None => Err(did_you_mean(
+                key_hint(suggest, key, service.condition_keys()),
+                &format!("{} defines no such key; see its condition keys in the Service Authorization Reference", service.name),
+            )),
         };
     }
     match r.condition_key(key) {
