@@ -16,7 +16,7 @@
 //! ARN text.
 
 use super::variables::{Resolved, Template, VarSource};
-use super::wildcard::Glob;
+use super::wildcard::{self, Glob, Shape};
 
 /// A request ARN split into its six segments (borrowed, no allocation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,10 +84,59 @@ pub(crate) enum Seg {
 pub(crate) enum ArnPattern {
     /// `*`.
     Any,
-    /// Six segments, matched one by one.
+    /// Six segments without policy variables, matched one by one.
+    Plain(PlainSegments),
+    /// Six segments, some with variables, matched one by one.
     Segments(Box<[Seg; 6]>),
     /// Not six segments: matched as one glob.
     Whole(Seg),
+}
+
+/// The six segments of a pattern without variables, kept as the pattern's
+/// text with the segment bounds and glob shapes: one allocation per ARN
+/// instead of one per segment, which is most of what compiling a policy
+/// costs when every batch line brings new policies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PlainSegments {
+    text: Box<str>,
+    /// Byte offset of the colon that ends each of the first five segments.
+    colons: [u32; 5],
+    shapes: [Shape; 6],
+}
+
+impl PlainSegments {
+    /// `segs` are the six consecutive `:`-separated slices of `pattern`;
+    /// `None` for a pattern too long to index with `u32`.
+    fn new(pattern: &str, segs: &[&str; 6]) -> Option<PlainSegments> {
+        let mut colons = [0u32; 5];
+        let mut end = 0usize;
+        for (colon, seg) in colons.iter_mut().zip(segs) {
+            end += seg.len();
+            *colon = u32::try_from(end).ok()?;
+            end += 1;
+        }
+        Some(PlainSegments {
+            text: pattern.into(),
+            colons,
+            shapes: segs.map(|s| Shape::of(s.as_bytes())),
+        })
+    }
+
+    fn segment(&self, i: usize) -> &[u8] {
+        let start = if i == 0 {
+            0
+        } else {
+            self.colons[i - 1] as usize + 1
+        };
+        let end = self.colons.get(i).map_or(self.text.len(), |&c| c as usize);
+        self.text.as_bytes().get(start..end).unwrap_or_default()
+    }
+
+    fn matches(&self, arn: &ArnParts<'_>) -> bool {
+        (0..6).all(|i| {
+            wildcard::matches_text(self.shapes[i], self.segment(i), arn.segs[i].as_bytes())
+        })
+    }
 }
 
 impl ArnPattern {
@@ -109,6 +158,12 @@ impl ArnPattern {
         }
         let (segs, n) = split_pattern(pattern, vars);
         if n == 6 {
+            let templated = |i: usize| vars && (i == 5 || !resource_only) && segs[i].contains("${");
+            if !(0..6).any(templated) {
+                if let Some(plain) = PlainSegments::new(pattern, &segs) {
+                    return ArnPattern::Plain(plain);
+                }
+            }
             let arr: [Seg; 6] =
                 std::array::from_fn(|i| seg(segs[i], vars && (i == 5 || !resource_only)));
             ArnPattern::Segments(Box::new(arr))
@@ -128,6 +183,7 @@ impl ArnPattern {
         match self {
             ArnPattern::Any => Resolved::Value(true),
             ArnPattern::Whole(s) => seg_match(s, text, src),
+            ArnPattern::Plain(p) => Resolved::Value(arn.is_some_and(|arn| p.matches(arn))),
             ArnPattern::Segments(segs) => {
                 let Some(arn) = arn else {
                     return Resolved::Value(false);
@@ -337,6 +393,39 @@ mod tests {
         );
         let pat = ArnPattern::new_resource("arn:aws:s3:*:*:x/${aws:PrincipalAccount}", true);
         assert_eq!(pat.matches(t, parts.as_ref(), &Acct), Resolved::Value(true));
+    }
+
+    proptest::proptest! {
+        /// A pattern without variables, kept in one buffer, matches exactly
+        /// what the same six segments compiled one by one match.
+        #[test]
+        fn plain_segments_agree_with_compiled_segments(
+            pattern in proptest::collection::vec(proptest::collection::vec(
+                proptest::sample::select(vec!["arn", "aws", "*", "?", "s3", "/", "x", "é", "${k}"]), 0..3), 6),
+            text in proptest::collection::vec(proptest::collection::vec(
+                proptest::sample::select(vec!["arn", "aws", "s3", "/", "x", "é", "${k}", "?", ":"]), 0..3), 5),
+            derived in proptest::bool::ANY,
+        ) {
+            let pattern = pattern.iter().map(|s| s.concat()).collect::<Vec<_>>().join(":");
+            // Half the texts are instances of the pattern, so that matches are
+            // compared as often as misses.
+            let text = if derived {
+                format!("arn:{}", pattern.split_once(':').map_or("", |(_, rest)| rest).replace('*', "x/").replace('?', "é"))
+            } else {
+                format!("arn:{}", text.iter().map(|s| s.concat()).collect::<Vec<_>>().join(":"))
+            };
+            let (segs, n) = split_pattern(&pattern, false);
+            proptest::prop_assert_eq!(n, 6);
+            let plain = ArnPattern::new(&pattern, false);
+            proptest::prop_assert!(matches!(plain, ArnPattern::Plain(_)));
+            let compiled = ArnPattern::Segments(Box::new(std::array::from_fn(|i| seg(segs[i], false))));
+            let parts = ArnParts::parse(&text);
+            proptest::prop_assert_eq!(
+                plain.matches(&text, parts.as_ref(), &Vars),
+                compiled.matches(&text, parts.as_ref(), &Vars),
+                "{} vs {}", pattern, text
+            );
+        }
     }
 
     #[test]

@@ -375,7 +375,7 @@ fn parse_statement<'v>(
                     expected: "\"*\" or service:action (e.g. s3:GetObject, wildcards allowed)",
                 });
             }
-            Ok(Glob::new(&a.to_lowercase()))
+            Ok(Glob::new_lowercase(a))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let (not_resource, rv) = resource.ok_or(ParseError::Missing {

@@ -39,17 +39,32 @@ impl Glob {
         // Same shapes as `from_tokens(tokenize(pattern))`, straight from the
         // bytes (policy compilation runs this for every ARN segment).
         let b = pattern.as_bytes();
-        if b == b"*" {
-            return Glob::Any;
+        match Shape::of(b) {
+            Shape::Any => Glob::Any,
+            Shape::Exact => Glob::Exact(b.into()),
+            Shape::Prefix => Glob::Prefix(b[..b.len() - 1].into()),
+            Shape::General => Glob::General(tokenize(pattern).into()),
         }
-        let wild = b.iter().filter(|c| matches!(c, b'*' | b'?')).count();
-        if wild == 0 {
-            return Glob::Exact(b.into());
+    }
+
+    /// [`Glob::new`] of the lowercase pattern, without the intermediate
+    /// lowercase copy when the pattern is ASCII (action names always are).
+    pub(crate) fn new_lowercase(pattern: &str) -> Glob {
+        if !pattern.is_ascii() {
+            return Glob::new(&pattern.to_lowercase());
         }
-        if wild == 1 && b.last() == Some(&b'*') {
-            return Glob::Prefix(b[..b.len() - 1].into());
+        let b = pattern.as_bytes();
+        let lower = |b: &[u8]| -> Box<[u8]> { b.iter().map(u8::to_ascii_lowercase).collect() };
+        match Shape::of(b) {
+            Shape::Any => Glob::Any,
+            Shape::Exact => Glob::Exact(lower(b)),
+            Shape::Prefix => Glob::Prefix(lower(&b[..b.len() - 1])),
+            Shape::General => Glob::General(
+                b.iter()
+                    .map(|c| Tok::from(c.to_ascii_lowercase()))
+                    .collect(),
+            ),
         }
-        Glob::from_tokens(tokenize(pattern))
     }
 
     /// Compiles a glob from ready tokens (literal wildcards already escaped).
@@ -79,6 +94,51 @@ impl Glob {
     }
 }
 
+/// Which fast path a glob written as text takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// `*` alone.
+    Any,
+    /// No wildcard.
+    Exact,
+    /// One wildcard, a final `*`.
+    Prefix,
+    /// Anything else.
+    General,
+}
+
+impl Shape {
+    pub(crate) fn of(pattern: &[u8]) -> Shape {
+        if pattern == b"*" {
+            return Shape::Any;
+        }
+        let wild = pattern.iter().filter(|c| matches!(c, b'*' | b'?')).count();
+        if wild == 0 {
+            Shape::Exact
+        } else if wild == 1 && pattern.last() == Some(&b'*') {
+            Shape::Prefix
+        } else {
+            Shape::General
+        }
+    }
+}
+
+/// Matches `text` against a glob kept as its text (`*`, `?` wildcards), so
+/// a compiled pattern can hold many globs in one buffer. `shape` must be
+/// [`Shape::of`] the same pattern; the result is that of
+/// `Glob::new(pattern).matches(text)`.
+pub(crate) fn matches_text(shape: Shape, pattern: &[u8], text: &[u8]) -> bool {
+    match shape {
+        Shape::Any => true,
+        Shape::Exact => bytes_eq(pattern, text),
+        Shape::Prefix => {
+            let p = &pattern[..pattern.len().saturating_sub(1)];
+            text.len() >= p.len() && bytes_eq(p, &text[..p.len()])
+        }
+        Shape::General => match_tokens(pattern, text),
+    }
+}
+
 /// Byte equality without a libc call: the slices here are short (ARN
 /// segments, action names), where a `memcmp` call costs more than the loop.
 #[inline]
@@ -95,14 +155,18 @@ fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Splits text into glob tokens, treating `*` and `?` as wildcards.
 pub(crate) fn tokenize(pattern: &str) -> Vec<Tok> {
-    pattern
-        .bytes()
-        .map(|b| match b {
+    pattern.bytes().map(Tok::from).collect()
+}
+
+/// A pattern byte as a token: `*` and `?` are wildcards.
+impl From<u8> for Tok {
+    fn from(b: u8) -> Tok {
+        match b {
             b'*' => Tok::Star,
             b'?' => Tok::One,
             _ => Tok::Byte(b),
-        })
-        .collect()
+        }
+    }
 }
 
 fn bytes_of(toks: &[Tok]) -> Vec<u8> {
@@ -128,12 +192,14 @@ fn char_len(b: u8) -> usize {
 
 /// Iterative glob match with single-star backtracking: linear in practice,
 /// O(n·m) worst case, no recursion (so no stack blow-up on hostile input).
-pub(crate) fn match_tokens(p: &[Tok], t: &[u8]) -> bool {
+/// Works on compiled tokens or straight on pattern text (each byte read as
+/// [`Tok::from`]).
+pub(crate) fn match_tokens<P: Copy + Into<Tok>>(p: &[P], t: &[u8]) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        match p.get(pi) {
-            Some(Tok::Byte(b)) if *b == t[ti] => {
+        match p.get(pi).map(|&x| x.into()) {
+            Some(Tok::Byte(b)) if b == t[ti] => {
                 pi += 1;
                 ti += 1;
                 continue;
@@ -160,7 +226,7 @@ pub(crate) fn match_tokens(p: &[Tok], t: &[u8]) -> bool {
             None => return false,
         }
     }
-    p[pi..].iter().all(|t| *t == Tok::Star)
+    p[pi..].iter().all(|&x| x.into() == Tok::Star)
 }
 
 #[cfg(test)]
@@ -222,6 +288,27 @@ mod tests {
         let g = Glob::from_tokens(vec![Tok::Byte(b'a'), Tok::Byte(b'*')]);
         assert!(g.matches("a*"));
         assert!(!g.matches("ab"));
+    }
+
+    proptest::proptest! {
+        /// A glob matched as text agrees with the compiled glob, and the
+        /// lowercasing constructor with compiling a lowercase copy.
+        #[test]
+        fn text_matching_agrees_with_compiled_glob(
+            pattern in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "B", "*", "?", "/", ":", "é", "É"]), 0..8),
+            text in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "b", "B", "/", ":", "é", "*"]), 0..8),
+        ) {
+            let (pattern, text) = (pattern.concat(), text.concat());
+            let compiled = Glob::new(&pattern);
+            proptest::prop_assert_eq!(
+                matches_text(Shape::of(pattern.as_bytes()), pattern.as_bytes(), text.as_bytes()),
+                compiled.matches(&text),
+                "{} vs {}", pattern, text
+            );
+            proptest::prop_assert_eq!(Glob::new_lowercase(&pattern), Glob::new(&pattern.to_lowercase()));
+        }
     }
 
     #[test]
