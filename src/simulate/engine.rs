@@ -531,7 +531,7 @@ impl Allows {
 /// Visits, in statement order, the statements of `p` that can match an
 /// action of service `svc`.
 fn candidates(p: &Policy, svc: &str, mut f: impl FnMut(usize)) {
-    let a: &[u32] = p.by_service.get(svc).map_or(&[], Vec::as_slice);
+    let a = p.by_service.get(svc);
     let b = p.any_service.as_slice();
     let (mut i, mut j) = (0, 0);
     while i < a.len() || j < b.len() {

@@ -13,13 +13,11 @@
 
 use super::arn::ArnPattern;
 use super::condition::{parse_condition, ConditionBlock};
-use super::context::Fnv;
 use super::error::ParseError;
 use super::json::Json;
 use super::wildcard::Glob;
 use serde::Serialize;
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
+use std::borrow::Cow;
 
 /// Statement effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -86,29 +84,107 @@ pub struct Policy {
     pub(crate) statements: Vec<Statement>,
     /// Statements whose actions all name one literal service prefix, by
     /// lowercase service (so a request only visits statements that can match).
-    pub(crate) by_service: HashMap<String, Vec<u32>, BuildHasherDefault<Fnv>>,
+    pub(crate) by_service: ServiceIndex,
     /// Statements that may match any service (`*`, `s3*:..`, `NotAction`).
     pub(crate) any_service: Vec<u32>,
 }
 
-/// Literal lowercase service prefixes of a statement's actions, or `None`
-/// when some pattern could match any service.
-fn services_of(s: &Statement, raw: &[&str]) -> Option<Vec<String>> {
+/// Appends the literal lowercase service prefixes of a statement's actions
+/// (each once) to `out`; `false` when some pattern could match any service.
+fn services_of<'v>(
+    s: &Statement,
+    raw: &[&'v str],
+    out: &mut Vec<(Cow<'v, str>, u32)>,
+    i: u32,
+) -> bool {
     if s.not_action {
-        return None;
+        return false;
     }
-    let mut out: Vec<String> = Vec::new();
+    let first = out.len();
     for a in raw {
-        let (svc, _) = a.split_once(':')?;
+        let Some((svc, _)) = a.split_once(':') else {
+            out.truncate(first);
+            return false;
+        };
         if svc.contains(['*', '?']) {
-            return None;
+            out.truncate(first);
+            return false;
         }
-        let svc = svc.to_lowercase();
-        if !out.contains(&svc) {
-            out.push(svc);
+        let svc = if svc.bytes().any(|b| b.is_ascii_uppercase()) || !svc.is_ascii() {
+            Cow::Owned(svc.to_lowercase())
+        } else {
+            Cow::Borrowed(svc)
+        };
+        if !out[first..].iter().any(|(seen, _)| *seen == svc) {
+            out.push((svc, i));
         }
     }
-    Some(out)
+    true
+}
+
+/// Statement numbers by the lowercase service prefix their actions name, in
+/// three flat buffers: a batch compiles policies by the thousand, and a hash
+/// map of vectors cost a handful of allocations each.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ServiceIndex {
+    /// The service names, one after another, in sorted order.
+    names: String,
+    /// Per service: end of its name in `names`, end of its statements in
+    /// `statements`.
+    ends: Vec<(u32, u32)>,
+    /// Statement numbers, grouped by service, ascending within a group.
+    statements: Vec<u32>,
+}
+
+impl ServiceIndex {
+    /// `pairs` are (service, statement) in statement order.
+    fn build(mut pairs: Vec<(Cow<'_, str>, u32)>) -> ServiceIndex {
+        // Stable: statements stay in order within a service.
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut index = ServiceIndex {
+            statements: Vec::with_capacity(pairs.len()),
+            ..ServiceIndex::default()
+        };
+        for (k, (svc, i)) in pairs.iter().enumerate() {
+            if k == 0 || pairs[k - 1].0 != *svc {
+                index.names.push_str(svc);
+                index.ends.push((0, 0));
+            }
+            index.statements.push(*i);
+            if let Some(last) = index.ends.last_mut() {
+                *last = (
+                    u32::try_from(index.names.len()).unwrap_or(u32::MAX),
+                    u32::try_from(index.statements.len()).unwrap_or(u32::MAX),
+                );
+            }
+        }
+        index
+    }
+
+    /// The statements whose actions all name service `svc` (lowercase).
+    pub(crate) fn get(&self, svc: &str) -> &[u32] {
+        let entry = |k: usize| {
+            let (name_start, st_start) = if k == 0 { (0, 0) } else { self.ends[k - 1] };
+            let (name_end, st_end) = self.ends[k];
+            (
+                self.names
+                    .get(name_start as usize..name_end as usize)
+                    .unwrap_or_default(),
+                st_start as usize..st_end as usize,
+            )
+        };
+        let (mut lo, mut hi) = (0, self.ends.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let (name, range) = entry(mid);
+            match name.cmp(svc) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return self.statements.get(range).unwrap_or_default(),
+            }
+        }
+        &[]
+    }
 }
 
 impl Policy {
@@ -191,21 +267,17 @@ impl Policy {
                 ))
             }
         };
-        let mut by_service: HashMap<String, Vec<u32>, BuildHasherDefault<Fnv>> = HashMap::default();
+        let mut pairs = Vec::new();
         let mut any_service = Vec::new();
         let mut statements = Vec::with_capacity(parsed.len());
         for (i, (st, raw)) in parsed.into_iter().enumerate() {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
-            match services_of(&st, &raw) {
-                Some(svcs) => {
-                    for svc in svcs {
-                        by_service.entry(svc).or_default().push(i);
-                    }
-                }
-                None => any_service.push(i),
+            if !services_of(&st, &raw, &mut pairs, i) {
+                any_service.push(i);
             }
             statements.push(st);
         }
+        let by_service = ServiceIndex::build(pairs);
         Ok(Policy {
             name: name.to_string(),
             kind,
@@ -493,6 +565,30 @@ mod tests {
             Err(e) => e,
             Ok(_) => panic!("expected an error for {json}"),
         }
+    }
+
+    // Statements are found by the service their actions name, in statement
+    // order; a wildcard service or NotAction puts a statement in every list.
+    #[test]
+    fn statements_by_service() {
+        let p = Policy::parse(
+            "p",
+            PolicyType::Identity,
+            r#"{"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ["S3:GetObject", "kms:Decrypt"], "Resource": "*"},
+                {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"},
+                {"Effect": "Allow", "Action": "s3*:List*", "Resource": "*"},
+                {"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"},
+                {"Effect": "Allow", "Action": ["sagemaker:*", "SageMaker:Describe*"], "Resource": "*"},
+                {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(p.by_service.get("s3"), [0, 1]);
+        assert_eq!(p.by_service.get("kms"), [0, 5]);
+        assert_eq!(p.by_service.get("sagemaker"), [4]);
+        assert_eq!(p.by_service.get("iam"), [] as [u32; 0]);
+        assert_eq!(p.by_service.get("S3"), [] as [u32; 0]);
+        assert_eq!(p.any_service, [2, 3]);
     }
 
     #[test]
