@@ -427,15 +427,26 @@ impl<'de: 'a, 'a> Deserialize<'de> for ContextIn<'a> {
 /// Compiled policy sets by the raw text of the four policy fields.
 #[derive(Default)]
 struct SetCache {
-    map: HashMap<String, Rc<PolicySet>, BuildHasherDefault<WordHasher>>,
+    map: HashMap<Rc<str>, Rc<PolicySet>, BuildHasherDefault<WordHasher>>,
     key: String,
-    /// The policy texts of the set used last, for [`hot_line`].
+    /// The set used last, for [`hot_line`].
     hot: Option<Hot>,
 }
 
+/// The set used last and its key (the four policy texts, each followed by a
+/// NUL): [`hot_line`] reads the texts out of the key, so a new set costs no
+/// further copies of them.
 struct Hot {
-    fields: [Option<String>; 4],
+    key: Rc<str>,
+    /// Byte range in `key` of each field's text; `None` for an absent field.
+    fields: [Option<std::ops::Range<usize>>; 4],
     set: Rc<PolicySet>,
+}
+
+impl Hot {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.fields[i].clone().and_then(|r| self.key.get(r))
+    }
 }
 
 /// Multiply-rotate hash over 8-byte words (the keys are kilobytes of policy
@@ -476,28 +487,38 @@ const CACHE_SETS: usize = 256;
 impl SetCache {
     fn get(&mut self, fields: [Option<&RawValue>; 4]) -> Option<Rc<PolicySet>> {
         self.key.clear();
-        for f in fields {
+        let mut ranges: [Option<std::ops::Range<usize>>; 4] = Default::default();
+        for (range, f) in ranges.iter_mut().zip(fields) {
             // NUL cannot occur in JSON text: an unambiguous separator.
+            let start = self.key.len();
             self.key.push_str(f.map_or("", RawValue::get));
+            *range = f.map(|_| start..self.key.len());
             self.key.push('\0');
         }
-        let set = match self.map.get(&self.key) {
-            Some(set) => set.clone(),
+        if self
+            .hot
+            .as_ref()
+            .is_some_and(|h| h.fields == ranges && *h.key == *self.key)
+        {
+            return self.hot.as_ref().map(|h| h.set.clone());
+        }
+        let (key, set) = match self.map.get_key_value(self.key.as_str()) {
+            Some((key, set)) => (key.clone(), set.clone()),
             None => {
                 let set = Rc::new(compile_set(fields)?);
                 if self.map.len() >= CACHE_SETS {
                     self.map.clear();
                 }
-                self.map.insert(self.key.clone(), set.clone());
-                set
+                let key: Rc<str> = Rc::from(self.key.as_str());
+                self.map.insert(key.clone(), set.clone());
+                (key, set)
             }
         };
-        if !self.hot.as_ref().is_some_and(|h| Rc::ptr_eq(&h.set, &set)) {
-            self.hot = Some(Hot {
-                fields: fields.map(|f| f.map(|r| r.get().to_string())),
-                set: set.clone(),
-            });
-        }
+        self.hot = Some(Hot {
+            key,
+            fields: ranges,
+            set: set.clone(),
+        });
         Some(set)
     }
 }
@@ -585,10 +606,10 @@ fn hot_line(line: &str, cache: &SetCache) -> Option<(String, Rc<PolicySet>)> {
     ];
     let hot = cache.hot.as_ref()?;
     let mut cuts: Vec<(usize, usize, usize)> = Vec::new(); // (start, len, field)
-    for (i, f) in hot.fields.iter().enumerate() {
-        if let Some(t) = f.as_deref().filter(|t| t.len() >= HOT_MIN) {
+    for (i, name) in NAMES.iter().enumerate() {
+        if let Some(t) = hot.field(i).filter(|t| t.len() >= HOT_MIN) {
             // The text right after the first `"name" :` (a guess, checked below).
-            let after = line.find(NAMES[i])? + NAMES[i].len();
+            let after = line.find(name)? + name.len();
             let rest = line[after..].trim_start().strip_prefix(':')?.trim_start();
             if !rest.starts_with(t) {
                 return None;
@@ -626,7 +647,7 @@ fn hot_line(line: &str, cache: &SetCache) -> Option<(String, Rc<PolicySet>)> {
         let ok = match (zero_at[i], got[i]) {
             (Some(at), Some(r)) => r.get() == "0" && r.get().as_ptr() as usize - base == at,
             (Some(_), None) => false,
-            (None, g) => g.map(RawValue::get) == hot.fields[i].as_deref(),
+            (None, g) => g.map(RawValue::get) == hot.field(i),
         };
         if !ok {
             return None;
