@@ -234,3 +234,72 @@ fn parallel_batch_matches_line_by_line() {
         assert_eq!(stats.cases, 3000);
     }
 }
+
+// A batch whose lines each bring new policies is compiled without the set
+// cache after a run of misses; the answers must still be exactly the
+// line-by-line ones, also when repeated policies come back and when lines
+// in between are broken or unusual (policies as JSON strings, resource
+// policies, boundaries, duplicate keys).
+#[test]
+fn batch_of_new_policies_matches_line_by_line() {
+    let mut input = String::new();
+    let request = |action: &str, bucket: &str| {
+        json!({"principal": "arn:aws:iam::111122223333:user/alice", "action": action,
+               "resource": format!("arn:aws:s3:::{bucket}/x"), "resource_account": "111122223333",
+               "context": {"aws:username": "alice", "aws:SourceIp": "10.0.0.1"}})
+    };
+    for i in 0..900 {
+        let bucket = format!("b{}", i % 5);
+        let action = ["s3:GetObject", "s3:DeleteObject", "S3:putobject"][i % 3];
+        let line = match i % 11 {
+            0 => "{broken".to_string(),
+            1 => format!("{{\"id\": {i}, \"id\": \"dup\", \"request\": {}}}", request(action, &bucket)),
+            // Lines 300-599 repeat one set: the cache must notice it again.
+            _ if (300..600).contains(&i) => json!({"id": i,
+                "identity_policies": [{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b1/*"}}],
+                "request": request(action, &bucket)}).to_string(),
+            2 => json!({"id": i,
+                "identity_policies": [json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*Object", "Resource": format!("arn:aws:s3:::{bucket}/*")}]}).to_string()],
+                "permissions_boundary": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": format!("s3:Delete*{i}"), "Resource": "*"}]},
+                "request": request(action, &bucket)}).to_string(),
+            3 => json!({"id": i,
+                "resource_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:user/alice"}, "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{bucket}/*")}]},
+                "identity_policies": null,
+                "request": request(action, &bucket)}).to_string(),
+            4 => json!({"id": i,
+                "identity_policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": {"k": {"nested": i}}}}]}],
+                "request": request(action, &bucket)}).to_string(),
+            _ => json!({"id": format!("c{i}"),
+                "identity_policies": [
+                    {"name": format!("p{i}"), "policy": {"Version": "2012-10-17", "Statement": [
+                        {"Sid": format!("S{i}"), "Effect": "Allow", "Action": ["s3:Get*", "s3:Put*"], "Resource": format!("arn:aws:s3:::{bucket}/${{aws:username}}*")},
+                        {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"NotIpAddress": {"aws:SourceIp": format!("10.0.{}.0/24", i % 3)}}}]}}],
+                "session_policies": [{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": format!("arn:aws:s3:::b{}*", i % 4)}}],
+                "request": request(action, &bucket)}).to_string(),
+        };
+        input.push_str(&line);
+        input.push('\n');
+    }
+    let expected: String = input
+        .lines()
+        .map(|l| format!("{}\n", mlrole::simulate::evaluate_line(l)))
+        .collect();
+    let answers: Vec<Value> = expected
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    let decided = |d: &str| answers.iter().filter(|a| a["decision"] == d).count();
+    assert!(
+        decided("allow") > 100 && decided("explicit-deny") > 100 && decided("implicit-deny") > 100,
+        "the corpus must exercise every decision: {} / {} / {}",
+        decided("allow"),
+        decided("explicit-deny"),
+        decided("implicit-deny")
+    );
+    for threads in [1, 2] {
+        let mut out = Vec::new();
+        mlrole::simulate::run_batch_threads(input.as_bytes(), &mut out, threads)
+            .unwrap_or_else(|e| panic!("batch failed: {e}"));
+        assert_eq!(String::from_utf8_lossy(&out), expected, "threads={threads}");
+    }
+}

@@ -75,7 +75,9 @@ const CHUNK: usize = 64 * 1024;
 /// Lines are answered on all available cores (chunks of lines, output in
 /// input order); compiled policy sets are cached by the raw JSON text of the
 /// policy fields, so a batch that checks one role against many requests
-/// compiles it once per thread. The output is byte-for-byte what answering
+/// compiles it once per thread; while every line brings new policies, lines
+/// are compiled from a single parse without the cache (see
+/// [`BYPASS_AFTER`]). The output is byte-for-byte what answering
 /// each line with [`evaluate_line`] would give.
 pub fn run_batch(input: impl BufRead, output: impl Write) -> Result<BatchStats, BatchError> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -298,6 +300,24 @@ struct LineIn<'a> {
     request: Option<&'a RawValue>,
 }
 
+/// [`LineIn`] with the policy fields parsed in the same pass, for lines
+/// compiled without the cache.
+#[derive(Deserialize)]
+struct LineTrees<'a> {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(borrow, default)]
+    identity_policies: Option<Json<'a>>,
+    #[serde(borrow, default)]
+    session_policies: Option<Json<'a>>,
+    #[serde(borrow, default)]
+    resource_policy: Option<Json<'a>>,
+    #[serde(borrow, default)]
+    permissions_boundary: Option<Json<'a>>,
+    #[serde(borrow, default)]
+    request: Option<&'a RawValue>,
+}
+
 #[derive(Deserialize)]
 struct RequestIn<'a> {
     #[serde(borrow)]
@@ -431,6 +451,10 @@ struct SetCache {
     key: String,
     /// The set used last, for [`hot_line`].
     hot: Option<Hot>,
+    /// Lookups since the last hit (saturating).
+    misses_in_a_row: u32,
+    /// Lines compiled without the cache since the last probe.
+    bypassed: u32,
 }
 
 /// The set used last and its key (the four policy texts, each followed by a
@@ -484,7 +508,28 @@ impl WordHasher {
 /// Bound on cached sets per thread (the cache is simply emptied when full).
 const CACHE_SETS: usize = 256;
 
+/// After this many misses in a row, every line seems to bring new policies:
+/// building the key, hashing it and parsing the policies a second time cost
+/// more than the cache saves, so lines are compiled straight from one parse
+/// ([`SetCache::bypass`]), except one line in [`PROBE_EVERY`], which still
+/// goes through the cache so that repeated policies are noticed again.
+const BYPASS_AFTER: u32 = 16;
+const PROBE_EVERY: u32 = 16;
+
 impl SetCache {
+    /// Whether this line should skip the cache (see [`BYPASS_AFTER`]).
+    fn bypass(&mut self) -> bool {
+        if self.misses_in_a_row < BYPASS_AFTER {
+            return false;
+        }
+        self.bypassed += 1;
+        if self.bypassed >= PROBE_EVERY {
+            self.bypassed = 0;
+            return false;
+        }
+        true
+    }
+
     fn get(&mut self, fields: [Option<&RawValue>; 4]) -> Option<Rc<PolicySet>> {
         self.key.clear();
         let mut ranges: [Option<std::ops::Range<usize>>; 4] = Default::default();
@@ -500,11 +545,16 @@ impl SetCache {
             .as_ref()
             .is_some_and(|h| h.fields == ranges && *h.key == *self.key)
         {
+            self.misses_in_a_row = 0;
             return self.hot.as_ref().map(|h| h.set.clone());
         }
         let (key, set) = match self.map.get_key_value(self.key.as_str()) {
-            Some((key, set)) => (key.clone(), set.clone()),
+            Some((key, set)) => {
+                self.misses_in_a_row = 0;
+                (key.clone(), set.clone())
+            }
             None => {
+                self.misses_in_a_row = self.misses_in_a_row.saturating_add(1);
                 let set = Rc::new(compile_set(fields)?);
                 if self.map.len() >= CACHE_SETS {
                     self.map.clear();
@@ -526,7 +576,6 @@ impl SetCache {
 /// Compiles the policy fields as [`case`] does; `None` on any error (the
 /// reference path then produces the error line).
 fn compile_set(fields: [Option<&RawValue>; 4]) -> Option<PolicySet> {
-    let mut set = PolicySet::new();
     fn parse(f: Option<&RawValue>) -> Option<Json<'_>> {
         match f {
             Some(r) => json::parse(r.get()).ok(),
@@ -534,30 +583,18 @@ fn compile_set(fields: [Option<&RawValue>; 4]) -> Option<PolicySet> {
         }
     }
     let [ip, sp, rp, pb] = fields;
-    add_policies(
-        &mut set,
-        &parse(ip)?,
-        "identity_policies",
-        PolicyType::Identity,
-    )
-    .ok()?;
-    add_policies(
-        &mut set,
-        &parse(sp)?,
-        "session_policies",
-        PolicyType::Session,
-    )
-    .ok()?;
+    compile_trees([&parse(ip)?, &parse(sp)?, &parse(rp)?, &parse(pb)?])
+}
+
+/// [`compile_set`] from parsed fields (`Json::Null` for an absent one).
+fn compile_trees([ip, sp, rp, pb]: [&Json<'_>; 4]) -> Option<PolicySet> {
+    let mut set = PolicySet::new();
+    add_policies(&mut set, ip, "identity_policies", PolicyType::Identity).ok()?;
+    add_policies(&mut set, sp, "session_policies", PolicyType::Session).ok()?;
+    add_single(&mut set, rp, "resource_policy", PolicyType::Resource).ok()?;
     add_single(
         &mut set,
-        &parse(rp)?,
-        "resource_policy",
-        PolicyType::Resource,
-    )
-    .ok()?;
-    add_single(
-        &mut set,
-        &parse(pb)?,
+        pb,
         "permissions_boundary",
         PolicyType::PermissionsBoundary,
     )
@@ -572,9 +609,20 @@ fn fast_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Deci
     if !line.trim_start().starts_with('{') {
         return None;
     }
+    if cache.bypass() {
+        let l: LineTrees = serde_json::from_str(line).ok()?;
+        let null = Json::Null;
+        let set = compile_trees([
+            l.identity_policies.as_ref().unwrap_or(&null),
+            l.session_policies.as_ref().unwrap_or(&null),
+            l.resource_policy.as_ref().unwrap_or(&null),
+            l.permissions_boundary.as_ref().unwrap_or(&null),
+        ])?;
+        return answer(l.id.as_ref(), l.request, &set, out);
+    }
     if let Some((reduced, set)) = hot_line(line, cache) {
         let l: LineIn = serde_json::from_str(&reduced).ok()?;
-        return answer(&l, &set, out);
+        return answer(l.id.as_ref(), l.request, &set, out);
     }
     let l: LineIn = serde_json::from_str(line).ok()?;
     let set = cache.get([
@@ -583,7 +631,7 @@ fn fast_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Deci
         l.resource_policy,
         l.permissions_boundary,
     ])?;
-    answer(&l, &set, out)
+    answer(l.id.as_ref(), l.request, &set, out)
 }
 
 /// Policy texts shorter than this are left in place by [`hot_line`].
@@ -657,8 +705,13 @@ fn hot_line(line: &str, cache: &SetCache) -> Option<(String, Rc<PolicySet>)> {
 }
 
 /// Evaluates the line's request against `set` and writes the answer.
-fn answer(l: &LineIn, set: &PolicySet, out: &mut Vec<u8>) -> Option<Decision> {
-    let r = l.request?;
+fn answer(
+    id: Option<&Value>,
+    request: Option<&RawValue>,
+    set: &PolicySet,
+    out: &mut Vec<u8>,
+) -> Option<Decision> {
+    let r = request?;
     if !r.get().starts_with('{') {
         return None;
     }
@@ -683,7 +736,7 @@ fn answer(l: &LineIn, set: &PolicySet, out: &mut Vec<u8>) -> Option<Decision> {
     let ev: Evaluation = set.evaluate(&req);
     let null = Value::Null;
     let answer = Answer {
-        id: l.id.as_ref().unwrap_or(&null),
+        id: id.unwrap_or(&null),
         decision: ev.decision.as_str(),
         reasons: &ev.reasons,
         unknown_keys: (ev.decision == Decision::Indeterminate).then_some(&ev.unknown_keys[..]),
@@ -906,4 +959,36 @@ fn add_single(
         set.add(policy_doc(v, key, kind, key)?);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(n: usize) -> String {
+        format!(
+            r#"[{{"Version": "2012-10-17", "Statement": {{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b{n}/*"}}}}]"#
+        )
+    }
+
+    fn lookup(cache: &mut SetCache, text: &str) {
+        let raw: &RawValue = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
+        assert!(cache.get([Some(raw), None, None, None]).is_some());
+    }
+
+    // After a run of misses the cache is skipped, but one line in
+    // PROBE_EVERY still looks it up, and a hit turns the cache back on.
+    #[test]
+    fn cache_is_bypassed_after_misses_and_probed() {
+        let mut cache = SetCache::default();
+        for n in 0..BYPASS_AFTER as usize {
+            assert!(!cache.bypass(), "miss {n}: still below the threshold");
+            lookup(&mut cache, &policy(n));
+        }
+        let skipped = (0..PROBE_EVERY).take_while(|_| cache.bypass()).count();
+        assert_eq!(skipped, PROBE_EVERY as usize - 1);
+        // The probe finds a set seen before (not the last one): back to caching.
+        lookup(&mut cache, &policy(0));
+        assert!((0..2 * PROBE_EVERY).all(|_| !cache.bypass()));
+    }
 }
