@@ -270,15 +270,15 @@ fn typed<T>(
         .collect()
 }
 
-/// Compiles a `Condition` element found at `path`.
+/// Compiles a `Condition` element found at `path` (built only for an error).
 pub(crate) fn parse_condition(
     v: &Json<'_>,
-    path: &str,
+    path: &dyn Fn() -> String,
     vars: bool,
 ) -> Result<ConditionBlock, ParseError> {
     let Json::Obj(ops) = v else {
         return Err(ParseError::WrongType {
-            path: path.to_string(),
+            path: path(),
             expected: "an object of condition operators",
             found: v.type_name(),
         });
@@ -287,21 +287,21 @@ pub(crate) fn parse_condition(
     for (op, keys) in ops {
         let Some((base, negated, if_exists, set)) = parse_operator(op) else {
             return Err(ParseError::UnknownElement {
-                path: format!("{path}.{op}"),
+                path: format!("{}.{op}", path()),
                 name: op.to_string(),
                 expected: OPERATORS,
             });
         };
         let Json::Obj(keys) = keys else {
             return Err(ParseError::WrongType {
-                path: format!("{path}.{op}"),
+                path: format!("{}.{op}", path()),
                 expected: "an object mapping condition keys to values",
                 found: keys.type_name(),
             });
         };
         for (key, val) in keys {
             // The path is only needed for an error.
-            let p = || format!("{path}.{op}.{key}");
+            let p = || format!("{}.{op}.{key}", path());
             let raw = scalar_strings(val, &p)?;
             let values = match base {
                 Base::StrEq => Values::Str(

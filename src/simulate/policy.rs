@@ -256,9 +256,15 @@ impl Policy {
             Json::Arr(a) => a
                 .iter()
                 .enumerate()
-                .map(|(i, s)| parse_statement(s, &format!("Statement[{i}]"), i, kind, vars))
+                .map(|(i, s)| parse_statement(s, &|| format!("Statement[{i}]"), i, kind, vars))
                 .collect::<Result<Vec<_>, _>>()?,
-            Json::Obj(_) => vec![parse_statement(sv, "Statement", 0, kind, vars)?],
+            Json::Obj(_) => vec![parse_statement(
+                sv,
+                &|| "Statement".to_string(),
+                0,
+                kind,
+                vars,
+            )?],
             other => {
                 return Err(wrong(
                     "Statement",
@@ -342,13 +348,13 @@ fn string_list<'v>(v: &'v Json<'_>, path: impl Fn() -> String) -> Result<Vec<&'v
 
 fn parse_statement<'v>(
     v: &'v Json<'_>,
-    path: &str,
+    path: &dyn Fn() -> String,
     index: usize,
     kind: PolicyType,
     vars: bool,
 ) -> Result<(Statement, Vec<&'v str>), ParseError> {
     let Json::Obj(m) = v else {
-        return Err(wrong(path, "a statement object", v));
+        return Err(wrong(&path(), "a statement object", v));
     };
     let mut sid = None;
     let mut effect = None;
@@ -358,7 +364,7 @@ fn parse_statement<'v>(
     let mut condition = ConditionBlock::default();
     for (k, val) in m {
         // The element path is only needed for an error: build it lazily.
-        let p = || format!("{path}.{k}");
+        let p = || format!("{}.{k}", path());
         match k.as_ref() {
             "Sid" => match val {
                 Json::Str(s) => sid = Some(s.to_string()),
@@ -378,7 +384,7 @@ fn parse_statement<'v>(
             "Action" | "NotAction" => {
                 if action.is_some() {
                     return Err(ParseError::Conflict {
-                        path: path.to_string(),
+                        path: path(),
                         a: "Action",
                         b: "NotAction",
                     });
@@ -388,7 +394,7 @@ fn parse_statement<'v>(
             "Resource" | "NotResource" => {
                 if resource.is_some() {
                     return Err(ParseError::Conflict {
-                        path: path.to_string(),
+                        path: path(),
                         a: "Resource",
                         b: "NotResource",
                     });
@@ -405,14 +411,14 @@ fn parse_statement<'v>(
                 }
                 if principal.is_some() {
                     return Err(ParseError::Conflict {
-                        path: path.to_string(),
+                        path: path(),
                         a: "Principal",
                         b: "NotPrincipal",
                     });
                 }
                 principal = Some((k == "NotPrincipal", val));
             }
-            "Condition" => condition = parse_condition(val, &p(), vars)?,
+            "Condition" => condition = parse_condition(val, &p, vars)?,
             other => {
                 return Err(ParseError::UnknownElement {
                     path: p(),
@@ -422,15 +428,21 @@ fn parse_statement<'v>(
             }
         }
     }
-    let effect = effect.ok_or(ParseError::Missing {
-        path: path.to_string(),
+    let effect = effect.ok_or_else(|| ParseError::Missing {
+        path: path(),
         expected: "Effect",
     })?;
-    let (not_action, av) = action.ok_or(ParseError::Missing {
-        path: path.to_string(),
+    let (not_action, av) = action.ok_or_else(|| ParseError::Missing {
+        path: path(),
         expected: "Action or NotAction",
     })?;
-    let apath = || format!("{path}.{}", if not_action { "NotAction" } else { "Action" });
+    let apath = || {
+        format!(
+            "{}.{}",
+            path(),
+            if not_action { "NotAction" } else { "Action" }
+        )
+    };
     let raw_actions = string_list(av, apath)?;
     let actions = raw_actions
         .iter()
@@ -450,13 +462,14 @@ fn parse_statement<'v>(
             Ok(Glob::new_lowercase(a))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let (not_resource, rv) = resource.ok_or(ParseError::Missing {
-        path: path.to_string(),
+    let (not_resource, rv) = resource.ok_or_else(|| ParseError::Missing {
+        path: path(),
         expected: "Resource or NotResource",
     })?;
     let rpath = || {
         format!(
-            "{path}.{}",
+            "{}.{}",
+            path(),
             if not_resource {
                 "NotResource"
             } else {
@@ -470,7 +483,11 @@ fn parse_statement<'v>(
         .collect();
     let principal = match principal {
         Some((not, pv)) => {
-            let ppath = format!("{path}.{}", if not { "NotPrincipal" } else { "Principal" });
+            let ppath = format!(
+                "{}.{}",
+                path(),
+                if not { "NotPrincipal" } else { "Principal" }
+            );
             Some(PrincipalSpec {
                 not,
                 entries: parse_principal(pv, &ppath)?,
@@ -478,7 +495,7 @@ fn parse_statement<'v>(
         }
         None if kind == PolicyType::Resource => {
             return Err(ParseError::Missing {
-                path: path.to_string(),
+                path: path(),
                 expected: "Principal or NotPrincipal (required in a resource-based policy)",
             })
         }
