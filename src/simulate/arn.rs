@@ -15,7 +15,7 @@
 //! segments (e.g. `arn:aws:s3*`) is matched as one glob against the whole
 //! ARN text.
 
-use super::variables::{Resolved, Template, VarSource};
+use super::variables::{has_variable, Resolved, Template, VarSource};
 use super::wildcard::{self, Glob, Shape};
 
 /// A request ARN split into its six segments (borrowed, no allocation).
@@ -158,7 +158,7 @@ impl ArnPattern {
         }
         let (segs, n) = split_pattern(pattern, vars);
         if n == 6 {
-            let templated = |i: usize| vars && (i == 5 || !resource_only) && segs[i].contains("${");
+            let templated = |i: usize| vars && (i == 5 || !resource_only) && has_variable(segs[i]);
             if !(0..6).any(templated) {
                 if let Some(plain) = PlainSegments::new(pattern, &segs) {
                     return ArnPattern::Plain(plain);
@@ -243,7 +243,7 @@ fn split_pattern(p: &str, vars: bool) -> ([&str; 6], usize) {
 fn seg(s: &str, vars: bool) -> Seg {
     // Without `${` a template is one text part: compile the glob directly
     // (same result as the template route, without its intermediate buffers).
-    if !vars || !s.contains("${") {
+    if !vars || !has_variable(s) {
         return Seg::Static(Glob::new(s));
     }
     let t = Template::parse(s, vars);

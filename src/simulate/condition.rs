@@ -34,7 +34,7 @@ use super::arn::{ArnParts, ArnPattern};
 use super::error::ParseError;
 use super::json::Json;
 use super::types::{parse_binary, parse_bool, parse_date, parse_ip, parse_number, Cidr};
-use super::variables::{Resolved, Template, VarSource};
+use super::variables::{has_variable, Resolved, Template, VarSource};
 use super::wildcard::Glob;
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
@@ -317,7 +317,7 @@ pub(crate) fn parse_condition(
                 Base::StrLike => Values::Like(
                     raw.into_iter()
                         .map(|(s, _)| {
-                            if !vars || !s.contains("${") {
+                            if !vars || !has_variable(&s) {
                                 return LikeVal::Static(Glob::new(&s));
                             }
                             let t = Template::parse(&s, vars);
@@ -378,7 +378,7 @@ pub(crate) fn parse_condition(
 }
 
 fn str_val(s: &str, vars: bool, lowercase: bool) -> StrVal {
-    if !vars || !s.contains("${") {
+    if !vars || !has_variable(s) {
         // One text part: the template route would return the same text.
         return StrVal::Static(if lowercase {
             s.to_lowercase()

@@ -68,7 +68,7 @@ pub(crate) enum Resolved<T> {
 impl Template {
     /// Parses `s`; with `vars == false` (pre-2012 policies) it is all text.
     pub(crate) fn parse(s: &str, vars: bool) -> Template {
-        if !vars || !s.contains("${") {
+        if !vars || !has_variable(s) {
             return Template {
                 parts: vec![Part::Text(s.to_string())],
             };
@@ -209,6 +209,13 @@ fn lookup<'a>(
 
 /// Parses the inside of `${...}` (input starts right after `${`). Returns the
 /// part and the number of bytes consumed including the closing `}`.
+/// Whether `s` holds `${`: a byte scan, cheaper than a substring search on
+/// the short strings of a policy (this runs for every ARN segment and
+/// condition value compiled).
+pub(crate) fn has_variable(s: &str) -> bool {
+    s.as_bytes().windows(2).any(|w| w == b"${")
+}
+
 fn parse_var(s: &str) -> Option<(Part, usize)> {
     let end_key = s.find([',', '}'])?;
     let key = s[..end_key].trim();
@@ -266,6 +273,23 @@ fn parse_var(s: &str) -> Option<(Part, usize)> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn variable_marker_is_found_anywhere() {
+        for (text, expected) in [
+            ("", false),
+            ("$", false),
+            ("{$", false),
+            ("$ {", false),
+            ("${", true),
+            ("a$${b}", true),
+            ("é${aws:username}", true),
+            ("arn:aws:s3:::b/x$", false),
+        ] {
+            assert_eq!(has_variable(text), expected, "{text}");
+            assert_eq!(has_variable(text), text.contains("${"), "{text}");
+        }
+    }
 
     struct Map(HashMap<&'static str, Option<&'static str>>);
     impl VarSource for Map {
