@@ -719,6 +719,7 @@ fn answer(
     let mut req = Request::new(&r.principal, &r.action, &r.resource);
     req.resource_account = r.resource_account.map(Cow::into_owned);
     if let Some(ContextIn(c)) = r.context {
+        req.context.reserve(c.len());
         for (k, v) in c {
             match v {
                 CtxVal::One(t) => {

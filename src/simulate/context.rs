@@ -109,17 +109,30 @@ pub struct Context {
     pub(crate) map: HashMap<String, Slot, BuildHasherDefault<Fnv>>,
 }
 
+/// A context key as stored: lowercase (ASCII keys, nearly all of them,
+/// without Unicode case mapping).
+fn key_lc(key: &str) -> String {
+    if key.is_ascii() {
+        key.to_ascii_lowercase()
+    } else {
+        key.to_lowercase()
+    }
+}
+
 impl Context {
     pub fn new() -> Context {
         Context::default()
     }
 
+    /// Room for `n` more keys (a batch line knows how many it brings).
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.map.reserve(n);
+    }
+
     /// Sets a single-valued key (replacing earlier values).
     pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) -> &mut Context {
-        self.map.insert(
-            key.to_lowercase(),
-            Slot::Values(vec![value.into().into_text()]),
-        );
+        self.map
+            .insert(key_lc(key), Slot::Values(vec![value.into().into_text()]));
         self
     }
 
@@ -131,19 +144,19 @@ impl Context {
         values: impl IntoIterator<Item = V>,
     ) -> &mut Context {
         let v = values.into_iter().map(|x| x.into().into_text()).collect();
-        self.map.insert(key.to_lowercase(), Slot::Values(v));
+        self.map.insert(key_lc(key), Slot::Values(v));
         self
     }
 
     /// Declares a key whose value is unknown.
     pub fn insert_unknown(&mut self, key: &str) -> &mut Context {
-        self.map.insert(key.to_lowercase(), Slot::Unknown);
+        self.map.insert(key_lc(key), Slot::Unknown);
         self
     }
 
     /// Values of a key, if known and present.
     pub fn get(&self, key: &str) -> Option<&[String]> {
-        match self.map.get(&key.to_lowercase()) {
+        match self.map.get(&key_lc(key)) {
             Some(Slot::Values(v)) => Some(v),
             _ => None,
         }
@@ -151,7 +164,7 @@ impl Context {
 
     /// Whether the key was declared unknown.
     pub fn is_unknown(&self, key: &str) -> bool {
-        matches!(self.map.get(&key.to_lowercase()), Some(Slot::Unknown))
+        matches!(self.map.get(&key_lc(key)), Some(Slot::Unknown))
     }
 }
 
