@@ -254,19 +254,24 @@ fn render_evaluation(evaluation: &Evaluation, action: &str, resource: &str) -> S
     text
 }
 
+/// Read and write buffers of a batch: batches run to tens of megabytes, and
+/// the default 8 KiB meant a system call for every few lines.
+const BATCH_BUFFER: usize = 256 * 1024;
+
 fn run_batch(path: &Path, out: &mut dyn Write) -> Result<()> {
     let reader: Box<dyn std::io::BufRead> = if path.as_os_str() == "-" {
-        Box::new(BufReader::new(std::io::stdin()))
+        Box::new(BufReader::with_capacity(BATCH_BUFFER, std::io::stdin()))
     } else {
-        Box::new(BufReader::new(std::fs::File::open(path).map_err(
-            |source| Error::Io {
+        Box::new(BufReader::with_capacity(
+            BATCH_BUFFER,
+            std::fs::File::open(path).map_err(|source| Error::Io {
                 action: "cannot read",
                 path: path.to_path_buf(),
                 source,
-            },
-        )?))
+            })?,
+        ))
     };
-    let mut buffer = std::io::BufWriter::new(out);
+    let mut buffer = std::io::BufWriter::with_capacity(BATCH_BUFFER, out);
     crate::simulate::run_batch(reader, &mut buffer).map_err(|e| Error::Usage {
         message: format!("batch `{}`: {e}", path.display()),
         help: None,
