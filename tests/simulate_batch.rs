@@ -239,7 +239,8 @@ fn parallel_batch_matches_line_by_line() {
 // cache after a run of misses; the answers must still be exactly the
 // line-by-line ones, also when repeated policies come back and when lines
 // in between are broken or unusual (policies as JSON strings, resource
-// policies, boundaries, duplicate keys).
+// policies, boundaries, duplicate keys, requests that are arrays or lack a
+// field).
 #[test]
 fn batch_of_new_policies_matches_line_by_line() {
     let mut input = String::new();
@@ -269,6 +270,13 @@ fn batch_of_new_policies_matches_line_by_line() {
             4 => json!({"id": i,
                 "identity_policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": {"k": {"nested": i}}}}]}],
                 "request": request(action, &bucket)}).to_string(),
+            // A request given as an array, or without its resource: errors.
+            5 => json!({"id": i,
+                "identity_policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": format!("arn:aws:s3:::{bucket}/{i}")}]}],
+                "request": ["arn:aws:iam::111122223333:user/alice", action, "arn:aws:s3:::b1/x"]}).to_string(),
+            6 => json!({"id": i,
+                "identity_policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": format!("arn:aws:s3:::{bucket}/{i}")}]}],
+                "request": {"principal": "arn:aws:iam::111122223333:user/alice", "action": action}}).to_string(),
             _ => json!({"id": format!("c{i}"),
                 "identity_policies": [
                     {"name": format!("p{i}"), "policy": {"Version": "2012-10-17", "Statement": [

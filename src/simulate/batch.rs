@@ -315,7 +315,27 @@ struct LineTrees<'a> {
     #[serde(borrow, default)]
     permissions_boundary: Option<Json<'a>>,
     #[serde(borrow, default)]
-    request: Option<&'a RawValue>,
+    request: Option<ObjectOnly<RequestIn<'a>>>,
+}
+
+/// A struct read only from a JSON object: a derived struct would also take
+/// an array, field by field, which the reference path treats as an error.
+struct ObjectOnly<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ObjectOnly<T>, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = ObjectOnly<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: de::MapAccess<'de>>(self, m: M) -> Result<ObjectOnly<T>, M::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(m)).map(ObjectOnly)
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
 }
 
 #[derive(Deserialize)]
@@ -618,7 +638,7 @@ fn fast_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Deci
             l.resource_policy.as_ref().unwrap_or(&null),
             l.permissions_boundary.as_ref().unwrap_or(&null),
         ])?;
-        return answer(l.id.as_ref(), l.request, &set, out);
+        return answer_request(l.id.as_ref(), l.request?.0, &set, out);
     }
     if let Some((reduced, set)) = hot_line(line, cache) {
         let l: LineIn = serde_json::from_str(&reduced).ok()?;
@@ -715,7 +735,16 @@ fn answer(
     if !r.get().starts_with('{') {
         return None;
     }
-    let r: RequestIn = serde_json::from_str(r.get()).ok()?;
+    answer_request(id, serde_json::from_str(r.get()).ok()?, set, out)
+}
+
+/// [`answer`] for a request already read.
+fn answer_request(
+    id: Option<&Value>,
+    r: RequestIn<'_>,
+    set: &PolicySet,
+    out: &mut Vec<u8>,
+) -> Option<Decision> {
     let mut req = Request::new(&r.principal, &r.action, &r.resource);
     req.resource_account = r.resource_account.map(Cow::into_owned);
     if let Some(ContextIn(c)) = r.context {
