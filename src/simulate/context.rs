@@ -94,10 +94,31 @@ impl Hasher for Fnv {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub(crate) enum Slot {
+    /// A single value, kept without a vector (most keys have one).
+    One(String),
     Values(Vec<String>),
     Unknown,
+}
+
+impl Slot {
+    /// The values of a known key.
+    pub(crate) fn values(&self) -> Option<&[String]> {
+        match self {
+            Slot::One(v) => Some(std::slice::from_ref(v)),
+            Slot::Values(v) => Some(v),
+            Slot::Unknown => None,
+        }
+    }
+}
+
+/// Equal when both are unknown or both hold the same values: one value is
+/// the same whether it was given alone or as a list of one.
+impl PartialEq for Slot {
+    fn eq(&self, other: &Slot) -> bool {
+        self.values() == other.values()
+    }
 }
 
 /// Context keys of a request. Key names are case-insensitive (stored
@@ -132,7 +153,7 @@ impl Context {
     /// Sets a single-valued key (replacing earlier values).
     pub fn insert(&mut self, key: &str, value: impl Into<ContextValue>) -> &mut Context {
         self.map
-            .insert(key_lc(key), Slot::Values(vec![value.into().into_text()]));
+            .insert(key_lc(key), Slot::One(value.into().into_text()));
         self
     }
 
@@ -157,8 +178,8 @@ impl Context {
     /// Values of a key, if known and present.
     pub fn get(&self, key: &str) -> Option<&[String]> {
         match self.map.get(&key_lc(key)) {
-            Some(Slot::Values(v)) => Some(v),
-            _ => None,
+            Some(slot) => slot.values(),
+            None => None,
         }
     }
 

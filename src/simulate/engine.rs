@@ -374,6 +374,7 @@ impl VarSource for Ctx<'_> {
     fn lookup_var(&self, key_lc: &str) -> VarLookup<'_> {
         match self.req.context.map.get(key_lc) {
             Some(Slot::Unknown) => VarLookup::Unknown,
+            Some(Slot::One(v)) => VarLookup::Value(v),
             Some(Slot::Values(v)) if v.len() == 1 => VarLookup::Value(&v[0]),
             // Multi-valued keys cannot be used as variables.
             Some(Slot::Values(_)) => VarLookup::Missing,
@@ -388,6 +389,7 @@ impl ContextSource for Ctx<'_> {
     fn lookup_key(&self, key_lc: &str) -> KeyLookup<'_> {
         match self.req.context.map.get(key_lc) {
             Some(Slot::Unknown) => KeyLookup::Unknown,
+            Some(Slot::One(v)) => KeyLookup::Many(std::slice::from_ref(v)),
             Some(Slot::Values(v)) => KeyLookup::Many(v),
             None => self
                 .derived(key_lc)
