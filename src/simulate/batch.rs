@@ -86,13 +86,14 @@ pub fn run_batch(input: impl BufRead, output: impl Write) -> Result<BatchStats, 
 
 /// [`run_batch`] with an explicit number of worker threads (1: no threads).
 pub fn run_batch_threads(
-    mut input: impl BufRead,
+    input: impl BufRead,
     mut output: impl Write,
     threads: usize,
 ) -> Result<BatchStats, BatchError> {
     let mut stats = BatchStats::default();
+    let mut input = Chunker::new(input);
     let mut first = Chunk::default();
-    let (eof, read_err) = read_chunk(&mut input, &mut first);
+    let (eof, read_err) = input.next(&mut first);
     if threads <= 1 || eof || read_err.is_some() {
         // Small input (or one thread): answer inline.
         let mut cache = SetCache::default();
@@ -111,7 +112,7 @@ pub fn run_batch_threads(
             }
             buf.data.clear();
             buf.ends.clear();
-            (eof, read_err) = read_chunk(&mut input, &mut buf);
+            (eof, read_err) = input.next(&mut buf);
         }
         output.flush().map_err(BatchError::Write)?;
         return Ok(stats);
@@ -162,7 +163,7 @@ pub fn run_batch_threads(
             }
             chunk = Chunk::default();
             chunk.data.reserve(CHUNK + 4096);
-            (eof, read_err) = read_chunk(&mut input, &mut chunk);
+            (eof, read_err) = input.next(&mut chunk);
         }
         drop(work_tx);
         for r in res_rx.iter() {
@@ -203,22 +204,71 @@ impl Ordered<'_> {
     }
 }
 
-/// Appends whole lines to `buf` until it holds about [`CHUNK`] bytes.
-/// Returns (end of input, read error); on an error the partial line is
-/// dropped, as the line-by-line reader would.
-fn read_chunk(input: &mut impl BufRead, chunk: &mut Chunk) -> (bool, Option<std::io::Error>) {
-    while chunk.data.len() < CHUNK {
-        let before = chunk.data.len();
-        match input.read_until(b'\n', &mut chunk.data) {
-            Ok(0) => return (true, None),
-            Ok(_) => chunk.ends.push(chunk.data.len()),
-            Err(e) => {
-                chunk.data.truncate(before);
-                return (false, Some(e));
-            }
+/// Cuts the input into chunks of whole lines, reading it in the reader's
+/// own blocks (a `read_until` per line copied and scanned each line twice).
+struct Chunker<R> {
+    input: R,
+    /// The start of an unfinished line, read past the end of the last chunk.
+    carry: Vec<u8>,
+}
+
+impl<R: BufRead> Chunker<R> {
+    fn new(input: R) -> Chunker<R> {
+        Chunker {
+            input,
+            carry: Vec::new(),
         }
     }
-    (false, None)
+
+    /// Fills `chunk` (empty) with whole lines until it holds at least
+    /// [`CHUNK`] bytes or the input ends. Returns (end of input, read error);
+    /// on an error the unfinished line is dropped and the complete ones kept,
+    /// as a line-by-line reader would.
+    fn next(&mut self, chunk: &mut Chunk) -> (bool, Option<std::io::Error>) {
+        chunk.data.append(&mut self.carry);
+        let mut scanned = 0;
+        loop {
+            let base = scanned;
+            chunk
+                .ends
+                .extend(memchr::memchr_iter(b'\n', &chunk.data[base..]).map(|at| base + at + 1));
+            scanned = chunk.data.len();
+            let complete = chunk.ends.last().copied().unwrap_or(0);
+            if chunk.data.len() >= CHUNK && complete > 0 {
+                self.carry.extend_from_slice(&chunk.data[complete..]);
+                chunk.data.truncate(complete);
+                return (false, None);
+            }
+            let read = match self.input.fill_buf() {
+                Ok([]) => {
+                    // The last line may lack its newline.
+                    if chunk.data.len() > complete {
+                        chunk.ends.push(chunk.data.len());
+                    }
+                    return (true, None);
+                }
+                Ok(block) => {
+                    // Up to the end of the line that fills the chunk: chunks
+                    // stay near CHUNK whatever the reader's block size.
+                    let want = CHUNK.saturating_sub(chunk.data.len());
+                    let take = match block.get(want..) {
+                        Some(rest) => {
+                            memchr::memchr(b'\n', rest).map_or(block.len(), |at| want + at + 1)
+                        }
+                        None => block.len(),
+                    };
+                    chunk.data.extend_from_slice(&block[..take]);
+                    take
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => 0,
+                Err(e) => {
+                    chunk.data.truncate(complete);
+                    return (false, Some(e));
+                }
+            };
+            self.input.consume(read);
+        }
+    }
 }
 
 /// Whole lines read in one go, with the end offset of each line (so the
@@ -1004,6 +1054,85 @@ mod tests {
     fn lookup(cache: &mut SetCache, text: &str) {
         let raw: &RawValue = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"));
         assert!(cache.get([Some(raw), None, None, None]).is_some());
+    }
+
+    /// Every line of `input`, as cut by the chunker from blocks of `block`
+    /// bytes, and the error that ended it.
+    fn chunked_lines(
+        input: &[u8],
+        block: usize,
+        fail_after: Option<usize>,
+    ) -> (Vec<Vec<u8>>, bool) {
+        struct Failing<'a>(&'a [u8], Option<usize>);
+        impl std::io::Read for Failing<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.1 == Some(0) {
+                    return Err(std::io::Error::other("disk gone"));
+                }
+                let n = buf
+                    .len()
+                    .min(self.0.len())
+                    .min(self.1.unwrap_or(usize::MAX));
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                self.1 = self.1.map(|left| left - n);
+                Ok(n)
+            }
+        }
+        let mut chunker = Chunker::new(std::io::BufReader::with_capacity(
+            block,
+            Failing(input, fail_after),
+        ));
+        let mut lines = Vec::new();
+        loop {
+            let mut chunk = Chunk::default();
+            let (eof, err) = chunker.next(&mut chunk);
+            let mut start = 0;
+            for &end in &chunk.ends {
+                lines.push(chunk.data[start..end].to_vec());
+                start = end;
+            }
+            assert_eq!(start, chunk.data.len(), "a chunk holds whole lines only");
+            // The longest test line is CHUNK + 11 bytes: a chunk never holds
+            // much more than that, whatever the block size.
+            assert!(
+                chunk.data.len() <= 2 * CHUNK + 16,
+                "chunk of {} bytes",
+                chunk.data.len()
+            );
+            if eof || err.is_some() {
+                return (lines, err.is_some());
+            }
+        }
+    }
+
+    // Lines longer than a block, longer than a chunk, blank, and a last one
+    // without its newline all come out whole and in order; a read error keeps
+    // the complete lines and drops the unfinished one.
+    #[test]
+    fn chunker_cuts_whole_lines() {
+        let mut input = Vec::new();
+        let mut expected = Vec::new();
+        for i in 0..120usize {
+            let len = [0, 1, 17, 999, 3000, CHUNK + 5][i % 6] + i % 7;
+            let mut line = vec![b'a' + (i % 26) as u8; len];
+            line.push(b'\n');
+            input.extend_from_slice(&line);
+            expected.push(line);
+        }
+        input.extend_from_slice(b"last");
+        expected.push(b"last".to_vec());
+        for block in [3, 4096, 256 * 1024] {
+            assert_eq!(
+                chunked_lines(&input, block, None),
+                (expected.clone(), false),
+                "block {block}"
+            );
+        }
+        let cut = expected[..50].iter().map(Vec::len).sum::<usize>() + 5;
+        let (lines, failed) = chunked_lines(&input, 4096, Some(cut));
+        assert!(failed);
+        assert_eq!(lines, expected[..50]);
     }
 
     // After a run of misses the cache is skipped, but one line in
