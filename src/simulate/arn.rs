@@ -105,21 +105,39 @@ pub(crate) struct PlainSegments {
 }
 
 impl PlainSegments {
-    /// `segs` are the six consecutive `:`-separated slices of `pattern`;
-    /// `None` for a pattern too long to index with `u32`.
-    fn new(pattern: &str, segs: &[&str; 6]) -> Option<PlainSegments> {
+    /// Splits `pattern` at its first five colons in one pass, counting each
+    /// segment's wildcards on the way. `None` when the pattern has fewer
+    /// than six segments, holds a policy variable (`vars` and `${`: the
+    /// general path splits around it), or is too long to index with `u32`.
+    fn scan(pattern: &str, vars: bool) -> Option<PlainSegments> {
+        let b = pattern.as_bytes();
+        u32::try_from(b.len()).ok()?;
         let mut colons = [0u32; 5];
-        let mut end = 0usize;
-        for (colon, seg) in colons.iter_mut().zip(segs) {
-            end += seg.len();
-            *colon = u32::try_from(end).ok()?;
-            end += 1;
+        let mut wild = [0usize; 6];
+        let mut n = 0;
+        let mut prev = 0u8;
+        for (i, &c) in b.iter().enumerate() {
+            match c {
+                b':' if n < 5 => {
+                    colons[n] = i as u32;
+                    n += 1;
+                }
+                b'*' | b'?' => wild[n] += 1,
+                b'{' if vars && prev == b'$' => return None,
+                _ => {}
+            }
+            prev = c;
         }
-        Some(PlainSegments {
+        if n < 5 {
+            return None;
+        }
+        let mut plain = PlainSegments {
             text: pattern.into(),
             colons,
-            shapes: segs.map(|s| Shape::of(s.as_bytes())),
-        })
+            shapes: [Shape::Any; 6],
+        };
+        plain.shapes = std::array::from_fn(|i| Shape::with_wildcards(plain.segment(i), wild[i]));
+        Some(plain)
     }
 
     fn segment(&self, i: usize) -> &[u8] {
@@ -156,14 +174,11 @@ impl ArnPattern {
         if pattern == "*" {
             return ArnPattern::Any;
         }
+        if let Some(plain) = PlainSegments::scan(pattern, vars) {
+            return ArnPattern::Plain(plain);
+        }
         let (segs, n) = split_pattern(pattern, vars);
         if n == 6 {
-            let templated = |i: usize| vars && (i == 5 || !resource_only) && has_variable(segs[i]);
-            if !(0..6).any(templated) {
-                if let Some(plain) = PlainSegments::new(pattern, &segs) {
-                    return ArnPattern::Plain(plain);
-                }
-            }
             let arr: [Seg; 6] =
                 std::array::from_fn(|i| seg(segs[i], vars && (i == 5 || !resource_only)));
             ArnPattern::Segments(Box::new(arr))

@@ -109,10 +109,16 @@ pub(crate) enum Shape {
 
 impl Shape {
     pub(crate) fn of(pattern: &[u8]) -> Shape {
+        let wild = pattern.iter().filter(|c| matches!(c, b'*' | b'?')).count();
+        Shape::with_wildcards(pattern, wild)
+    }
+
+    /// [`Shape::of`] a pattern whose wildcards (`*` and `?`) were counted
+    /// while scanning it for something else.
+    pub(crate) fn with_wildcards(pattern: &[u8], wild: usize) -> Shape {
         if pattern == b"*" {
             return Shape::Any;
         }
-        let wild = pattern.iter().filter(|c| matches!(c, b'*' | b'?')).count();
         if wild == 0 {
             Shape::Exact
         } else if wild == 1 && pattern.last() == Some(&b'*') {
