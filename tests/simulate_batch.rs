@@ -311,3 +311,78 @@ fn batch_of_new_policies_matches_line_by_line() {
         assert_eq!(String::from_utf8_lossy(&out), expected, "threads={threads}");
     }
 }
+
+// serde_json refuses JSON nested 128 deep, and so does the line-by-line
+// reference, which reads a whole line at once. The batch runner must judge
+// such lines the same way whichever path takes them (the first line of a set,
+// a line of a repeated set, a line after a run of new sets), and also when the
+// depth hides in a field the format does not name.
+#[test]
+fn deeply_nested_lines_are_judged_as_line_by_line() {
+    let request = json!({"principal": "arn:aws:iam::111122223333:user/a", "action": "s3:GetObject",
+                         "resource": "arn:aws:s3:::b1/x"});
+    let policy = |bucket: &str| {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+               "Resource": format!("arn:aws:s3:::{bucket}/*")}]})
+    };
+    let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    // A policy given with a name, and an extra member the reader ignores,
+    // nested so that the whole line is `depth` levels deep.
+    let deep = |id: &str, depth: usize| {
+        format!(
+            r#"{{"id":"{id}","identity_policies":[{{"policy":{},"junk":{}}}],"request":{request}}}"#,
+            policy("b1"),
+            nested(depth - 3)
+        )
+    };
+    let mut lines = Vec::new();
+    for depth in [126, 127, 128, 129, 200] {
+        lines.push(deep(&format!("first-{depth}"), depth));
+        for _ in 0..3 {
+            lines.push(deep(&format!("repeated-{depth}"), depth));
+        }
+        for i in 0..20 {
+            lines.push(json!({"id": i, "identity_policies": [policy(&format!("b{i}"))], "request": request}).to_string());
+        }
+        lines.push(deep(&format!("after-new-sets-{depth}"), depth));
+        lines.push(format!(
+            r#"{{"id":"unknown-top-{depth}","x":{},"identity_policies":[{}],"request":{request}}}"#,
+            nested(depth - 1),
+            policy("b1")
+        ));
+        lines.push(format!(
+            r#"{{"id":"unknown-request-{depth}","identity_policies":[{}],"request":{{"x":{},"principal":"arn:aws:iam::111122223333:user/a","action":"s3:GetObject","resource":"arn:aws:s3:::b1/x"}}}}"#,
+            policy("b1"),
+            nested(depth - 2)
+        ));
+    }
+    let input = lines.join("\n");
+    let expected: Vec<Value> = lines
+        .iter()
+        .map(|l| mlrole::simulate::evaluate_line(l))
+        .collect();
+    let refused = expected.iter().filter(|v| v.get("error").is_some()).count();
+    let allowed = expected.iter().filter(|v| v["decision"] == "allow").count();
+    assert!(
+        refused >= 15 && allowed >= 15,
+        "{refused} refused, {allowed} allowed"
+    );
+    for threads in [1, 2] {
+        let mut out = Vec::new();
+        mlrole::simulate::run_batch_threads(input.as_bytes(), &mut out, threads)
+            .unwrap_or_else(|e| panic!("batch failed: {e}"));
+        let got: Vec<Value> = String::from_utf8_lossy(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+            .collect();
+        for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+            assert_eq!(
+                g,
+                e,
+                "threads={threads}, line {i}: {}",
+                &lines[i][..60.min(lines[i].len())]
+            );
+        }
+        assert_eq!(got.len(), expected.len());
+    }
+}

@@ -86,7 +86,8 @@ pub(crate) enum ArnPattern {
     Any,
     /// Six segments without policy variables, matched one by one.
     Plain(PlainSegments),
-    /// Six segments, some with variables, matched one by one.
+    /// Six segments compiled one by one: a pattern with a policy variable
+    /// (or with `${` where variables do not apply), matched one by one.
     Segments(Box<[Seg; 6]>),
     /// Not six segments: matched as one glob.
     Whole(Seg),

@@ -15,6 +15,8 @@
 //! `{"id", "decision", "reasons": [...]}` (plus `unknown_keys` when
 //! indeterminate) or `{"id", "error": "..."}` for a line that cannot be
 //! judged. Blank lines are skipped. Only I/O failure stops the batch.
+//! Fields the format does not name are ignored; a line that has some is
+//! answered by the (slower) reference path.
 
 use super::context::Request;
 use super::engine::{Decision, Evaluation, PolicySet, Reason};
@@ -225,6 +227,7 @@ impl<R: BufRead> Chunker<R> {
     /// on an error the unfinished line is dropped and the complete ones kept,
     /// as a line-by-line reader would.
     fn next(&mut self, chunk: &mut Chunk) -> (bool, Option<std::io::Error>) {
+        debug_assert!(chunk.data.is_empty() && chunk.ends.is_empty());
         chunk.data.append(&mut self.carry);
         let mut scanned = 0;
         loop {
@@ -333,8 +336,13 @@ struct Answer<'a> {
     unknown_keys: Option<&'a [String]>,
 }
 
-/// Top-level fields of a line, borrowed from the line text.
+/// Top-level fields of a line, borrowed from the line text. Here and in
+/// [`LineTrees`] and [`RequestIn`], a field the format does not name sends the
+/// line to the reference path: skipping it would not count how deeply it
+/// nests (see [`LINE_NESTING_LIMIT`]), and the reference path ignores it the
+/// same way.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct LineIn<'a> {
     #[serde(default)]
     id: Option<Value>,
@@ -353,6 +361,7 @@ struct LineIn<'a> {
 /// [`LineIn`] with the policy fields parsed in the same pass, for lines
 /// compiled without the cache.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct LineTrees<'a> {
     #[serde(default)]
     id: Option<Value>,
@@ -389,6 +398,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOnly<T> {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RequestIn<'a> {
     #[serde(borrow)]
     principal: Cow<'a, str>,
@@ -517,7 +527,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for ContextIn<'a> {
 /// Compiled policy sets by the raw text of the four policy fields.
 #[derive(Default)]
 struct SetCache {
-    map: HashMap<Rc<str>, Rc<PolicySet>, BuildHasherDefault<WordHasher>>,
+    map: HashMap<Rc<str>, Rc<CachedSet>, BuildHasherDefault<WordHasher>>,
     key: String,
     /// The set used last, for [`hot_line`].
     hot: Option<Hot>,
@@ -534,7 +544,54 @@ struct Hot {
     key: Rc<str>,
     /// Byte range in `key` of each field's text; `None` for an absent field.
     fields: [Option<std::ops::Range<usize>>; 4],
-    set: Rc<PolicySet>,
+    set: Rc<CachedSet>,
+}
+
+/// A compiled set and how deeply its policy texts nest.
+struct CachedSet {
+    set: PolicySet,
+    nesting: usize,
+}
+
+/// serde_json refuses input whose arrays and objects nest this deep, and so
+/// does the reference path, which reads the whole line at once. Skipped raw
+/// values have no such limit, and a policy field parsed on its own sits one
+/// level inside its line: a set whose texts nest too deep for their line is
+/// left to the reference path.
+const LINE_NESTING_LIMIT: usize = 128;
+
+impl CachedSet {
+    fn fits_in_a_line(&self) -> bool {
+        1 + self.nesting < LINE_NESTING_LIMIT
+    }
+}
+
+/// How deeply arrays and objects nest in valid JSON `text` (0 for a scalar).
+fn json_nesting(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in text.as_bytes() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 impl Hot {
@@ -600,7 +657,7 @@ impl SetCache {
         true
     }
 
-    fn get(&mut self, fields: [Option<&RawValue>; 4]) -> Option<Rc<PolicySet>> {
+    fn get(&mut self, fields: [Option<&RawValue>; 4]) -> Option<Rc<CachedSet>> {
         self.key.clear();
         let mut ranges: [Option<std::ops::Range<usize>>; 4] = Default::default();
         for (range, f) in ranges.iter_mut().zip(fields) {
@@ -645,7 +702,7 @@ impl SetCache {
 
 /// Compiles the policy fields as [`case`] does; `None` on any error (the
 /// reference path then produces the error line).
-fn compile_set(fields: [Option<&RawValue>; 4]) -> Option<PolicySet> {
+fn compile_set(fields: [Option<&RawValue>; 4]) -> Option<CachedSet> {
     fn parse(f: Option<&RawValue>) -> Option<Json<'_>> {
         match f {
             Some(r) => json::parse(r.get()).ok(),
@@ -653,7 +710,14 @@ fn compile_set(fields: [Option<&RawValue>; 4]) -> Option<PolicySet> {
         }
     }
     let [ip, sp, rp, pb] = fields;
-    compile_trees([&parse(ip)?, &parse(sp)?, &parse(rp)?, &parse(pb)?])
+    let set = compile_trees([&parse(ip)?, &parse(sp)?, &parse(rp)?, &parse(pb)?])?;
+    let nesting = fields
+        .iter()
+        .flatten()
+        .map(|raw| json_nesting(raw.get()))
+        .max()
+        .unwrap_or(0);
+    Some(CachedSet { set, nesting })
 }
 
 /// [`compile_set`] from parsed fields (`Json::Null` for an absent one).
@@ -691,8 +755,13 @@ fn fast_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Deci
         return answer_request(l.id.as_ref(), l.request?.0, &set, out);
     }
     if let Some((reduced, set)) = hot_line(line, cache) {
+        // A hit: repeated policies are back, so is the cache.
+        cache.misses_in_a_row = 0;
+        if !set.fits_in_a_line() {
+            return None;
+        }
         let l: LineIn = serde_json::from_str(&reduced).ok()?;
-        return answer(l.id.as_ref(), l.request, &set, out);
+        return answer(l.id.as_ref(), l.request, &set.set, out);
     }
     let l: LineIn = serde_json::from_str(line).ok()?;
     let set = cache.get([
@@ -701,7 +770,10 @@ fn fast_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Deci
         l.resource_policy,
         l.permissions_boundary,
     ])?;
-    answer(l.id.as_ref(), l.request, &set, out)
+    if !set.fits_in_a_line() {
+        return None;
+    }
+    answer(l.id.as_ref(), l.request, &set.set, out)
 }
 
 /// Policy texts shorter than this are left in place by [`hot_line`].
@@ -715,7 +787,7 @@ const HOT_MIN: usize = 64;
 /// those values put back: valid, with the same fields, and its policy set is
 /// the cached one. Returns the reduced line (to be parsed again by the
 /// caller for the request) and the set; `None` means take the normal path.
-fn hot_line(line: &str, cache: &SetCache) -> Option<(String, Rc<PolicySet>)> {
+fn hot_line(line: &str, cache: &SetCache) -> Option<(String, Rc<CachedSet>)> {
     const NAMES: [&str; 4] = [
         "\"identity_policies\"",
         "\"session_policies\"",
@@ -1133,6 +1205,30 @@ mod tests {
         let (lines, failed) = chunked_lines(&input, 4096, Some(cut));
         assert!(failed);
         assert_eq!(lines, expected[..50]);
+    }
+
+    // A set repeated after a run of new ones is recognised by the hot path on
+    // a probe line, and that turns the cache back on (it used to stay off, so
+    // the repeated set was compiled again on every other line).
+    #[test]
+    fn hot_hit_ends_the_bypass() {
+        let line = |n: usize| {
+            format!(
+                r#"{{"id":{n},"identity_policies":{},"request":{{"principal":"arn:aws:iam::111122223333:user/a","action":"s3:GetObject","resource":"arn:aws:s3:::b1/x"}}}}"#,
+                policy(n)
+            )
+        };
+        let mut cache = SetCache::default();
+        let mut out = Vec::new();
+        for n in 0..BYPASS_AFTER as usize {
+            assert!(fast_line(&line(n + 100), &mut cache, &mut out).is_some());
+        }
+        assert_eq!(cache.misses_in_a_row, BYPASS_AFTER);
+        for _ in 0..3 * PROBE_EVERY {
+            assert!(fast_line(&line(1), &mut cache, &mut out).is_some());
+        }
+        assert_eq!(cache.misses_in_a_row, 0);
+        assert!(!cache.bypass());
     }
 
     // After a run of misses the cache is skipped, but one line in

@@ -207,8 +207,6 @@ fn lookup<'a>(
     }
 }
 
-/// Parses the inside of `${...}` (input starts right after `${`). Returns the
-/// part and the number of bytes consumed including the closing `}`.
 /// Whether `s` holds `${`: a byte scan, cheaper than a substring search on
 /// the short strings of a policy (this runs for every ARN segment and
 /// condition value compiled).
@@ -216,6 +214,8 @@ pub(crate) fn has_variable(s: &str) -> bool {
     s.as_bytes().windows(2).any(|w| w == b"${")
 }
 
+/// Parses the inside of `${...}` (input starts right after `${`). Returns the
+/// part and the number of bytes consumed including the closing `}`.
 fn parse_var(s: &str) -> Option<(Part, usize)> {
     let end_key = s.find([',', '}'])?;
     let key = s[..end_key].trim();
