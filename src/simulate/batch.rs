@@ -77,10 +77,10 @@ const CHUNK: usize = 64 * 1024;
 /// Lines are answered on all available cores (chunks of lines, output in
 /// input order); compiled policy sets are cached by the raw JSON text of the
 /// policy fields, so a batch that checks one role against many requests
-/// compiles it once per thread; while every line brings new policies, lines
-/// are compiled from a single parse without the cache (see
-/// [`BYPASS_AFTER`]). The output is byte-for-byte what answering
-/// each line with [`evaluate_line`] would give.
+/// compiles it once per thread; after a run of lines that each bring new
+/// policies, lines are compiled from a single parse without the cache. The
+/// output is byte-for-byte what answering each line with [`evaluate_line`]
+/// would give.
 pub fn run_batch(input: impl BufRead, output: impl Write) -> Result<BatchStats, BatchError> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     run_batch_threads(input, output, threads)
