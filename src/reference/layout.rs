@@ -145,8 +145,12 @@ impl ActionRows {
 
     /// The action's name (`CreateTrainingJob`).
     pub fn name(&self, index: usize) -> Option<&'static str> {
+        std::str::from_utf8(self.name_bytes(index)?).ok()
+    }
+
+    fn name_bytes(&self, index: usize) -> Option<&'static [u8]> {
         let row = self.row(index)?;
-        text_at(
+        bytes_at(
             self.data,
             u32_at(self.data, row)?,
             u32_at(self.data, row + 4)?,
@@ -165,9 +169,7 @@ impl ActionRows {
 
     /// The index of an action by name, in any case.
     pub fn find(&self, name: &str) -> Option<usize> {
-        find(self.count, name.as_bytes(), |i| {
-            self.name(i).map(str::as_bytes)
-        })
+        find(self.count, name.as_bytes(), |i| self.name_bytes(i))
     }
 }
 

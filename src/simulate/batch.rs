@@ -547,6 +547,12 @@ struct Hot {
     set: Rc<CachedSet>,
 }
 
+impl Hot {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.fields[i].clone().and_then(|r| self.key.get(r))
+    }
+}
+
 /// A compiled set and how deeply its policy texts nest.
 struct CachedSet {
     set: PolicySet,
@@ -592,12 +598,6 @@ fn json_nesting(text: &str) -> usize {
         }
     }
     deepest
-}
-
-impl Hot {
-    fn field(&self, i: usize) -> Option<&str> {
-        self.fields[i].clone().and_then(|r| self.key.get(r))
-    }
 }
 
 /// Multiply-rotate hash over 8-byte words (the keys are kilobytes of policy

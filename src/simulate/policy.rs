@@ -145,18 +145,16 @@ impl ServiceIndex {
             statements: Vec::with_capacity(pairs.len()),
             ..ServiceIndex::default()
         };
-        for (k, (svc, i)) in pairs.iter().enumerate() {
-            if k == 0 || pairs[k - 1].0 != *svc {
-                index.names.push_str(svc);
-                index.ends.push((0, 0));
-            }
-            index.statements.push(*i);
-            if let Some(last) = index.ends.last_mut() {
-                *last = (
-                    u32::try_from(index.names.len()).unwrap_or(u32::MAX),
-                    u32::try_from(index.statements.len()).unwrap_or(u32::MAX),
-                );
-            }
+        let end = |len: usize| u32::try_from(len).unwrap_or(u32::MAX);
+        for group in pairs.chunk_by(|a, b| a.0 == b.0) {
+            let Some((service, _)) = group.first() else {
+                continue;
+            };
+            index.names.push_str(service);
+            index.statements.extend(group.iter().map(|(_, i)| *i));
+            index
+                .ends
+                .push((end(index.names.len()), end(index.statements.len())));
         }
         index
     }
