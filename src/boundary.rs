@@ -52,12 +52,12 @@ pub struct Boundary {
 impl Boundary {
     /// The JSON bundle `mlrole boundary` prints.
     pub fn bundle(&self) -> Value {
-        let provenance: Vec<Value> = [
+        let provenance: Vec<_> = [
             (&self.boundary_name, &self.boundary_statements),
             (&self.creation_name, &self.creation_statements),
         ]
         .into_iter()
-        .flat_map(|(name, statements)| crate::generate::provenance(name, statements))
+        .flat_map(|(name, statements)| crate::generate::provenance_entries(name, statements))
         .collect();
         json!({
             "role": self.plan.role,

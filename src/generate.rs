@@ -1,7 +1,10 @@
 //! The whole pipeline behind `mlrole generate`: compose, pack into managed policies, render, check
 //! quotas, and assemble the bundle (role metadata, trust policy, permission policies, provenance).
 
-use serde_json::{json, Value};
+use std::borrow::Cow;
+
+use serde::Serialize;
+use serde_json::Value;
 use tera::Context;
 
 use crate::catalog::Catalog;
@@ -26,56 +29,143 @@ pub struct Generated {
 }
 
 impl Generated {
-    /// The JSON bundle: what `generate` prints and writes as `bundle.json`.
+    /// The JSON bundle as a value, for callers that read it (the review, `verify`).
     pub fn bundle(&self) -> Value {
-        let policies: Vec<Value> = self
-            .permission_policies
-            .iter()
-            .map(|(name, document)| json!({"name": name, "characters": policy::iam_size(document), "document": document}))
-            .collect();
-        let provenance: Vec<Value> = self
-            .permission_policies
-            .iter()
-            .zip(&self.policy_statements)
-            .flat_map(|((name, _), statements)| provenance(name, statements))
-            .collect();
-        let mut bundle = json!({
-            "role": self.plan.role,
-            "trust_policy": self.trust_policy,
-            "permission_policies": policies,
-            "budget": {
-                "managed_policies": self.permission_policies.len(),
-                "policy_character_limit": MANAGED_POLICY_LIMIT,
-                "trust_policy_characters": policy::iam_size(&self.trust_policy),
-                "trust_policy_character_limit": TRUST_POLICY_LIMIT,
+        serde_json::to_value(self.bundle_view()).unwrap_or_default()
+    }
+
+    /// The bundle's text: what `generate` prints and writes as `bundle.json`. Serialized straight
+    /// from the role's parts, without first copying every document into a bundle value.
+    pub fn bundle_text(&self) -> String {
+        to_pretty(&self.bundle_view())
+    }
+
+    fn bundle_view(&self) -> BundleView<'_> {
+        BundleView {
+            role: &self.plan.role,
+            trust_policy: &self.trust_policy,
+            permission_policies: self
+                .permission_policies
+                .iter()
+                .map(|(name, document)| PolicyEntry {
+                    name,
+                    characters: policy::iam_size(document),
+                    document,
+                })
+                .collect(),
+            budget: Budget {
+                managed_policies: self.permission_policies.len(),
+                policy_character_limit: MANAGED_POLICY_LIMIT,
+                trust_policy_characters: policy::iam_size(&self.trust_policy),
+                trust_policy_character_limit: TRUST_POLICY_LIMIT,
             },
-            "provenance": provenance,
-        });
-        if !self.findings.is_empty() {
-            bundle["findings"] = serde_json::to_value(&self.findings).unwrap_or_default();
+            provenance: self
+                .permission_policies
+                .iter()
+                .zip(&self.policy_statements)
+                .flat_map(|((name, _), statements)| provenance_entries(name, statements))
+                .collect(),
+            findings: &self.findings,
         }
-        bundle
     }
 
     /// The bundle's policy documents as they will be once deployed (see
-    /// [`with_sample_deployment`]), in the bundle's shape so that findings carry the bundle's
-    /// paths; without the provenance and budget, which the linter does not read.
-    fn deployed_documents(&self) -> Value {
-        let policies: Vec<Value> = self
-            .permission_policies
-            .iter()
-            .map(|(name, document)| json!({"name": name, "document": with_sample_deployment(document)}))
-            .collect();
-        json!({
-            "trust_policy": with_sample_deployment(&self.trust_policy),
-            "permission_policies": policies,
-        })
+    /// [`with_sample_deployment`]); borrowed where nothing needs replacing.
+    fn deployed_documents(&self) -> (Cow<'_, Value>, Vec<Cow<'_, Value>>) {
+        (
+            with_sample_deployment(&self.trust_policy),
+            self.permission_policies
+                .iter()
+                .map(|(_, document)| with_sample_deployment(document))
+                .collect(),
+        )
     }
 }
 
+/// The bundle's fields in their written order.
+#[derive(Serialize)]
+struct BundleView<'a> {
+    role: &'a crate::compose::RoleMeta,
+    trust_policy: &'a Value,
+    permission_policies: Vec<PolicyEntry<'a>>,
+    budget: Budget,
+    provenance: Vec<ProvenanceEntry<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    findings: &'a [crate::lint::Finding],
+}
+
+#[derive(Serialize)]
+struct PolicyEntry<'a> {
+    name: &'a str,
+    characters: usize,
+    document: &'a Value,
+}
+
+#[derive(Serialize)]
+struct Budget {
+    managed_policies: usize,
+    policy_character_limit: usize,
+    trust_policy_characters: usize,
+    trust_policy_character_limit: usize,
+}
+
+/// One `provenance` entry: a statement of a policy, and the activity statements that put it there.
+#[derive(Serialize)]
+pub(crate) struct ProvenanceEntry<'a> {
+    policy: &'a str,
+    sid: &'a str,
+    reasons: Vec<Reason<'a>>,
+}
+
+#[derive(Serialize)]
+struct Reason<'a> {
+    activity: &'a str,
+    statement: &'a str,
+    why: &'a str,
+}
+
+/// The bundle's `provenance` entries of one policy: for every statement, the activity statements
+/// that put it there and why.
+pub(crate) fn provenance_entries<'a>(
+    policy: &'a str,
+    statements: &'a [PlannedStatement],
+) -> impl Iterator<Item = ProvenanceEntry<'a>> + 'a {
+    statements.iter().map(move |statement| ProvenanceEntry {
+        policy,
+        sid: &statement.sid,
+        reasons: statement
+            .sources
+            .iter()
+            .map(|source| Reason {
+                activity: &source.activity,
+                statement: &source.statement,
+                why: &source.why,
+            })
+            .collect(),
+    })
+}
+
 /// Replaces CloudFormation pseudo parameters and Terraform data-source references by sample
-/// values of the right shape, so the linter judges the deployed policies.
-pub(crate) fn with_sample_deployment(value: &Value) -> Value {
+/// values of the right shape, so the linter judges the deployed policies. A document without
+/// such references (every `--format json` role) is borrowed as it is.
+pub(crate) fn with_sample_deployment(value: &Value) -> Cow<'_, Value> {
+    if has_deployment_reference(value) {
+        Cow::Owned(replace_deployment_references(value))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
+fn has_deployment_reference(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.contains("${AWS::") || text.contains("${data."),
+        Value::Array(items) => items.iter().any(has_deployment_reference),
+        Value::Object(map) => map.values().any(has_deployment_reference),
+        _ => false,
+    }
+}
+
+fn replace_deployment_references(value: &Value) -> Value {
     const SAMPLES: [(&str, &str); 8] = [
         ("${AWS::AccountId}", "123456789012"),
         ("${AWS::Region}", "us-east-1"),
@@ -99,29 +189,16 @@ pub(crate) fn with_sample_deployment(value: &Value) -> Value {
                     }),
             )
         }
-        Value::Array(items) => Value::Array(items.iter().map(with_sample_deployment).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(replace_deployment_references).collect())
+        }
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), with_sample_deployment(v)))
+                .map(|(k, v)| (k.clone(), replace_deployment_references(v)))
                 .collect(),
         ),
         other => other.clone(),
     }
-}
-
-/// The bundle's `provenance` entries of one policy: for every statement, the activity statements
-/// that put it there and why.
-pub(crate) fn provenance<'a>(
-    policy: &'a str,
-    statements: &'a [PlannedStatement],
-) -> impl Iterator<Item = Value> + 'a {
-    statements.iter().map(move |statement| {
-        json!({
-            "policy": policy,
-            "sid": statement.sid,
-            "reasons": statement.sources.iter().map(|s| json!({"activity": s.activity, "statement": s.statement, "why": s.why})).collect::<Vec<_>>(),
-        })
-    })
 }
 
 /// Deterministic policy names: `<role>-permissions`, or `-1`, `-2`, … when split.
@@ -188,7 +265,9 @@ pub fn generate_for(
     // Everything rendered passes the same checks as `mlrole lint` before anyone sees it.
     // Deployment references (`${AWS::AccountId}`, Terraform data sources) are not IAM variables:
     // check the documents as they will be once deployed, with sample values in their place.
-    let findings = crate::lint::lint_bundle(&generated.deployed_documents());
+    let (trust, permissions) = generated.deployed_documents();
+    let permissions: Vec<&Value> = permissions.iter().map(Cow::as_ref).collect();
+    let findings = crate::lint::lint_role_documents(&trust, &permissions);
     if crate::lint::has_errors(&findings) {
         return Err(Error::Template {
             template: "permission-policy.json.tera".into(),
@@ -253,15 +332,46 @@ impl Format {
     }
 }
 
-/// A role in its output format: the text for stdout or `--output`, the files for `--out-dir`.
+/// A role in its output format: the text for stdout or `--output`; [`Produced::files`] for
+/// `--out-dir`.
 pub struct Produced {
     pub generated: Generated,
     pub text: String,
-    pub files: Vec<(String, String)>,
+    format: Format,
+}
+
+impl Produced {
+    /// The files `--out-dir` holds, by name. Built on demand: a role printed to stdout (the common
+    /// case) never serializes its documents a second time.
+    pub fn files(&self) -> Vec<(String, String)> {
+        if self.format != Format::Json {
+            let name = match self.format.iac() {
+                Some(iac) => iac.file_name(),
+                None => "review.md",
+            };
+            return vec![(name.to_string(), self.text.clone())];
+        }
+        let generated = &self.generated;
+        let mut files = vec![(
+            "trust-policy.json".to_string(),
+            to_pretty(&generated.trust_policy),
+        )];
+        let count = generated.permission_policies.len();
+        for (index, (_, document)) in generated.permission_policies.iter().enumerate() {
+            let name = if count == 1 {
+                "permission-policy.json".to_string()
+            } else {
+                format!("permission-policy-{}.json", index + 1)
+            };
+            files.push((name, to_pretty(document)));
+        }
+        files.push(("bundle.json".to_string(), self.text.clone()));
+        files
+    }
 }
 
 /// Pretty JSON with a final newline: the byte-stable form of every JSON mlrole writes.
-pub fn to_pretty(value: &Value) -> String {
+pub fn to_pretty<T: Serialize + ?Sized>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
     text
@@ -275,67 +385,38 @@ pub fn produce(
     format: Format,
     inline: bool,
 ) -> Result<Produced> {
-    if format == Format::Markdown {
-        if inline {
-            return Err(Error::Usage {
-                message: "`--inline` applies to `--format cloudformation` and `--format terraform`"
-                    .into(),
-                help: None,
-            });
-        }
-        let generated = generate(catalog, renderer, request)?;
-        let text = crate::review::render(renderer, &generated, request.max_policies)?;
-        let files = vec![("review.md".to_string(), text.clone())];
-        return Ok(Produced {
-            generated,
-            text,
-            files,
-        });
-    }
-    match format.iac() {
-        None => {
+    let inline_misplaced = |help: Option<String>| Error::Usage {
+        message: "`--inline` applies to `--format cloudformation` and `--format terraform`".into(),
+        help,
+    };
+    let (generated, text) = match format.iac() {
+        None if format == Format::Markdown => {
             if inline {
-                return Err(Error::Usage {
-                    message:
-                        "`--inline` applies to `--format cloudformation` and `--format terraform`"
-                            .into(),
-                    help: Some(
-                        "the JSON bundle lists the policy documents; attach them as you like"
-                            .into(),
-                    ),
-                });
+                return Err(inline_misplaced(None));
             }
             let generated = generate(catalog, renderer, request)?;
-            let text = to_pretty(&generated.bundle());
-            let mut files = vec![(
-                "trust-policy.json".to_string(),
-                to_pretty(&generated.trust_policy),
-            )];
-            let count = generated.permission_policies.len();
-            for (index, (_, document)) in generated.permission_policies.iter().enumerate() {
-                let name = if count == 1 {
-                    "permission-policy.json".to_string()
-                } else {
-                    format!("permission-policy-{}.json", index + 1)
-                };
-                files.push((name, to_pretty(document)));
+            let text = crate::review::render(renderer, &generated, request.max_policies)?;
+            (generated, text)
+        }
+        None => {
+            if inline {
+                return Err(inline_misplaced(Some(
+                    "the JSON bundle lists the policy documents; attach them as you like".into(),
+                )));
             }
-            files.push(("bundle.json".to_string(), text.clone()));
-            Ok(Produced {
-                generated,
-                text,
-                files,
-            })
+            let generated = generate(catalog, renderer, request)?;
+            let text = generated.bundle_text();
+            (generated, text)
         }
         Some(iac) => {
             let generated = generate_for(catalog, renderer, request, iac.target())?;
             let text = crate::iac::render(renderer, &generated, iac, inline)?;
-            let files = vec![(iac.file_name().to_string(), text.clone())];
-            Ok(Produced {
-                generated,
-                text,
-                files,
-            })
+            (generated, text)
         }
-    }
+    };
+    Ok(Produced {
+        generated,
+        text,
+        format,
+    })
 }

@@ -267,6 +267,51 @@ fn lint_bundle_matches_lint_file_contents() {
     assert_eq!(codes(&lint::lint_bundle(&value)), ["unsupported-principal"]);
 }
 
+/// `generate` lints a role's documents without building a bundle: the findings, their paths
+/// included, must be the bundle linter's.
+#[test]
+fn lint_role_documents_matches_lint_bundle() {
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let wide = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Wide", "Effect": "Allow",
+        "Action": "s3:DeleteObject", "Resource": "*"}]});
+    let broken = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::b/${aws:nosuchkey}/*"}]});
+    let bundle = json!({
+        "trust_policy": wide,
+        "permission_policies": [
+            {"name": "a", "document": broken},
+            {"name": "b", "document": trust},
+            {"name": "c", "document": wide},
+        ],
+    });
+    let findings = lint::lint_role_documents(&wide, &[&broken, &trust, &wide]);
+    assert_eq!(findings, lint::lint_bundle(&bundle));
+    let paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+    assert!(
+        paths.iter().any(|p| p.starts_with("trust_policy")),
+        "{paths:?}"
+    );
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.starts_with("permission_policies[0].document")),
+        "{paths:?}"
+    );
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.starts_with("permission_policies[1].document")),
+        "{paths:?}"
+    );
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.starts_with("permission_policies[2].document")),
+        "{paths:?}"
+    );
+}
+
 /// Codes are part of the CLI's interface: renaming one must be deliberate.
 #[test]
 fn code_catalogue_is_stable() {

@@ -57,6 +57,21 @@ fn every_combination_lints_clean() {
                         "{name}:\n{}",
                         mlrole::lint::render_human(&produced.generated.findings, "generated")
                     );
+                    if format == Format::Json {
+                        // The printed bundle is serialized from the role's parts; it must be
+                        // exactly the bundle value that `verify` and the review read.
+                        assert_eq!(
+                            produced.text,
+                            mlrole::generate::to_pretty(&produced.generated.bundle()),
+                            "{name}"
+                        );
+                        let files = produced.files();
+                        assert_eq!(
+                            files.last().map(|(n, t)| (n.as_str(), t)),
+                            Some(("bundle.json", &produced.text)),
+                            "{name}"
+                        );
+                    }
                     checked += 1;
                 }
             }

@@ -344,7 +344,7 @@ fn generate_spec_dir(
         let (spec, labels) = flags.clone().over(RoleSpec::from_file(path)?, path);
         let request = spec.resolve(catalog, &labels)?;
         let produced = generate::produce(catalog, renderer, &request, format, args.inline)?;
-        crate::output::write_all(&out_dir.join(stem), &produced.files, args.force).map(|_| ())
+        crate::output::write_all(&out_dir.join(stem), &produced.files(), args.force).map(|_| ())
     };
     let results = parallel_map(&specs, |(stem, path)| one(stem, path));
     let total = specs.len();
@@ -461,7 +461,9 @@ pub(super) fn write_result(
 ) -> Result<()> {
     match destination {
         Destination::File(path) => crate::output::write_one(path, &produced.text, force),
-        Destination::Dir(dir) => crate::output::write_all(dir, &produced.files, force).map(|_| ()),
+        Destination::Dir(dir) => {
+            crate::output::write_all(dir, &produced.files(), force).map(|_| ())
+        }
         Destination::Stdout => write_out(out, &produced.text),
     }
 }

@@ -40,6 +40,21 @@ fn shape_error(findings: &mut Vec<Finding>, path: &str, message: &str) {
     ));
 }
 
+fn lint_permission_policy(findings: &mut Vec<Finding>, index: usize, doc: &Value) {
+    let prefix = format!("permission_policies[{index}].document");
+    lint_doc(findings, doc, DocumentKind::Identity, &prefix);
+}
+
+/// A generated role's documents, with the paths they have in its bundle.
+pub(crate) fn lint_role(trust: &Value, permission_policies: &[&Value]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    lint_doc(&mut findings, trust, DocumentKind::Trust, "trust_policy");
+    for (index, doc) in permission_policies.iter().enumerate() {
+        lint_permission_policy(&mut findings, index, doc);
+    }
+    findings
+}
+
 pub(crate) fn lint(bundle: &Value) -> Vec<Finding> {
     let mut findings = Vec::new();
     if let Some(trust) = bundle.get("trust_policy") {
@@ -49,21 +64,15 @@ pub(crate) fn lint(bundle: &Value) -> Vec<Finding> {
         Some(Value::Array(policies)) => {
             let mut inline_total = 0;
             for (i, entry) in policies.iter().enumerate() {
-                let path = format!("permission_policies[{i}]");
                 let Some(doc) = entry.get("document") else {
                     shape_error(
                         &mut findings,
-                        &path,
+                        &format!("permission_policies[{i}]"),
                         "a permission policy entry needs a `document` object",
                     );
                     continue;
                 };
-                lint_doc(
-                    &mut findings,
-                    doc,
-                    DocumentKind::Identity,
-                    &format!("{path}.document"),
-                );
+                lint_permission_policy(&mut findings, i, doc);
                 if entry.get("kind").and_then(Value::as_str) == Some("inline") {
                     inline_total += size_of_value(doc);
                 }

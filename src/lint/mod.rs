@@ -148,6 +148,12 @@ pub fn lint_bundle(bundle: &Value) -> Vec<Finding> {
     bundle::lint(bundle)
 }
 
+/// Lints a generated role's trust policy and permission policies exactly as [`lint_bundle`] lints
+/// a bundle holding them (same paths), without building the bundle.
+pub fn lint_role_documents(trust: &Value, permission_policies: &[&Value]) -> Vec<Finding> {
+    bundle::lint_role(trust, permission_policies)
+}
+
 /// Guesses a bare policy's kind: statements with a Principal make it a trust
 /// policy when they only allow `sts:AssumeRole*` actions, else a resource
 /// policy; without a Principal it is an identity policy.
