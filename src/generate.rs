@@ -158,11 +158,21 @@ pub(crate) fn with_sample_deployment(value: &Value) -> Cow<'_, Value> {
 
 fn has_deployment_reference(value: &Value) -> bool {
     match value {
-        Value::String(text) => text.contains("${AWS::") || text.contains("${data."),
+        Value::String(text) => names_deployment_reference(text),
         Value::Array(items) => items.iter().any(has_deployment_reference),
         Value::Object(map) => map.values().any(has_deployment_reference),
         _ => false,
     }
+}
+
+/// `${AWS::...}` or `${data....}` somewhere in `text` (one byte search: this runs on every
+/// string of every generated document).
+fn names_deployment_reference(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'$', bytes).any(|at| {
+        let after = &bytes[at + 1..];
+        after.starts_with(b"{AWS::") || after.starts_with(b"{data.")
+    })
 }
 
 fn replace_deployment_references(value: &Value) -> Value {
@@ -180,15 +190,13 @@ fn replace_deployment_references(value: &Value) -> Value {
         ("${data.aws_partition.current.dns_suffix}", "amazonaws.com"),
     ];
     match value {
-        Value::String(text) if text.contains("${AWS::") || text.contains("${data.") => {
-            Value::String(
-                SAMPLES
-                    .iter()
-                    .fold(text.clone(), |acc, (reference, sample)| {
-                        acc.replace(reference, sample)
-                    }),
-            )
-        }
+        Value::String(text) if names_deployment_reference(text) => Value::String(
+            SAMPLES
+                .iter()
+                .fold(text.clone(), |acc, (reference, sample)| {
+                    acc.replace(reference, sample)
+                }),
+        ),
         Value::Array(items) => {
             Value::Array(items.iter().map(replace_deployment_references).collect())
         }

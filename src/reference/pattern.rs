@@ -35,6 +35,27 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 /// ignoring ASCII case. Allocates nothing: the linter asks this for every
 /// key of a service while it looks one up.
 pub fn key_pattern_matches(pattern: &str, name: &str) -> bool {
+    // Most keys a lookup tries differ from the name within their literal start: compare bytes up
+    // to the first `$` or `<` before looking for placeholders. Everything before that byte is
+    // literal whatever follows, so a difference there is a definite no.
+    let name_bytes = name.as_bytes();
+    for (at, byte) in pattern.bytes().enumerate() {
+        if matches!(byte, b'$' | b'<') {
+            break;
+        }
+        if !name_bytes
+            .get(at)
+            .is_some_and(|b| b.eq_ignore_ascii_case(&byte))
+        {
+            return false;
+        }
+        if at + 1 == pattern.len() {
+            return name_bytes.len() == pattern.len();
+        }
+    }
+    if pattern.is_empty() {
+        return name.is_empty();
+    }
     let Some((literal, rest)) = next_hole(pattern) else {
         return pattern.eq_ignore_ascii_case(name);
     };
