@@ -312,6 +312,34 @@ fn lint_role_documents_matches_lint_bundle() {
     );
 }
 
+/// A repeated statement names the first statement it repeats, whatever the order of its
+/// elements and of its condition's members, and whatever the statements in between.
+#[test]
+fn repeated_statements_name_the_first_they_repeat() {
+    let a = json!({"Sid": "A", "Effect": "Allow", "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::ml-data/*", "Condition": {"StringEquals": {"aws:PrincipalTag/team": "ml", "aws:ResourceTag/team": "ml"}}});
+    let a_reordered = json!({"Condition": {"StringEquals": {"aws:ResourceTag/team": "ml", "aws:PrincipalTag/team": "ml"}},
+        "Resource": "arn:aws:s3:::ml-data/*", "Action": "s3:GetObject", "Effect": "Allow", "Sid": "A2"});
+    let b =
+        json!({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::ml-data/*"});
+    let c =
+        json!({"Effect": "Deny", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::ml-data/*"});
+    let doc = json!({"Version": "2012-10-17", "Statement": [a, b, a_reordered, c, b, a]});
+    let repeats: Vec<(Option<usize>, String)> = lint::lint_value(&doc, DocumentKind::Identity)
+        .into_iter()
+        .filter(|f| f.code == Code::RedundantStatement)
+        .map(|f| (f.statement, f.message))
+        .collect();
+    assert_eq!(
+        repeats,
+        [
+            (Some(2), "this statement repeats statement 0".to_string()),
+            (Some(4), "this statement repeats statement 1".to_string()),
+            (Some(5), "this statement repeats statement 0".to_string()),
+        ]
+    );
+}
+
 /// Codes are part of the CLI's interface: renaming one must be deliberate.
 #[test]
 fn code_catalogue_is_stable() {
