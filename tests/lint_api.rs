@@ -340,6 +340,44 @@ fn repeated_statements_name_the_first_they_repeat() {
     );
 }
 
+/// A statement with thousands of resources (well under the 1 MiB input cap) still gets every
+/// repeat and every covered resource reported, each naming the first entry that explains it.
+#[test]
+fn redundant_resources_are_found_in_a_long_list() {
+    let mut resources: Vec<String> = (0..6000)
+        .map(|i| format!("arn:aws:s3:::bucket-{i}/*"))
+        .collect();
+    resources.push("arn:aws:s3:::bucket-17/*".into()); // [6000] repeats [17]
+    resources.push("arn:aws:s3:::bucket-42/train.csv".into()); // [6001] covered by [42]
+    resources.push("arn:aws:s3:::bucket-59*".into()); // [6002] covers [59], [590..599], [5900..]
+    let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": "s3:GetObject", "Resource": resources}]});
+    let redundant: Vec<(String, String)> = lint::lint_value(&doc, DocumentKind::Identity)
+        .into_iter()
+        .filter(|f| f.code == Code::RedundantResource)
+        .map(|f| (f.path, f.message))
+        .collect();
+    assert!(redundant.contains(&(
+        "Statement[0].Resource[6000]".to_string(),
+        "`arn:aws:s3:::bucket-17/*` is listed twice (see Statement[0].Resource[17])".to_string()
+    )));
+    assert!(redundant.contains(&(
+        "Statement[0].Resource[6001]".to_string(),
+        "`arn:aws:s3:::bucket-42/train.csv` is already matched by `arn:aws:s3:::bucket-42/*` in this statement".to_string()
+    )));
+    assert!(redundant.contains(&(
+        "Statement[0].Resource[59]".to_string(),
+        "`arn:aws:s3:::bucket-59/*` is already matched by `arn:aws:s3:::bucket-59*` in this statement".to_string()
+    )));
+    // bucket-59, bucket-590..599, bucket-5900..5999: 1 + 10 + 100.
+    let covered_by_wildcard = redundant
+        .iter()
+        .filter(|(_, m)| m.ends_with("by `arn:aws:s3:::bucket-59*` in this statement"))
+        .count();
+    assert_eq!(covered_by_wildcard, 111);
+    assert_eq!(redundant.len(), 113);
+}
+
 /// Codes are part of the CLI's interface: renaming one must be deliberate.
 #[test]
 fn code_catalogue_is_stable() {

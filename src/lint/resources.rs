@@ -118,15 +118,27 @@ fn check_syntax(ctx: &mut Ctx, stmt: &Stmt<'_>, item: &Item<'_>) -> bool {
     true
 }
 
+/// Most steps (a lookup of a literal start, a wildcard tried against a resource) one statement's
+/// check for covered resources takes. Candidates are narrowed to the wildcards whose literal
+/// start the resource has, so real policies stay far below it; a statement of tens of thousands
+/// of wildcards sharing one start would otherwise take minutes. Past it, the remaining resources
+/// are not reported as covered.
+const COVER_CHECK_BUDGET: usize = 1_000_000;
+
 /// Resources listed twice, or matched by a wildcard resource of the same
 /// statement (`*` covers everything). ARNs are case-sensitive; entries with
 /// policy variables are left alone.
 fn redundant(ctx: &mut Ctx, stmt: &Stmt<'_>, items: &[Item<'_>]) {
+    let covers = Covers::new(items);
+    let mut first_by_value: HashMap<&str, usize> = HashMap::with_capacity(items.len());
+    let mut budget = COVER_CHECK_BUDGET;
+    let mut candidates = Vec::new();
     for (i, item) in items.iter().enumerate() {
+        let first = *first_by_value.entry(item.value).or_insert(i);
         if item.value.contains("${") {
             continue;
         }
-        if let Some(first) = items[..i].iter().find(|o| o.value == item.value) {
+        if first != i {
             ctx.push(
                 stmt.loc(),
                 Code::RedundantResource,
@@ -134,18 +146,21 @@ fn redundant(ctx: &mut Ctx, stmt: &Stmt<'_>, items: &[Item<'_>]) {
                 format!(
                     "`{}` is listed twice (see {})",
                     item.value,
-                    ctx.path(&first.path)
+                    ctx.path(&items[first].path)
                 ),
                 "remove the duplicate",
             );
             continue;
         }
-        let cover = items.iter().find(|o| {
-            o.value != item.value
-                && o.value.contains(['*', '?'])
-                && !o.value.contains("${")
-                && glob_match(o.value, item.value)
-        });
+        if budget == 0 {
+            continue;
+        }
+        budget -= covers.candidates(item.value, budget, &mut candidates);
+        // The first cover in the statement's order, as a reader scanning it would find.
+        let cover = candidates
+            .iter()
+            .map(|&j| &items[j])
+            .find(|o| o.value != item.value && glob_match(o.value, item.value));
         if let Some(cover) = cover {
             ctx.push(
                 stmt.loc(),
@@ -158,6 +173,59 @@ fn redundant(ctx: &mut Ctx, stmt: &Stmt<'_>, items: &[Item<'_>]) {
                 "remove it, or replace the wildcard with the resources you need",
             );
         }
+    }
+}
+
+/// A statement's wildcard resources (without policy variables) by the literal text before their
+/// first wildcard: a resource can only be matched by a wildcard whose literal start it has.
+struct Covers<'a> {
+    by_start: HashMap<&'a str, Vec<usize>>,
+    /// The distinct lengths of those starts, shortest first.
+    start_lengths: Vec<usize>,
+}
+
+impl<'a> Covers<'a> {
+    fn new(items: &[Item<'a>]) -> Self {
+        let mut by_start: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        for (j, item) in items.iter().enumerate() {
+            if item.value.contains("${") {
+                continue;
+            }
+            if let Some(end) = item.value.find(['*', '?']) {
+                by_start.entry(&item.value[..end]).or_default().push(j);
+            }
+        }
+        let mut start_lengths: Vec<usize> = by_start.keys().map(|start| start.len()).collect();
+        start_lengths.sort_unstable();
+        start_lengths.dedup();
+        Covers {
+            by_start,
+            start_lengths,
+        }
+    }
+
+    /// The wildcards that may match `value`, in the statement's order, found in at most `budget`
+    /// steps (each start looked up and each candidate counts one); returns the steps taken.
+    fn candidates(&self, value: &str, budget: usize, out: &mut Vec<usize>) -> usize {
+        out.clear();
+        let mut steps = 0;
+        for &length in &self.start_lengths {
+            if length > value.len() || steps >= budget {
+                break;
+            }
+            steps += 1;
+            let Some(indexes) = value
+                .get(..length)
+                .and_then(|start| self.by_start.get(start))
+            else {
+                continue;
+            };
+            let room = budget.saturating_sub(steps).min(indexes.len());
+            out.extend(&indexes[..room]);
+            steps += room;
+        }
+        out.sort_unstable();
+        steps
     }
 }
 
@@ -408,4 +476,45 @@ pub fn star_is_expected(action: &Action) -> bool {
         || OPTIONAL_CUSTOM_RESOURCE
             .iter()
             .any(|name| name.eq_ignore_ascii_case(&action.full_name()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Covers, Item};
+
+    fn items<'a>(values: &[&'a str]) -> Vec<Item<'a>> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, value)| Item {
+                path: format!("Resource[{i}]"),
+                value,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn candidates_are_the_wildcards_whose_start_the_resource_has_in_order() {
+        let items = items(&[
+            "arn:aws:s3:::b/x/*",
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::c/*",
+            "*",
+            "arn:aws:s3:::${aws:username}/*",
+            "arn:aws:s3:::b/x/y",
+            "arn:aws:s3:::b?x/*",
+        ]);
+        let covers = Covers::new(&items);
+        let mut out = Vec::new();
+        let steps = covers.candidates("arn:aws:s3:::b/x/y", usize::MAX, &mut out);
+        // `*` (start ""), `b/*`, `b?x/*` (start `b`) and `b/x/*`; not `c/*`, not the one with a
+        // variable, not the literal resource.
+        assert_eq!(out, [0, 1, 3, 6]);
+        assert!(steps >= out.len());
+        // A budget stops the search: fewer steps, never more than allowed.
+        let mut limited = Vec::new();
+        let steps = covers.candidates("arn:aws:s3:::b/x/y", 2, &mut limited);
+        assert!(steps <= 2, "{steps}");
+        assert!(limited.len() < out.len(), "{limited:?}");
+    }
 }
