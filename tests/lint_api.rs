@@ -378,6 +378,36 @@ fn redundant_resources_are_found_in_a_long_list() {
     assert_eq!(redundant.len(), 113);
 }
 
+/// With thousands of ARNs in one statement, the ARN that fits no action and the action that fits
+/// no ARN are still the ones reported.
+#[test]
+fn resource_and_action_mismatches_are_found_among_thousands_of_arns() {
+    let mut resources: Vec<String> = (0..3000)
+        .map(|i| format!("arn:aws:sagemaker:us-east-1:111122223333:training-job/job-{i}"))
+        .collect();
+    resources.insert(1234, "arn:aws:s3:::ml-data/*".into());
+    let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": ["sagemaker:DescribeTrainingJob", "sagemaker:CreateModel"], "Resource": resources}]});
+    let findings: Vec<(Code, String)> = lint::lint_value(&doc, DocumentKind::Identity)
+        .into_iter()
+        .filter(|f| f.code != Code::PolicyTooLarge)
+        .map(|f| (f.code, f.path))
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            (
+                Code::ResourceTypeMismatch,
+                "Statement[0].Resource[1234]".to_string()
+            ),
+            (
+                Code::ActionWithoutResource,
+                "Statement[0].Action[1]".to_string()
+            ),
+        ]
+    );
+}
+
 /// Codes are part of the CLI's interface: renaming one must be deliberate.
 #[test]
 fn code_catalogue_is_stable() {

@@ -229,36 +229,78 @@ impl<'a> Covers<'a> {
     }
 }
 
-/// Caches "does this ARN fit this resource type" per statement.
-struct Matcher<'r> {
-    reference: &'r Reference,
-    cache: HashMap<(usize, *const ResourceType), bool>,
+/// What one action accepts as a resource, resolved once per statement.
+enum Accepts {
+    /// Its service or one of its resource types is missing from the reference: do not guess.
+    Anything,
+    /// These resource types (indexes into [`Matcher::types`]).
+    Types(Vec<usize>),
 }
 
-impl Matcher<'_> {
-    fn action_accepts(&mut self, arn_index: usize, arn: &str, action: &Action) -> bool {
-        let Some(service) = self.reference.service(action.service()) else {
-            return true;
-        };
-        for rt in &action.resource_types {
-            // A resource type the data does not define: do not guess.
-            let Some(t) = service.resource_type(rt.name) else {
-                return true;
-            };
-            let key = (arn_index, t as *const ResourceType);
-            if let Some(&hit) = self.cache.get(&key) {
-                if hit {
-                    return true;
+/// Decides "does this ARN fit this action" for a statement's actions: each action's resource
+/// types are looked up once, and each ARN is matched against each distinct resource type at most
+/// once. Memory stays in proportion to the resource types, not to ARNs times types.
+struct Matcher<'r> {
+    reference: &'r Reference,
+    types: Vec<&'r ResourceType>,
+    per_action: Vec<Accepts>,
+    /// The current ARN's answer for each of `types`, once computed.
+    verdicts: Vec<Option<bool>>,
+}
+
+impl<'r> Matcher<'r> {
+    fn new(reference: &'r Reference, actions: &[&Action]) -> Self {
+        let mut types: Vec<&'r ResourceType> = Vec::new();
+        let mut index: HashMap<*const ResourceType, usize> = HashMap::new();
+        let per_action = actions
+            .iter()
+            .map(|action| {
+                let Some(service) = reference.service(action.service()) else {
+                    return Accepts::Anything;
+                };
+                let mut ids = Vec::with_capacity(action.resource_types.len());
+                for rt in &action.resource_types {
+                    let Some(t) = service.resource_type(rt.name) else {
+                        return Accepts::Anything;
+                    };
+                    ids.push(*index.entry(t as *const ResourceType).or_insert_with(|| {
+                        types.push(t);
+                        types.len() - 1
+                    }));
                 }
-                continue;
-            }
-            let hit = self.reference.arn_matches_resource_type(arn, t);
-            self.cache.insert(key, hit);
-            if hit {
-                return true;
-            }
+                Accepts::Types(ids)
+            })
+            .collect();
+        Matcher {
+            reference,
+            types,
+            per_action,
+            verdicts: Vec::new(),
         }
-        false
+    }
+
+    /// Forgets the previous ARN's answers.
+    fn start_arn(&mut self) {
+        self.verdicts.clear();
+        self.verdicts.resize(self.types.len(), None);
+    }
+
+    /// Whether the action at `action_index` (in the list given to [`Matcher::new`]) accepts `arn`,
+    /// the ARN since the last [`Matcher::start_arn`].
+    fn accepts(&mut self, action_index: usize, arn: &str) -> bool {
+        let Matcher {
+            reference,
+            types,
+            per_action,
+            verdicts,
+        } = self;
+        match &per_action[action_index] {
+            Accepts::Anything => true,
+            Accepts::Types(ids) => ids.iter().any(|&id| {
+                *verdicts[id]
+                    .get_or_insert_with(|| reference.arn_matches_resource_type(arn, types[id]))
+            }),
+        }
     }
 }
 
@@ -292,16 +334,16 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
     if ctx.kind == DocumentKind::Trust {
         return;
     }
-    let mut valid: Vec<(usize, &Item<'_>)> = Vec::new();
+    let mut valid: Vec<&Item<'_>> = Vec::new();
     let mut any_invalid = false;
     let mut star = None;
-    for (i, item) in list.items.iter().enumerate() {
+    for item in &list.items {
         if item.value == "*" {
             star = Some(item);
             continue;
         }
         if check_syntax(ctx, stmt, item) {
-            valid.push((i, item));
+            valid.push(item);
         } else {
             any_invalid = true;
         }
@@ -335,15 +377,13 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
     }
 
     // Each ARN must fit some action's resource type.
-    let mut matcher = Matcher {
-        reference: ctx.reference,
-        cache: HashMap::new(),
-    };
+    let mut matcher = Matcher::new(ctx.reference, &actions);
     let mut arn_used = vec![false; valid.len()];
     let mut action_ok: HashSet<*const Action> = HashSet::new();
-    for a in &actions {
-        for (k, (i, item)) in valid.iter().enumerate() {
-            if matcher.action_accepts(*i, item.value, a) {
+    for (k, item) in valid.iter().enumerate() {
+        matcher.start_arn();
+        for (action_index, a) in actions.iter().enumerate() {
+            if matcher.accepts(action_index, item.value) {
                 arn_used[k] = true;
                 action_ok.insert(*a as *const Action);
             }
@@ -354,7 +394,7 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
         .copied()
         .filter(|a| a.supports_resource_level_permissions())
         .collect();
-    for (k, (_, item)) in valid.iter().enumerate() {
+    for (k, item) in valid.iter().enumerate() {
         if arn_used[k] {
             continue;
         }
