@@ -9,7 +9,7 @@ use super::context::Ctx;
 use super::document::{Effect, Item, Stmt};
 use super::variables;
 use super::DocumentKind;
-use crate::reference::{glob_match, Action, Reference, ResourceType};
+use crate::reference::{glob_match, Action, Reference, Service};
 
 const PARTITIONS: [&str; 8] = [
     "aws",
@@ -233,56 +233,68 @@ impl<'a> Covers<'a> {
 enum Accepts {
     /// Its service or one of its resource types is missing from the reference: do not guess.
     Anything,
-    /// These resource types (indexes into [`Matcher::types`]).
-    Types(Vec<usize>),
+    /// These resource types, as (index into [`Matcher::services`], index into that service's
+    /// resource types).
+    Types(Vec<(usize, usize)>),
 }
 
-/// Decides "does this ARN fit this action" for a statement's actions: each action's resource
-/// types are looked up once, and each ARN is matched against each distinct resource type at most
-/// once. Memory stays in proportion to the resource types, not to ARNs times types.
+/// Decides "does this ARN fit this action" for a statement's actions: each action's service and
+/// resource types are looked up once, and each ARN is matched against each resource type at most
+/// once. Memory stays in proportion to the services' resource types, not to ARNs times types.
 struct Matcher<'r> {
     reference: &'r Reference,
-    types: Vec<&'r ResourceType>,
+    /// The services of the statement's actions, each once.
+    services: Vec<&'r Service>,
     per_action: Vec<Accepts>,
-    /// The current ARN's answer for each of `types`, once computed.
-    verdicts: Vec<Option<bool>>,
+    /// The current ARN's answer for each resource type of each of `services`, once computed.
+    verdicts: Vec<Vec<Option<bool>>>,
 }
 
 impl<'r> Matcher<'r> {
     fn new(reference: &'r Reference, actions: &[&Action]) -> Self {
-        let mut types: Vec<&'r ResourceType> = Vec::new();
-        let mut index: HashMap<*const ResourceType, usize> = HashMap::new();
+        let mut services: Vec<&'r Service> = Vec::new();
         let per_action = actions
             .iter()
             .map(|action| {
-                let Some(service) = reference.service(action.service()) else {
-                    return Accepts::Anything;
+                // A statement's actions name few services: find them among those already seen
+                // before searching the reference.
+                let known = services.iter().position(|s| s.prefix == action.service());
+                let slot = match known {
+                    Some(slot) => slot,
+                    None => {
+                        let Some(service) = reference.service(action.service()) else {
+                            return Accepts::Anything;
+                        };
+                        services.push(service);
+                        services.len() - 1
+                    }
                 };
+                let service = services[slot];
                 let mut ids = Vec::with_capacity(action.resource_types.len());
                 for rt in &action.resource_types {
-                    let Some(t) = service.resource_type(rt.name) else {
+                    let Some(index) = service.resource_type_index(rt.name) else {
                         return Accepts::Anything;
                     };
-                    ids.push(*index.entry(t as *const ResourceType).or_insert_with(|| {
-                        types.push(t);
-                        types.len() - 1
-                    }));
+                    ids.push((slot, index));
                 }
                 Accepts::Types(ids)
             })
             .collect();
+        let verdicts = services
+            .iter()
+            .map(|s| vec![None; s.resource_types().len()])
+            .collect();
         Matcher {
             reference,
-            types,
+            services,
             per_action,
-            verdicts: Vec::new(),
+            verdicts,
         }
     }
 
     /// Forgets the previous ARN's answers.
     fn start_arn(&mut self) {
-        self.verdicts.clear();
-        self.verdicts.resize(self.types.len(), None);
+        self.verdicts.iter_mut().for_each(|v| v.fill(None));
     }
 
     /// Whether the action at `action_index` (in the list given to [`Matcher::new`]) accepts `arn`,
@@ -290,15 +302,17 @@ impl<'r> Matcher<'r> {
     fn accepts(&mut self, action_index: usize, arn: &str) -> bool {
         let Matcher {
             reference,
-            types,
+            services,
             per_action,
             verdicts,
         } = self;
         match &per_action[action_index] {
             Accepts::Anything => true,
-            Accepts::Types(ids) => ids.iter().any(|&id| {
-                *verdicts[id]
-                    .get_or_insert_with(|| reference.arn_matches_resource_type(arn, types[id]))
+            Accepts::Types(ids) => ids.iter().any(|&(slot, index)| {
+                *verdicts[slot][index].get_or_insert_with(|| {
+                    reference
+                        .arn_matches_resource_type(arn, &services[slot].resource_types()[index])
+                })
             }),
         }
     }

@@ -261,10 +261,14 @@ impl Service {
 
     /// Resource type by name, case-insensitive.
     pub fn resource_type(&self, name: &str) -> Option<&ResourceType> {
+        self.resource_types.get(self.resource_type_index(name)?)
+    }
+
+    /// The position of a resource type in [`Service::resource_types`], by name in any case.
+    pub fn resource_type_index(&self, name: &str) -> Option<usize> {
         self.resource_types
             .binary_search_by(|r| cmp_ignore_case(r.name.as_bytes(), name.as_bytes()))
             .ok()
-            .and_then(|i| self.resource_types.get(i))
     }
 
     pub fn condition_keys(&self) -> &[ConditionKey] {
