@@ -288,28 +288,17 @@ fn lint_role_documents_matches_lint_bundle() {
     let findings = lint::lint_role_documents(&wide, &[&broken, &trust, &wide]);
     assert_eq!(findings, lint::lint_bundle(&bundle));
     let paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
-    assert!(
-        paths.iter().any(|p| p.starts_with("trust_policy")),
-        "{paths:?}"
-    );
-    assert!(
-        paths
-            .iter()
-            .any(|p| p.starts_with("permission_policies[0].document")),
-        "{paths:?}"
-    );
-    assert!(
-        paths
-            .iter()
-            .any(|p| p.starts_with("permission_policies[1].document")),
-        "{paths:?}"
-    );
-    assert!(
-        paths
-            .iter()
-            .any(|p| p.starts_with("permission_policies[2].document")),
-        "{paths:?}"
-    );
+    for document in [
+        "trust_policy",
+        "permission_policies[0].document",
+        "permission_policies[1].document",
+        "permission_policies[2].document",
+    ] {
+        assert!(
+            paths.iter().any(|p| p.starts_with(document)),
+            "{document}: {paths:?}"
+        );
+    }
 }
 
 /// A repeated statement names the first statement it repeats, whatever the order of its
