@@ -72,4 +72,82 @@ fn spec_dir_writes_one_folder_per_spec_identical_to_spec() {
         dir,
     );
     assert!(forced.status.success());
+    assert_eq!(temporary_files(&dir.join("out")), Vec::<String>::new());
+}
+
+/// Files left under a temporary name (`.mlrole-*`) anywhere below `dir`.
+fn temporary_files(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(temporary_files(&path));
+        } else if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(".mlrole-"))
+        {
+            found.push(path.display().to_string());
+        }
+    }
+    found
+}
+
+#[test]
+fn a_failing_spec_writes_nothing_and_the_others_are_complete() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    std::fs::create_dir(dir.join("specs")).unwrap();
+    for (name, text) in [
+        ("a.yaml", "persona: compute\nbuckets: [ml-data]\n"),
+        ("b.yaml", "persona: no-such-persona\nbuckets: [ml-data]\n"),
+        ("c.yaml", "persona: compute\nbuckets: [ml-other]\n"),
+    ] {
+        std::fs::write(dir.join("specs").join(name), text).unwrap();
+    }
+    // `c` already has one of its files: it fails, and its other files are not written either.
+    std::fs::create_dir_all(dir.join("out/c")).unwrap();
+    std::fs::write(dir.join("out/c/bundle.json"), "mine").unwrap();
+    let output = mlrole(
+        &["generate", "--spec-dir", "specs", "--out-dir", "out"],
+        dir,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("b.yaml"), "{stderr}");
+    assert!(stderr.contains("c.yaml"), "{stderr}");
+    assert!(!dir.join("out/b").exists());
+    let names = |folder: &str| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir.join("out").join(folder))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names("c"), ["bundle.json"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out/c/bundle.json")).unwrap(),
+        "mine"
+    );
+    let single = mlrole(
+        &["generate", "--spec", "specs/a.yaml", "--out-dir", "single"],
+        dir,
+    );
+    assert!(single.status.success());
+    assert_eq!(names("a"), {
+        let mut all: Vec<String> = std::fs::read_dir(dir.join("single"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        all.sort();
+        all
+    });
+    for name in names("a") {
+        assert_eq!(
+            std::fs::read(dir.join("out/a").join(&name)).unwrap(),
+            std::fs::read(dir.join("single").join(&name)).unwrap(),
+            "{name}"
+        );
+    }
+    assert_eq!(temporary_files(&dir.join("out")), Vec::<String>::new());
 }
