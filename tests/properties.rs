@@ -440,3 +440,36 @@ proptest! {
         }
     }
 }
+
+/// Any JSON value: every kind of number, and strings of any characters (controls, quotes,
+/// backslashes, multi-byte).
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        any::<String>().prop_map(Value::String),
+        "[\"\\\\\\x00-\\x1f\\x7f a-z\u{e9}\u{2014}\u{1F600}]{0,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((any::<String>(), inner), 0..6)
+                .prop_map(|members| Value::Object(members.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// The size IAM counts, computed from the value, is the character count of its compact text.
+    #[test]
+    fn iam_size_is_the_compact_texts_character_count(value in json_value()) {
+        let compact = serde_json::to_string(&value).expect("serializes");
+        prop_assert_eq!(mlrole::policy::iam_size(&value), compact.chars().count());
+    }
+}
