@@ -109,7 +109,7 @@ pub struct Evaluation {
 /// reused for any number of requests.
 #[derive(Debug, Clone, Default)]
 pub struct PolicySet {
-    identity: Vec<Policy>,
+    pub(crate) identity: Vec<Policy>,
     resource: Option<Policy>,
     boundary: Option<Policy>,
     session: Vec<Policy>,
@@ -438,7 +438,7 @@ fn eval_statement(
     let neg = s.not_resource;
     let mut tri = Tri::from_bool(neg);
     let mut unknown = None;
-    for r in &s.resources {
+    for r in s.resources.patterns() {
         let t = match r.matches(resource, arn, ctx) {
             Resolved::Value(b) => Tri::from_bool(b != neg),
             Resolved::Missing => Tri::False,

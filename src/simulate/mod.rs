@@ -33,8 +33,10 @@
 //!
 //! # Design
 //! Policies are compiled once ([`Policy::parse`]): action patterns are
-//! lowercased globs indexed by service prefix, resource ARNs are split per
-//! segment, condition values are parsed into numbers/dates/CIDRs/bytes.
+//! lowercased globs indexed by service prefix, condition values are parsed
+//! into numbers/dates/CIDRs/bytes, and resource ARNs are split per segment
+//! when a request first reaches their statement (a request for another
+//! action never does, and a batch line's policies serve one request).
 //! [`PolicySet::decide`] does not allocate unless a matching statement uses
 //! a policy variable; [`PolicySet::evaluate`] allocates only for the reasons.
 //!

@@ -18,6 +18,7 @@ use super::json::Json;
 use super::wildcard::Glob;
 use serde::Serialize;
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// Statement effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -71,9 +72,59 @@ pub(crate) struct Statement {
     pub(crate) not_action: bool,
     pub(crate) actions: Vec<Glob>,
     pub(crate) not_resource: bool,
-    pub(crate) resources: Vec<ArnPattern>,
+    pub(crate) resources: Resources,
     pub(crate) principal: Option<PrincipalSpec>,
     pub(crate) condition: ConditionBlock,
+}
+
+/// A statement's `Resource`/`NotResource` entries, compiled when a request first reaches them.
+/// A request only reaches the statements whose actions match it; in a batch where every line
+/// brings new policies for one request, most statements are never reached (60 % on the random
+/// differential corpus), and compiling their ARN patterns was an eighth of the batch's work.
+/// Entries never fail to compile, so deferring it changes no error.
+#[derive(Debug, Clone)]
+pub(crate) struct Resources {
+    /// The entries' texts, one after another.
+    text: Box<str>,
+    /// Where each entry ends in `text`.
+    ends: Box<[usize]>,
+    /// Whether policy variables apply (Version 2012-10-17).
+    vars: bool,
+    compiled: OnceLock<Box<[ArnPattern]>>,
+}
+
+impl Resources {
+    fn new(entries: &[&str], vars: bool) -> Resources {
+        let mut text = String::with_capacity(entries.iter().map(|e| e.len()).sum());
+        let ends = entries
+            .iter()
+            .map(|entry| {
+                text.push_str(entry);
+                text.len()
+            })
+            .collect();
+        Resources {
+            text: text.into_boxed_str(),
+            ends,
+            vars,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// The compiled patterns, in the policy's order.
+    pub(crate) fn patterns(&self) -> &[ArnPattern] {
+        self.compiled.get_or_init(|| {
+            let mut start = 0;
+            self.ends
+                .iter()
+                .map(|&end| {
+                    let entry = self.text.get(start..end).unwrap_or_default();
+                    start = end;
+                    ArnPattern::new_resource(entry, self.vars)
+                })
+                .collect()
+        })
+    }
 }
 
 /// A compiled policy document.
@@ -475,10 +526,7 @@ fn parse_statement<'v>(
             }
         )
     };
-    let resources = string_list(rv, rpath)?
-        .iter()
-        .map(|r| ArnPattern::new_resource(r, vars))
-        .collect();
+    let resources = Resources::new(&string_list(rv, rpath)?, vars);
     let principal = match principal {
         Some((not, pv)) => {
             let ppath = format!(
@@ -580,6 +628,36 @@ mod tests {
             Err(e) => e,
             Ok(_) => panic!("expected an error for {json}"),
         }
+    }
+
+    /// A statement's resources are compiled when a request first reaches them, and then as the
+    /// eager compile gave them; a request for another action leaves them uncompiled.
+    #[test]
+    fn resources_compile_when_first_reached() {
+        use crate::simulate::{Decision, PolicySet, Request};
+        let entries = [
+            "arn:aws:s3:::ml-data/${aws:username}/*",
+            "arn:aws:s3:::logs",
+            "*",
+            "arn:aws:s3*",
+        ];
+        let document = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": entries}]});
+        let policy = Policy::parse("p", PolicyType::Identity, &document.to_string()).unwrap();
+        let set = PolicySet::new().with(policy);
+        let resources = |set: &PolicySet| set.identity[0].statements[0].resources.clone();
+        let principal = "arn:aws:iam::111122223333:user/alice";
+        let other = Request::new(principal, "kms:Decrypt", "arn:aws:kms:us-east-1:1:key/k");
+        assert_eq!(set.decide(&other), Decision::ImplicitDeny);
+        assert!(resources(&set).compiled.get().is_none());
+        let get = Request::new(principal, "s3:GetObject", "arn:aws:s3:::logs");
+        assert_eq!(set.decide(&get), Decision::Allow);
+        let compiled = resources(&set).compiled.get().cloned().unwrap();
+        let eager: Vec<ArnPattern> = entries
+            .iter()
+            .map(|e| ArnPattern::new_resource(e, true))
+            .collect();
+        assert_eq!(compiled.to_vec(), eager);
     }
 
     // Statements are found by the service their actions name, in statement
