@@ -923,37 +923,49 @@ pub fn evaluate_line(line: &str) -> Value {
     }
 }
 
-fn policy_doc(
-    v: &Json<'_>,
-    default_name: &str,
-    kind: PolicyType,
-    path: &str,
-) -> Result<Policy, String> {
+/// Where a policy sits in a batch line (`identity_policies[2]`, `resource_policy`): its default
+/// name and the start of its error paths, written out only when one of them is needed.
+#[derive(Clone, Copy)]
+struct PolicyAt<'k> {
+    key: &'k str,
+    index: Option<usize>,
+}
+
+impl std::fmt::Display for PolicyAt<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.index {
+            Some(i) => write!(f, "{}[{i}]", self.key),
+            None => f.write_str(self.key),
+        }
+    }
+}
+
+fn policy_doc(v: &Json<'_>, at: PolicyAt<'_>, kind: PolicyType) -> Result<Policy, String> {
     let (name, doc) = match v {
         Json::Obj(_) if v.get("policy").is_some() && v.get("Statement").is_none() => {
             let name = match v.get("name") {
                 Some(Json::Str(s)) => s.to_string(),
-                None => default_name.to_string(),
+                None => at.to_string(),
                 Some(other) => {
                     return Err(format!(
-                        "{path}.name: expected a string, found {}",
+                        "{at}.name: expected a string, found {}",
                         other.type_name()
                     ))
                 }
             };
             (name, v.get("policy").unwrap_or(&Json::Null))
         }
-        _ => (default_name.to_string(), v),
+        _ => (at.to_string(), v),
     };
     let parsed;
     let doc = match doc {
         Json::Str(s) => {
-            parsed = json::parse(s).map_err(|e| format!("{path}: invalid JSON: {e}"))?;
+            parsed = json::parse(s).map_err(|e| format!("{at}: invalid JSON: {e}"))?;
             &parsed
         }
         other => other,
     };
-    Policy::from_json(&name, kind, doc).map_err(|e| format!("{path}: {e}"))
+    Policy::from_json(&name, kind, doc).map_err(|e| format!("{at}: {e}"))
 }
 
 fn string_field<'a>(
@@ -1086,8 +1098,11 @@ fn add_policies(
         Json::Null => {}
         Json::Arr(a) => {
             for (i, d) in a.iter().enumerate() {
-                let path = format!("{key}[{i}]");
-                set.add(policy_doc(d, &path, kind, &path)?);
+                let at = PolicyAt {
+                    key,
+                    index: Some(i),
+                };
+                set.add(policy_doc(d, at, kind)?);
             }
         }
         other => {
@@ -1108,7 +1123,7 @@ fn add_single(
     kind: PolicyType,
 ) -> Result<(), String> {
     if !v.is_null() {
-        set.add(policy_doc(v, key, kind, key)?);
+        set.add(policy_doc(v, PolicyAt { key, index: None }, kind)?);
     }
     Ok(())
 }

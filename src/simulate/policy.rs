@@ -529,11 +529,13 @@ fn parse_statement<'v>(
     let resources = Resources::new(&string_list(rv, rpath)?, vars);
     let principal = match principal {
         Some((not, pv)) => {
-            let ppath = format!(
-                "{}.{}",
-                path(),
-                if not { "NotPrincipal" } else { "Principal" }
-            );
+            let ppath = || {
+                format!(
+                    "{}.{}",
+                    path(),
+                    if not { "NotPrincipal" } else { "Principal" }
+                )
+            };
             Some(PrincipalSpec {
                 not,
                 entries: parse_principal(pv, &ppath)?,
@@ -564,14 +566,18 @@ fn parse_statement<'v>(
 }
 
 /// Parses `"*"` or `{"AWS"|"Service"|"Federated"|"CanonicalUser": string|[string]}`.
-fn parse_principal(v: &Json<'_>, path: &str) -> Result<Vec<PrincipalEntry>, ParseError> {
+/// `path` builds the element's path, only for an error.
+fn parse_principal(
+    v: &Json<'_>,
+    path: &dyn Fn() -> String,
+) -> Result<Vec<PrincipalEntry>, ParseError> {
     match v {
         Json::Str(s) if s == "*" => Ok(vec![PrincipalEntry::Any]),
         Json::Obj(m) => {
             let mut out = Vec::new();
             for (k, val) in m {
-                let p = format!("{path}.{k}");
-                let list = string_list(val, || p.clone())?;
+                let p = || format!("{}.{k}", path());
+                let list = string_list(val, p)?;
                 for s in list {
                     out.push(match k.as_ref() {
                         "AWS" => aws_principal(s, &p)?,
@@ -580,7 +586,7 @@ fn parse_principal(v: &Json<'_>, path: &str) -> Result<Vec<PrincipalEntry>, Pars
                         "CanonicalUser" => PrincipalEntry::Canonical(s.to_string()),
                         other => {
                             return Err(ParseError::UnknownElement {
-                                path: p,
+                                path: p(),
                                 name: other.to_string(),
                                 expected: "AWS, Service, Federated, CanonicalUser",
                             })
@@ -591,14 +597,14 @@ fn parse_principal(v: &Json<'_>, path: &str) -> Result<Vec<PrincipalEntry>, Pars
             Ok(out)
         }
         other => Err(ParseError::InvalidValue {
-            path: path.to_string(),
+            path: path(),
             value: value_text(other),
             expected: "\"*\" or an object with AWS, Service, Federated or CanonicalUser",
         }),
     }
 }
 
-fn aws_principal(s: &str, path: &str) -> Result<PrincipalEntry, ParseError> {
+fn aws_principal(s: &str, path: &dyn Fn() -> String) -> Result<PrincipalEntry, ParseError> {
     if s == "*" {
         return Ok(PrincipalEntry::Any);
     }
@@ -613,7 +619,7 @@ fn aws_principal(s: &str, path: &str) -> Result<PrincipalEntry, ParseError> {
         return Ok(PrincipalEntry::Arn(s.to_string()));
     }
     Err(ParseError::InvalidValue {
-        path: path.to_string(),
+        path: path(),
         value: s.to_string(),
         expected: "\"*\", a 12-digit account ID or an IAM/STS principal ARN",
     })
