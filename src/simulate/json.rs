@@ -109,6 +109,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Json<'a> {
 
 struct JsonVisitor<'a>(std::marker::PhantomData<&'a ()>);
 
+/// Room reserved for an array's members before the first is read.
+const ARRAY_ROOM: usize = 4;
+/// Room reserved for an object's members: a statement has up to five.
+const OBJECT_ROOM: usize = 6;
+
 /// Objects with more members than this find repeated keys through a hash
 /// index instead of a linear scan.
 const LINEAR_KEYS: usize = 16;
@@ -162,7 +167,9 @@ impl<'de: 'a, 'a> Visitor<'de> for JsonVisitor<'a> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'a>, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        // serde_json gives no size hint; most arrays and objects in a policy have a few
+        // members, and allocating room for them up front is cheaper than growing from none.
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(ARRAY_ROOM));
         while let Some(v) = seq.next_element::<Json<'a>>()? {
             out.push(v);
         }
@@ -170,7 +177,7 @@ impl<'de: 'a, 'a> Visitor<'de> for JsonVisitor<'a> {
     }
 
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Json<'a>, M::Error> {
-        let mut out: Vec<(Cow<'a, str>, Json<'a>)> = Vec::new();
+        let mut out: Vec<(Cow<'a, str>, Json<'a>)> = Vec::with_capacity(OBJECT_ROOM);
         let mut index: Option<HashMap<Cow<'a, str>, usize>> = None;
         while let Some(k) = map.next_key::<KeyStr<'a>>()? {
             let v = map.next_value::<Json<'a>>()?;
