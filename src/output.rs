@@ -3,32 +3,42 @@
 //! so a refused run leaves the folder exactly as it was.
 //!
 //! A file's contents reach the disk before its name appears, so a crash never leaves a short or
-//! empty result. One role flushes each file as it writes it; a batch of roles (`--spec-dir`)
-//! writes every file first and flushes each filesystem once ([`flush`]), since thousands of
-//! separate flushes cost seconds on a journaling filesystem.
+//! empty result. One role flushes each file as it writes it. A batch of roles (`--spec-dir`)
+//! writes every file first and then flushes each filesystem once ([`FlushGroup`]), since
+//! thousands of separate flushes cost more than the rest of the run; it does so only on
+//! filesystems whose whole-filesystem flush is known to cover every file's data, and flushes
+//! files one by one elsewhere (FUSE, network shares, other systems than Linux).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 
 /// When a staged file's contents are made durable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Durability {
+#[derive(Clone, Copy, Debug)]
+pub enum Durability<'g> {
     /// Flushed as it is written.
     EachFile,
-    /// Left to one [`flush`] of the whole batch before any file is put in place. Where the
-    /// platform cannot flush a filesystem at once, files are flushed as they are written.
-    Batch,
+    /// Left to one flush of its filesystem by the group, before [`FlushGroup::commit`] puts it in
+    /// place (or flushed as it is written, where the group cannot do that).
+    Batch(&'g FlushGroup),
 }
 
-/// Files written under temporary names in one folder, not yet in place: dropping this deletes
-/// them, [`Staged::commit`] renames them to their targets.
+/// Files written under temporary names in one folder, not yet in place. [`Staged::commit`]
+/// (or [`FlushGroup::commit`]) renames them to their targets; dropping this instead deletes
+/// them, and the folder too if this created it and nothing else is in it.
 #[derive(Debug)]
 pub struct Staged {
     dir: PathBuf,
     files: Vec<(tempfile::TempPath, PathBuf)>,
     force: bool,
+    /// The folder did not exist before: removed again if the role is not placed.
+    created_dir: bool,
+    /// The filesystem whose group flush these files wait for (`None`: already flushed), and
+    /// the group's flush count when the last of them was written.
+    awaiting_flush: Option<(u64, u64)>,
 }
 
 /// Writes `files` (name, contents) into `dir`, creating it if needed.
@@ -41,7 +51,7 @@ pub fn stage_all(
     dir: &Path,
     files: &[(String, String)],
     force: bool,
-    durability: Durability,
+    durability: Durability<'_>,
 ) -> Result<Staged> {
     let targets: Vec<PathBuf> = files.iter().map(|(name, _)| dir.join(name)).collect();
     if !force {
@@ -55,20 +65,31 @@ pub fn stage_all(
             help: Some("choose another output folder".into()),
         });
     }
+    let created_dir = !dir.exists();
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         action: "cannot create folder",
         path: dir.to_path_buf(),
         source,
     })?;
-    let flush_now = durability == Durability::EachFile || !CAN_FLUSH_FILESYSTEM;
     let mut staged = Staged {
         dir: dir.to_path_buf(),
         files: Vec::with_capacity(files.len()),
         force,
+        created_dir,
+        awaiting_flush: None,
+    };
+    // The group opens its handle on the filesystem before any file is written, so that its
+    // flush also reports a failure to write back data written from now on.
+    let (group, device) = match durability {
+        Durability::EachFile => (None, None),
+        Durability::Batch(group) => (Some(group), group.enlist(dir)?),
     };
     for ((_, contents), target) in files.iter().zip(targets) {
-        let temp = stage(dir, contents, flush_now)?.into_temp_path();
+        let temp = stage(dir, contents, device.is_none())?.into_temp_path();
         staged.files.push((temp, target));
+    }
+    if let (Some(group), Some(device)) = (group, device) {
+        staged.awaiting_flush = Some((device, group.flushes_started()));
     }
     Ok(staged)
 }
@@ -77,9 +98,24 @@ impl Staged {
     /// Renames every file into place. If one cannot be (another program created its target in
     /// the meantime), the files already put in place are removed again, so the folder holds all
     /// of the result or none of it; with `--force`, files already replaced stay replaced.
-    pub fn commit(self) -> Result<Vec<PathBuf>> {
-        let mut placed: Vec<PathBuf> = Vec::with_capacity(self.files.len());
-        for (temp, target) in self.files {
+    ///
+    /// Files still waiting for their group's flush are flushed one by one first: use
+    /// [`FlushGroup::commit`] for those.
+    pub fn commit(mut self) -> Result<Vec<PathBuf>> {
+        if self.awaiting_flush.take().is_some() {
+            for (temp, _) in &self.files {
+                let flushed = std::fs::File::open(temp).and_then(|file| file.sync_all());
+                flushed.map_err(|source| Error::Io {
+                    action: "cannot write into",
+                    path: self.dir.clone(),
+                    source,
+                })?;
+            }
+        }
+        let files = std::mem::take(&mut self.files);
+        let mut placed: Vec<PathBuf> = Vec::with_capacity(files.len());
+        let mut rest = files.into_iter();
+        for (temp, target) in rest.by_ref() {
             if let Err(error) = persist(temp, &target, self.force) {
                 if !self.force {
                     for done in &placed {
@@ -87,50 +123,172 @@ impl Staged {
                         let _ = std::fs::remove_file(done);
                     }
                 }
+                // The other temporary files go before the folder is looked at (`Drop`).
+                drop(rest);
                 return Err(error);
             }
             placed.push(target);
         }
+        self.created_dir = false; // the role is in place: the folder stays
         Ok(placed)
     }
 }
 
-/// Whether [`flush`] can make a whole filesystem durable in one call (Linux's `syncfs`).
-const CAN_FLUSH_FILESYSTEM: bool = cfg!(any(target_os = "linux", target_os = "android"));
-
-/// Makes the contents of every batch-staged file durable: one flush per filesystem they are on.
-pub fn flush<'a>(batch: impl IntoIterator<Item = &'a Staged>) -> Result<()> {
-    if !CAN_FLUSH_FILESYSTEM {
-        return Ok(()); // staged files were flushed one by one
-    }
-    let mut flushed = std::collections::BTreeSet::new();
-    for staged in batch {
-        if staged.files.is_empty() {
-            continue;
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // Temporary files first (each deletes itself), then the folder if this run made it and
+        // it is empty; `remove_dir` refuses a folder that holds anything.
+        self.files.clear();
+        if self.created_dir {
+            let _ = std::fs::remove_dir(&self.dir);
         }
-        flush_filesystem_of(&staged.dir, &mut flushed)?;
     }
-    Ok(())
 }
 
+/// Filesystems written by a batch, each flushed once before any of the batch's files is put in
+/// place, instead of one flush per file.
+#[derive(Debug, Default)]
+pub struct FlushGroup {
+    filesystems: Mutex<Vec<Filesystem>>,
+    /// Flushes begun so far: a file is covered by a flush that began after it was written.
+    flushes: AtomicU64,
+}
+
+#[derive(Debug)]
+struct Filesystem {
+    device: u64,
+    /// An open folder on it, when its files wait for one flush (`None`: flushed one by one).
+    handle: Option<std::fs::File>,
+    /// The value of `flushes` when the last successful flush of it began.
+    flushed_from: Option<u64>,
+    /// Why its last flush failed.
+    failure: Option<(std::io::ErrorKind, String)>,
+}
+
+impl FlushGroup {
+    /// Notes the filesystem of `dir` before files are written into it. `Some(device)` when
+    /// those files may wait for [`FlushGroup::flush`]; `None` when they must be flushed one by
+    /// one (a filesystem the group does not batch, or no Linux).
+    fn enlist(&self, dir: &Path) -> Result<Option<u64>> {
+        let Some((device, handle)) = batchable_filesystem(dir)? else {
+            return Ok(None);
+        };
+        let mut filesystems = self.lock();
+        let known = filesystems.iter().find(|f| f.device == device);
+        match known {
+            Some(filesystem) => Ok(filesystem.handle.is_some().then_some(device)),
+            None => {
+                let batched = handle.is_some();
+                filesystems.push(Filesystem {
+                    device,
+                    handle,
+                    flushed_from: None,
+                    failure: None,
+                });
+                Ok(batched.then_some(device))
+            }
+        }
+    }
+
+    fn flushes_started(&self) -> u64 {
+        self.flushes.load(Ordering::SeqCst)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Filesystem>> {
+        self.filesystems
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Flushes every batched filesystem once. A failure is kept for [`FlushGroup::commit`],
+    /// which then refuses to place that filesystem's files.
+    pub fn flush(&self) {
+        let mut filesystems = self.lock();
+        for filesystem in filesystems.iter_mut() {
+            let Some(handle) = &filesystem.handle else {
+                continue;
+            };
+            let began = self.flushes.fetch_add(1, Ordering::SeqCst);
+            match flush_filesystem(handle) {
+                Ok(()) => {
+                    filesystem.flushed_from = Some(began);
+                    filesystem.failure = None;
+                }
+                Err(error) => filesystem.failure = Some((error.kind(), error.to_string())),
+            }
+        }
+    }
+
+    /// Puts a role in place once a flush of its filesystem covered it (otherwise as
+    /// [`Staged::commit`], which flushes its files itself). If that flush failed, the role's
+    /// files are deleted and the error is the role's.
+    pub fn commit(&self, mut staged: Staged) -> Result<Vec<PathBuf>> {
+        if let Some((device, written_at)) = staged.awaiting_flush {
+            let filesystems = self.lock();
+            let filesystem = filesystems.iter().find(|f| f.device == device);
+            if let Some((kind, message)) = filesystem.and_then(|f| f.failure.clone()) {
+                return Err(Error::Io {
+                    action: "cannot flush to disk the files written in",
+                    path: staged.dir.clone(),
+                    source: std::io::Error::new(kind, message),
+                });
+            }
+            let covered = filesystem
+                .and_then(|f| f.flushed_from)
+                .is_some_and(|began| written_at <= began);
+            if covered {
+                staged.awaiting_flush = None;
+            }
+        }
+        staged.commit()
+    }
+}
+
+/// Filesystems on which Linux's `syncfs` writes back and commits every file's data, as `fsync`
+/// of each would (ext2/3/4, XFS, btrfs, F2FS, overlayfs, tmpfs). On others (FUSE, SMB and the
+/// rest) files are flushed one by one.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-fn flush_filesystem_of(dir: &Path, flushed: &mut std::collections::BTreeSet<u64>) -> Result<()> {
+const BATCHED_FILESYSTEMS: [u64; 6] = [
+    0xEF53,      // ext2, ext3, ext4
+    0x5846_5342, // XFS
+    0x9123_683E, // btrfs
+    0xF2F5_2010, // F2FS
+    0x794C_7630, // overlayfs
+    0x0102_1994, // tmpfs
+];
+
+/// The device of `dir`'s filesystem, with an open handle on `dir` when the filesystem is one
+/// the group flushes at once; `None` where no filesystem is flushed at once.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn batchable_filesystem(dir: &Path) -> Result<Option<(u64, Option<std::fs::File>)>> {
     use std::os::unix::fs::MetadataExt;
     let io = |source| Error::Io {
-        action: "cannot flush to disk the files written in",
+        action: "cannot open the output folder",
         path: dir.to_path_buf(),
         source,
     };
-    let folder = std::fs::File::open(dir).map_err(io)?;
-    let device = folder.metadata().map_err(io)?.dev();
-    if flushed.insert(device) {
-        rustix::fs::syncfs(&folder).map_err(|errno| io(errno.into()))?;
-    }
-    Ok(())
+    let handle = std::fs::File::open(dir).map_err(io)?;
+    let device = handle.metadata().map_err(io)?.dev();
+    let kind = rustix::fs::fstatfs(&handle).map_err(|errno| io(errno.into()))?;
+    // `f_type` is signed on some targets; the magic numbers are 32-bit.
+    #[allow(clippy::unnecessary_cast)]
+    let magic = (kind.f_type as u64) & 0xFFFF_FFFF;
+    let batched = BATCHED_FILESYSTEMS.contains(&magic);
+    Ok(Some((device, batched.then_some(handle))))
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn flush_filesystem_of(_dir: &Path, _flushed: &mut std::collections::BTreeSet<u64>) -> Result<()> {
+fn batchable_filesystem(_dir: &Path) -> Result<Option<(u64, Option<std::fs::File>)>> {
+    Ok(None)
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn flush_filesystem(handle: &std::fs::File) -> std::io::Result<()> {
+    rustix::fs::syncfs(handle).map_err(std::io::Error::from)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn flush_filesystem(_handle: &std::fs::File) -> std::io::Result<()> {
     Ok(())
 }
 
@@ -225,30 +383,77 @@ mod tests {
     fn staged_files_appear_only_on_commit_and_vanish_when_dropped() {
         let temp = tempfile::tempdir().unwrap();
         let dir = temp.path().join("role");
-        let staged = stage_all(
-            &dir,
-            &files(&["a.json", "b.json"]),
-            false,
-            Durability::Batch,
-        );
-        let staged = staged.unwrap();
+        let group = FlushGroup::default();
+        let files_ab = files(&["a.json", "b.json"]);
+        let staged = stage_all(&dir, &files_ab, false, Durability::Batch(&group)).unwrap();
         let before = listing(&dir);
         assert_eq!(before.len(), 2);
         assert!(
             before.iter().all(|n| n.starts_with(".mlrole-")),
             "{before:?}"
         );
-        flush([&staged]).unwrap();
-        assert_eq!(staged.commit().unwrap().len(), 2);
+        group.flush();
+        assert_eq!(group.commit(staged).unwrap().len(), 2);
         assert_eq!(listing(&dir), ["a.json", "b.json"]);
         assert_eq!(
             std::fs::read_to_string(dir.join("b.json")).unwrap(),
             "contents of b.json"
         );
 
+        // Dropped without a commit: the files go, and the folder this created goes too.
         let other = temp.path().join("other");
-        drop(stage_all(&other, &files(&["c.json"]), false, Durability::Batch).unwrap());
-        assert_eq!(listing(&other), Vec::<String>::new());
+        drop(
+            stage_all(
+                &other,
+                &files(&["c.json"]),
+                false,
+                Durability::Batch(&group),
+            )
+            .unwrap(),
+        );
+        assert!(!other.exists());
+        // A folder that was there before stays, with what it held.
+        let kept = temp.path().join("kept");
+        std::fs::create_dir(&kept).unwrap();
+        std::fs::write(kept.join("mine.txt"), "mine").unwrap();
+        drop(stage_all(&kept, &files(&["c.json"]), false, Durability::EachFile).unwrap());
+        assert_eq!(listing(&kept), ["mine.txt"]);
+    }
+
+    /// Files written after a flush began are not taken as flushed by it: their commit flushes
+    /// them itself, and they are placed all the same.
+    #[test]
+    fn a_flush_covers_only_files_written_before_it() {
+        let temp = tempfile::tempdir().unwrap();
+        let group = FlushGroup::default();
+        let early = stage_all(
+            &temp.path().join("early"),
+            &files(&["a.json"]),
+            false,
+            Durability::Batch(&group),
+        )
+        .unwrap();
+        group.flush();
+        let late = stage_all(
+            &temp.path().join("late"),
+            &files(&["b.json"]),
+            false,
+            Durability::Batch(&group),
+        )
+        .unwrap();
+        if let (Some((_, early_at)), Some((device, late_at))) =
+            (early.awaiting_flush, late.awaiting_flush)
+        {
+            let filesystems = group.lock();
+            let flushed_from = filesystems
+                .iter()
+                .find(|f| f.device == device)
+                .and_then(|f| f.flushed_from);
+            assert!(flushed_from.is_some_and(|began| early_at <= began && late_at > began));
+        }
+        assert_eq!(group.commit(early).unwrap().len(), 1);
+        assert_eq!(group.commit(late).unwrap().len(), 1);
+        assert_eq!(listing(&temp.path().join("late")), ["b.json"]);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::write_out;
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::generate::{self, Format, Produced};
-use crate::output::{self, Durability, Staged};
+use crate::output::{self, Durability, FlushGroup, Staged};
 use crate::render::Renderer;
 use crate::request::{FieldLabels, RoleSpec};
 use crate::wizard::Destination;
@@ -333,6 +333,7 @@ fn generate_spec_dir(
     }
     // Every spec's files are written under temporary names first, then made durable with one
     // flush per filesystem, then renamed into place: a spec that fails at any step leaves nothing.
+    let group = FlushGroup::default();
     let stage = |stem: &str, path: &Path| -> Result<Staged> {
         if stems[stem] > 1 {
             return Err(Error::Usage {
@@ -351,15 +352,15 @@ fn generate_spec_dir(
             &out_dir.join(stem),
             &produced.files(),
             args.force,
-            Durability::Batch,
+            Durability::Batch(&group),
         )
     };
     let staged = parallel_map(&specs, |(stem, path)| stage(stem, path));
-    output::flush(staged.iter().filter_map(|result| result.as_ref().ok()))?;
+    group.flush();
     // Renames are quick metadata changes: one thread does them all.
     let results: Vec<Result<Vec<PathBuf>>> = staged
         .into_iter()
-        .map(|result| result.and_then(Staged::commit))
+        .map(|result| result.and_then(|staged| group.commit(staged)))
         .collect();
     let total = specs.len();
     let failures: Vec<(PathBuf, Error)> = specs
@@ -431,8 +432,8 @@ fn spec_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     // One worker per core: no worker waits for the disk, since files are flushed once at the end
     // (four per core, which helped while every file was flushed on its own, now gives no gain on
-    // ext4 or tmpfs and 9 MB more peak memory). At most 32, so that a large machine does not hold hundreds of roles in
-    // memory at once.
+    // ext4 or tmpfs and 9 MB more peak memory). At most 32, so that a large machine does not hold
+    // hundreds of roles in memory at once.
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
