@@ -14,7 +14,9 @@
 //! A `DOC` is a policy object or a JSON string holding one. Output line:
 //! `{"id", "decision", "reasons": [...]}` (plus `unknown_keys` when
 //! indeterminate) or `{"id", "error": "..."}` for a line that cannot be
-//! judged. Blank lines are skipped. Only I/O failure stops the batch.
+//! judged. Blank lines are skipped. Only I/O failure stops the batch. A line
+//! longer than [`MAX_LINE_BYTES`] is answered with an error without being
+//! parsed: its JSON tree would take tens of times its size in memory.
 //! Fields the format does not name are ignored; a line that has some is
 //! answered by the (slower) reference path.
 
@@ -305,10 +307,12 @@ fn answer_chunk(chunk: &Chunk, cache: &mut SetCache, out: &mut Vec<u8>, stats: &
 /// Answers one line into `out` (without the newline); returns the decision,
 /// or `None` for an error line.
 fn answer_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Decision> {
-    if let Some(d) = fast_line(line, cache, out) {
-        return Some(d);
+    if too_long(line).is_none() {
+        if let Some(d) = fast_line(line, cache, out) {
+            return Some(d);
+        }
     }
-    // Anything unusual (errors, duplicate keys, ...) takes the reference path.
+    // Anything unusual (errors, duplicate keys, an overlong line, ...) takes the reference path.
     let v = evaluate_line(line);
     let d = v
         .get("decision")
@@ -897,8 +901,25 @@ fn answer_request(
     Some(ev.decision)
 }
 
+/// The longest line a batch parses, as the cap on every input file: a case is a handful of
+/// policies, each at most 10,240 characters in IAM.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// The answer to a line over [`MAX_LINE_BYTES`] (not counting its line break).
+fn too_long(line: &str) -> Option<Value> {
+    let len = line.trim_end_matches(['\n', '\r']).len();
+    (len > MAX_LINE_BYTES).then(|| {
+        json!({"id": Value::Null, "error": format!(
+            "the line is {len} bytes; a batch line may be at most {MAX_LINE_BYTES} bytes (1 MiB)"
+        )})
+    })
+}
+
 /// Answers one input line (never fails: problems become an `error` object).
 pub fn evaluate_line(line: &str) -> Value {
+    if let Some(answer) = too_long(line) {
+        return answer;
+    }
     let v: Value = match serde_json::from_str(line) {
         Ok(v) => v,
         Err(e) => return json!({"id": Value::Null, "error": format!("invalid JSON: {e}")}),
@@ -1220,6 +1241,36 @@ mod tests {
         let (lines, failed) = chunked_lines(&input, 4096, Some(cut));
         assert!(failed);
         assert_eq!(lines, expected[..50]);
+    }
+
+    /// A line over the cap is answered with an error, unparsed, on both paths, and the batch
+    /// goes on; a line just under it is read.
+    #[test]
+    fn overlong_lines_are_refused_and_the_batch_goes_on() {
+        let good = format!(
+            r#"{{"id":1,"identity_policies":{},"request":{{"principal":"arn:aws:iam::111122223333:user/a","action":"s3:GetObject","resource":"arn:aws:s3:::b1/x"}}}}"#,
+            policy(1)
+        );
+        // Valid JSON, padded with spaces to the exact length wanted.
+        let padded = |len: usize| format!("{good}{}", " ".repeat(len - good.len()));
+        let long = padded(MAX_LINE_BYTES + 1);
+        let answer = evaluate_line(&long);
+        assert_eq!(answer["id"], Value::Null);
+        let error = answer["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("1048577 bytes") && error.contains("at most"),
+            "{error}"
+        );
+        assert_eq!(evaluate_line(&padded(MAX_LINE_BYTES))["decision"], "allow");
+        let input = format!("{long}\n{good}\n");
+        let mut output = Vec::new();
+        let stats = run_batch_threads(input.as_bytes(), &mut output, 2).unwrap();
+        let lines: Vec<Value> = String::from_utf8_lossy(&output)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines, [answer, evaluate_line(&good)]);
+        assert_eq!((stats.cases, stats.errors), (2, 1));
     }
 
     // A set repeated after a run of new ones is recognised by the hot path on

@@ -109,7 +109,7 @@ pub struct Evaluation {
 /// reused for any number of requests.
 #[derive(Debug, Clone, Default)]
 pub struct PolicySet {
-    pub(crate) identity: Vec<Policy>,
+    identity: Vec<Policy>,
     resource: Option<Policy>,
     boundary: Option<Policy>,
     session: Vec<Policy>,
@@ -147,13 +147,20 @@ impl PolicySet {
         self
     }
 
+    /// The identity policies, for tests that look inside compiled statements.
+    #[cfg(test)]
+    pub(crate) fn identity_policies(&self) -> &[Policy] {
+        &self.identity
+    }
+
     /// Decides `req` and explains the decision.
     pub fn evaluate(&self, req: &Request) -> Evaluation {
         evaluate(self, req, true)
     }
 
     /// Decides `req` without building the explanation (no allocation on
-    /// the common path); same decision as [`PolicySet::evaluate`].
+    /// the common path once each reached statement has been used); same
+    /// decision as [`PolicySet::evaluate`].
     pub fn decide(&self, req: &Request) -> Decision {
         evaluate(self, req, false).decision
     }

@@ -38,7 +38,8 @@
 //! when a request first reaches their statement (a request for another
 //! action never does, and a batch line's policies serve one request).
 //! [`PolicySet::decide`] does not allocate unless a matching statement uses
-//! a policy variable; [`PolicySet::evaluate`] allocates only for the reasons.
+//! a policy variable or is reached for the first time (its resources are
+//! compiled then); [`PolicySet::evaluate`] also allocates for the reasons.
 //!
 //! # Unknown context keys and `indeterminate`
 //! A key that is simply absent from the request is treated as IAM treats it

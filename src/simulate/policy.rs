@@ -651,7 +651,8 @@ mod tests {
             {"Effect": "Allow", "Action": "s3:GetObject", "Resource": entries}]});
         let policy = Policy::parse("p", PolicyType::Identity, &document.to_string()).unwrap();
         let set = PolicySet::new().with(policy);
-        let resources = |set: &PolicySet| set.identity[0].statements[0].resources.clone();
+        let resources =
+            |set: &PolicySet| set.identity_policies()[0].statements[0].resources.clone();
         let principal = "arn:aws:iam::111122223333:user/alice";
         let other = Request::new(principal, "kms:Decrypt", "arn:aws:kms:us-east-1:1:key/k");
         assert_eq!(set.decide(&other), Decision::ImplicitDeny);
