@@ -119,7 +119,7 @@ pub enum Error {
 
     /// Some specs of `generate --spec-dir` failed; each is listed with its file. The others were
     /// generated; a failed spec wrote nothing.
-    #[error("{}", spec_dir_summary(*total, failures.len(), out_dir))]
+    #[error("{}", spec_dir_summary(*total, failures, out_dir))]
     SpecDir {
         total: usize,
         out_dir: PathBuf,
@@ -210,8 +210,22 @@ fn printable(value: &str) -> String {
         .collect()
 }
 
-fn spec_dir_summary(total: usize, failed: usize, out_dir: &std::path::Path) -> String {
-    if failed == total {
+/// The `action` of an error after which part of a role stayed written (`--force` replaced a
+/// file, or a file could not be removed again).
+pub(crate) const PARTLY_WRITTEN: &str = "could not write the whole role into";
+
+fn spec_dir_summary(
+    total: usize,
+    failures: &[(PathBuf, Error)],
+    out_dir: &std::path::Path,
+) -> String {
+    let failed = failures.len();
+    let partly = failures
+        .iter()
+        .any(|(_, error)| matches!(error, Error::Io { action, .. } if *action == PARTLY_WRITTEN));
+    if failed == total && partly {
+        format!("all {total} spec(s) failed; some wrote part of their role (see below)")
+    } else if failed == total {
         format!("all {total} spec(s) failed; nothing was written")
     } else {
         format!(

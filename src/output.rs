@@ -32,7 +32,8 @@ pub enum Durability<'g> {
 #[derive(Debug)]
 pub struct Staged {
     dir: PathBuf,
-    files: Vec<(tempfile::TempPath, PathBuf)>,
+    /// Each temporary file, its target, and whether the target existed before (`--force`).
+    files: Vec<(tempfile::TempPath, PathBuf, bool)>,
     force: bool,
     /// The folder did not exist before: removed again if the role is not placed.
     created_dir: bool,
@@ -58,6 +59,15 @@ pub fn stage_all(
         if let Some(existing) = targets.iter().find(|t| t.exists()) {
             return Err(Error::WouldOverwrite(existing.clone()));
         }
+    }
+    if let Some(folder) = targets.iter().find(|t| t.is_dir()) {
+        return Err(Error::Usage {
+            message: format!(
+                "`{}` is a folder, where a file is to be written",
+                folder.display()
+            ),
+            help: Some("move or remove that folder, or choose another output folder".into()),
+        });
     }
     if dir.exists() && !dir.is_dir() {
         return Err(Error::Usage {
@@ -86,7 +96,8 @@ pub fn stage_all(
     };
     for ((_, contents), target) in files.iter().zip(targets) {
         let temp = stage(dir, contents, device.is_none())?.into_temp_path();
-        staged.files.push((temp, target));
+        let existed = force && target.exists();
+        staged.files.push((temp, target, existed));
     }
     if let (Some(group), Some(device)) = (group, device) {
         staged.awaiting_flush = Some((device, group.flushes_started()));
@@ -96,14 +107,15 @@ pub fn stage_all(
 
 impl Staged {
     /// Renames every file into place. If one cannot be (another program created its target in
-    /// the meantime), the files already put in place are removed again, so the folder holds all
-    /// of the result or none of it; with `--force`, files already replaced stay replaced.
+    /// the meantime, or a disk error), the files it had placed that did not exist before are
+    /// removed again, so the folder holds all of the new role or none of it; only with
+    /// `--force` can files it had already replaced stay replaced, and the error says so.
     ///
     /// Files still waiting for their group's flush are flushed one by one first: use
     /// [`FlushGroup::commit`] for those.
     pub fn commit(mut self) -> Result<Vec<PathBuf>> {
         if self.awaiting_flush.take().is_some() {
-            for (temp, _) in &self.files {
+            for (temp, _, _) in &self.files {
                 let flushed = std::fs::File::open(temp).and_then(|file| file.sync_all());
                 flushed.map_err(|source| Error::Io {
                     action: "cannot write into",
@@ -113,24 +125,46 @@ impl Staged {
             }
         }
         let files = std::mem::take(&mut self.files);
-        let mut placed: Vec<PathBuf> = Vec::with_capacity(files.len());
+        let mut placed: Vec<(PathBuf, bool)> = Vec::with_capacity(files.len());
         let mut rest = files.into_iter();
-        for (temp, target) in rest.by_ref() {
+        for (temp, target, existed) in rest.by_ref() {
             if let Err(error) = persist(temp, &target, self.force) {
-                if !self.force {
-                    for done in &placed {
-                        // Best effort: the error below is what the user must see.
-                        let _ = std::fs::remove_file(done);
-                    }
-                }
                 // The other temporary files go before the folder is looked at (`Drop`).
                 drop(rest);
-                return Err(error);
+                return Err(take_back(&placed, error));
             }
-            placed.push(target);
+            placed.push((target, existed));
         }
         self.created_dir = false; // the role is in place: the folder stays
-        Ok(placed)
+        Ok(placed.into_iter().map(|(target, _)| target).collect())
+    }
+}
+
+/// Removes the files a failed commit had placed that did not exist before, and says in the
+/// error what could not be taken back.
+fn take_back(placed: &[(PathBuf, bool)], error: Error) -> Error {
+    let mut left = placed
+        .iter()
+        .filter(|(target, existed)| *existed || std::fs::remove_file(target).is_err())
+        .map(|(target, _)| target);
+    let Some(first) = left.next() else {
+        return error;
+    };
+    let also = left.count();
+    let source = std::io::Error::other(format!(
+        "{error}; `{}`{} had already been written and stay{}",
+        first.display(),
+        if also > 0 {
+            format!(" and {also} other file(s)")
+        } else {
+            String::new()
+        },
+        if also > 0 { "" } else { "s" }
+    ));
+    Error::Io {
+        action: crate::error::PARTLY_WRITTEN,
+        path: first.parent().map(Path::to_path_buf).unwrap_or_default(),
+        source,
     }
 }
 
@@ -209,11 +243,11 @@ impl FlushGroup {
                 continue;
             };
             let began = self.flushes.fetch_add(1, Ordering::SeqCst);
+            // A failure stays: a later flush on the same handle does not report the same
+            // lost write again.
             match flush_filesystem(handle) {
-                Ok(()) => {
-                    filesystem.flushed_from = Some(began);
-                    filesystem.failure = None;
-                }
+                Ok(()) if filesystem.failure.is_none() => filesystem.flushed_from = Some(began),
+                Ok(()) => {}
                 Err(error) => filesystem.failure = Some((error.kind(), error.to_string())),
             }
         }
@@ -245,17 +279,41 @@ impl FlushGroup {
 }
 
 /// Filesystems on which Linux's `syncfs` writes back and commits every file's data, as `fsync`
-/// of each would (ext2/3/4, XFS, btrfs, F2FS, overlayfs, tmpfs). On others (FUSE, SMB and the
+/// of each would, and reports a failure to (ext2/3/4, XFS, btrfs, F2FS, tmpfs). On others (FUSE,
+/// SMB, overlayfs, whose `syncfs` does not report the upper filesystem's write errors, and the
 /// rest) files are flushed one by one.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-const BATCHED_FILESYSTEMS: [u64; 6] = [
+const BATCHED_FILESYSTEMS: [u64; 5] = [
     0xEF53,      // ext2, ext3, ext4
     0x5846_5342, // XFS
     0x9123_683E, // btrfs
     0xF2F5_2010, // F2FS
-    0x794C_7630, // overlayfs
     0x0102_1994, // tmpfs
 ];
+
+/// `syncfs` reports write-back errors since Linux 5.8, and the filesystem's own errors since
+/// 5.17; on older kernels it may return success over lost data, so files are flushed one by one.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn kernel_reports_syncfs_errors() -> bool {
+    static REPORTS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *REPORTS.get_or_init(|| {
+        let uname = rustix::system::uname();
+        kernel_at_least(&uname.release().to_string_lossy(), (5, 17))
+    })
+}
+
+/// Whether a kernel release such as `6.1.0-18-amd64` is at least `major.minor`; `false` when it
+/// cannot be read.
+#[cfg(any(target_os = "linux", target_os = "android", test))]
+fn kernel_at_least(release: &str, (major, minor): (u32, u32)) -> bool {
+    let mut numbers = release
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|n| n.parse::<u32>().ok());
+    match (numbers.next().flatten(), numbers.next().flatten()) {
+        (Some(found_major), Some(found_minor)) => (found_major, found_minor) >= (major, minor),
+        _ => false,
+    }
+}
 
 /// The device of `dir`'s filesystem, with an open handle on `dir` when the filesystem is one
 /// the group flushes at once; `None` where no filesystem is flushed at once.
@@ -273,7 +331,7 @@ fn batchable_filesystem(dir: &Path) -> Result<Option<(u64, Option<std::fs::File>
     // `f_type` is signed on some targets; the magic numbers are 32-bit.
     #[allow(clippy::unnecessary_cast)]
     let magic = (kind.f_type as u64) & 0xFFFF_FFFF;
-    let batched = BATCHED_FILESYSTEMS.contains(&magic);
+    let batched = BATCHED_FILESYSTEMS.contains(&magic) && kernel_reports_syncfs_errors();
     Ok(Some((device, batched.then_some(handle))))
 }
 
@@ -478,6 +536,66 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(dir.join("b.json")).unwrap(),
             "theirs"
+        );
+    }
+
+    #[test]
+    fn a_kernel_release_is_compared_by_major_and_minor() {
+        for (release, expected) in [
+            ("6.18.44-fc-v857", true),
+            ("5.17.0", true),
+            ("5.17", true),
+            ("10.0.1", true),
+            ("5.16.20-generic", false),
+            ("4.19.0-26-amd64", false),
+            ("", false),
+            ("linux", false),
+        ] {
+            assert_eq!(kernel_at_least(release, (5, 17)), expected, "{release}");
+        }
+    }
+
+    /// With `--force`, a commit that fails takes back the files that are new and says which
+    /// replaced ones stay; a folder where a file is to go is refused before anything is written.
+    #[test]
+    fn a_failed_forced_commit_names_what_stays() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
+        std::fs::create_dir(dir.join("c.json")).unwrap();
+        let error = stage_all(
+            dir,
+            &files(&["a.json", "c.json"]),
+            true,
+            Durability::EachFile,
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("is a folder"), "{error}");
+        std::fs::remove_dir(dir.join("c.json")).unwrap();
+        assert_eq!(listing(dir), Vec::<String>::new());
+
+        std::fs::write(dir.join("a.json"), "old").unwrap();
+        let staged = stage_all(
+            dir,
+            &files(&["a.json", "b.json", "n.json"]),
+            true,
+            Durability::EachFile,
+        )
+        .unwrap();
+        // Another program puts a non-empty folder where `n.json` is to go.
+        std::fs::create_dir(dir.join("n.json")).unwrap();
+        std::fs::write(dir.join("n.json").join("x"), "x").unwrap();
+        let error = staged.commit().unwrap_err();
+        let text = error.to_string();
+        assert!(
+            matches!(&error, Error::Io { action, .. } if *action == crate::error::PARTLY_WRITTEN),
+            "{text}"
+        );
+        assert!(text.contains("a.json") && text.contains("stays"), "{text}");
+        // `b.json` was new and is gone again; `a.json` was replaced and stays replaced.
+        assert_eq!(listing(dir), ["a.json", "n.json"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("a.json")).unwrap(),
+            "contents of a.json"
         );
     }
 
