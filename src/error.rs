@@ -118,7 +118,8 @@ pub enum Error {
     NoInput { question: String, flag: String },
 
     /// Some specs of `generate --spec-dir` failed; each is listed with its file. The others were
-    /// generated; a failed spec wrote nothing.
+    /// generated; a failed spec wrote nothing, unless `--force` had already replaced part of its
+    /// role, which its error then names.
     #[error("{}", spec_dir_summary(*total, failures, out_dir))]
     SpecDir {
         total: usize,
