@@ -116,6 +116,7 @@ pub fn run_batch_threads(
             }
             buf.data.clear();
             buf.ends.clear();
+            buf.overlong.clear();
             (eof, read_err) = input.next(&mut buf);
         }
         output.flush().map_err(BatchError::Write)?;
@@ -214,13 +215,87 @@ struct Chunker<R> {
     input: R,
     /// The start of an unfinished line, read past the end of the last chunk.
     carry: Vec<u8>,
+    /// The unfinished line's length, counted here since a line over the cap is not kept whole.
+    line: LineCount,
 }
+
+/// The length of the line being read, and how many `\r` end it so far.
+#[derive(Default)]
+struct LineCount {
+    len: usize,
+    trailing_cr: usize,
+}
+
+impl LineCount {
+    /// Appends bytes read to the chunk, keeping at most [`KEPT_OF_A_LONG_LINE`] bytes of any
+    /// line and noting each line over the cap with its whole length (without its line break).
+    fn append(&mut self, chunk: &mut Chunk, bytes: &[u8]) {
+        if self.len + bytes.len() <= MAX_LINE_BYTES {
+            // No line here can reach the cap (the common case): keep it all, and only follow
+            // the last line's length.
+            chunk.data.extend_from_slice(bytes);
+            let tail = match memchr::memrchr(b'\n', bytes) {
+                Some(at) => {
+                    self.len = 0;
+                    self.trailing_cr = 0;
+                    &bytes[at + 1..]
+                }
+                None => bytes,
+            };
+            self.count(tail);
+            return;
+        }
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let (piece, newline) = match memchr::memchr(b'\n', rest) {
+                Some(at) => (&rest[..at], true),
+                None => (rest, false),
+            };
+            rest = &rest[piece.len() + usize::from(newline)..];
+            let room = KEPT_OF_A_LONG_LINE.saturating_sub(self.len);
+            chunk
+                .data
+                .extend_from_slice(&piece[..room.min(piece.len())]);
+            self.count(piece);
+            if newline {
+                chunk.data.push(b'\n');
+                self.end(chunk);
+            }
+        }
+    }
+
+    /// Adds a piece of the current line (no line break in it) to its length.
+    fn count(&mut self, piece: &[u8]) {
+        self.len += piece.len();
+        let crs = piece.iter().rev().take_while(|b| **b == b'\r').count();
+        self.trailing_cr = if crs == piece.len() {
+            self.trailing_cr + crs
+        } else {
+            crs
+        };
+    }
+
+    /// Notes the line that ends at the end of `chunk.data` if it is over the cap.
+    fn end(&mut self, chunk: &mut Chunk) {
+        let len = self.len - self.trailing_cr;
+        if len > MAX_LINE_BYTES {
+            chunk.overlong.push((chunk.data.len(), len));
+        }
+        self.len = 0;
+        self.trailing_cr = 0;
+    }
+}
+
+/// Bytes of a line over [`MAX_LINE_BYTES`] that are kept: the rest is read and counted, not
+/// stored, so one huge line cannot fill the memory.
+const KEPT_OF_A_LONG_LINE: usize = MAX_LINE_BYTES + 1;
 
 impl<R: BufRead> Chunker<R> {
     fn new(input: R) -> Chunker<R> {
         Chunker {
             input,
             carry: Vec::new(),
+            line: LineCount::default(),
         }
     }
 
@@ -249,6 +324,7 @@ impl<R: BufRead> Chunker<R> {
                     // The last line may lack its newline.
                     if chunk.data.len() > complete {
                         chunk.ends.push(chunk.data.len());
+                        self.line.end(chunk);
                     }
                     return (true, None);
                 }
@@ -262,7 +338,7 @@ impl<R: BufRead> Chunker<R> {
                         }
                         None => block.len(),
                     };
-                    chunk.data.extend_from_slice(&block[..take]);
+                    self.line.append(chunk, &block[..take]);
                     take
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => 0,
@@ -282,14 +358,26 @@ impl<R: BufRead> Chunker<R> {
 struct Chunk {
     data: Vec<u8>,
     ends: Vec<usize>,
+    /// Lines over [`MAX_LINE_BYTES`]: the end offset of each (as in `ends`; only its first
+    /// bytes are in `data`) and its whole length.
+    overlong: Vec<(usize, usize)>,
 }
 
 /// Answers every line of a chunk, appending one output line per case.
 fn answer_chunk(chunk: &Chunk, cache: &mut SetCache, out: &mut Vec<u8>, stats: &mut BatchStats) {
     let mut start = 0;
+    let mut overlong = chunk.overlong.iter().peekable();
     for &end in &chunk.ends {
         let raw = &chunk.data[start..end];
         start = end;
+        if let Some((_, len)) = overlong.next_if(|(at, _)| *at == end) {
+            // Only its first bytes were kept; whatever it holds, it is over the cap.
+            stats.cases += 1;
+            stats.count(None);
+            let _ = serde_json::to_writer(&mut *out, &too_long_answer(*len));
+            out.push(b'\n');
+            continue;
+        }
         let line = match std::str::from_utf8(raw) {
             Ok(s) => Cow::Borrowed(s),
             Err(_) => String::from_utf8_lossy(raw),
@@ -905,14 +993,16 @@ fn answer_request(
 /// policies, each at most 10,240 characters in IAM.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
-/// The answer to a line over [`MAX_LINE_BYTES`] (not counting its line break).
+/// The answer to a line over [`MAX_LINE_BYTES`] (not counting its line break), whatever it holds.
 fn too_long(line: &str) -> Option<Value> {
     let len = line.trim_end_matches(['\n', '\r']).len();
-    (len > MAX_LINE_BYTES).then(|| {
-        json!({"id": Value::Null, "error": format!(
-            "the line is {len} bytes; a batch line may be at most {MAX_LINE_BYTES} bytes (1 MiB)"
-        )})
-    })
+    (len > MAX_LINE_BYTES).then(|| too_long_answer(len))
+}
+
+fn too_long_answer(len: usize) -> Value {
+    json!({"id": Value::Null, "error": format!(
+        "the line is {len} bytes; a batch line may be at most {MAX_LINE_BYTES} bytes (1 MiB)"
+    )})
 }
 
 /// Answers one input line (never fails: problems become an `error` object).
@@ -1243,6 +1333,56 @@ mod tests {
         assert_eq!(lines, expected[..50]);
     }
 
+    /// A line over the cap is kept only in part, whatever the reader's block size, and is noted
+    /// with its whole length (trailing `\r` not counted); a line at the cap is kept whole, and
+    /// the lines around them are untouched.
+    #[test]
+    fn overlong_lines_are_counted_not_kept() {
+        let short = b"{\"id\":1}\n".to_vec();
+        let mut over = vec![b'x'; MAX_LINE_BYTES + 10];
+        over.extend_from_slice(b"\r\n");
+        let mut at_cap = vec![b' '; MAX_LINE_BYTES];
+        at_cap.extend_from_slice(b"\r\r\n");
+        let last = vec![b'y'; 3 * MAX_LINE_BYTES];
+        let input = [short.clone(), over, at_cap, short.clone(), last].concat();
+        for block in [4096, 256 * 1024, input.len()] {
+            let mut chunker = Chunker::new(std::io::BufReader::with_capacity(block, &input[..]));
+            let (mut lines, mut overlong) = (Vec::new(), Vec::new());
+            loop {
+                let mut chunk = Chunk::default();
+                let (eof, err) = chunker.next(&mut chunk);
+                assert!(err.is_none());
+                let mut start = 0;
+                for &end in &chunk.ends {
+                    lines.push(chunk.data[start..end].len());
+                    if let Some((_, len)) = chunk.overlong.iter().find(|(at, _)| *at == end) {
+                        overlong.push((lines.len() - 1, *len));
+                    }
+                    start = end;
+                }
+                if eof {
+                    break;
+                }
+            }
+            assert_eq!(
+                lines,
+                [
+                    short.len(),
+                    KEPT_OF_A_LONG_LINE + 1,
+                    MAX_LINE_BYTES + 2,
+                    short.len(),
+                    KEPT_OF_A_LONG_LINE
+                ],
+                "block {block}"
+            );
+            assert_eq!(
+                overlong,
+                [(1, MAX_LINE_BYTES + 10), (4, 3 * MAX_LINE_BYTES)],
+                "block {block}"
+            );
+        }
+    }
+
     /// A line over the cap is answered with an error, unparsed, on both paths, and the batch
     /// goes on; a line just under it is read.
     #[test]
@@ -1271,6 +1411,15 @@ mod tests {
             .collect();
         assert_eq!(lines, [answer, evaluate_line(&good)]);
         assert_eq!((stats.cases, stats.errors), (2, 1));
+        // Over the cap, even a line of nothing but spaces is an error, as `evaluate_line` says.
+        let blank = " ".repeat(MAX_LINE_BYTES + 1);
+        let mut output = Vec::new();
+        run_batch_threads(format!("{blank}\n{good}").as_bytes(), &mut output, 1).unwrap();
+        let lines: Vec<Value> = String::from_utf8_lossy(&output)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines, [evaluate_line(&blank), evaluate_line(&good)]);
     }
 
     // A set repeated after a run of new ones is recognised by the hot path on
