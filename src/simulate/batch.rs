@@ -1334,8 +1334,9 @@ mod tests {
     }
 
     /// A line over the cap is kept only in part, whatever the reader's block size, and is noted
-    /// with its whole length (trailing `\r` not counted); a line at the cap is kept whole, and
-    /// the lines around them are untouched.
+    /// with its whole length (trailing `\r` not counted); a line at the cap is not noted, and
+    /// loses only the `\r`s past its first 1 MiB + 1 byte (whitespace to JSON); the lines
+    /// around them are untouched.
     #[test]
     fn overlong_lines_are_counted_not_kept() {
         let short = b"{\"id\":1}\n".to_vec();
