@@ -204,24 +204,24 @@ impl FlushGroup {
     /// those files may wait for [`FlushGroup::flush`]; `None` when they must be flushed one by
     /// one (a filesystem the group does not batch, or no Linux).
     fn enlist(&self, dir: &Path) -> Result<Option<u64>> {
-        let Some((device, handle)) = batchable_filesystem(dir)? else {
+        let Some(device) = device_of(dir)? else {
             return Ok(None);
         };
         let mut filesystems = self.lock();
-        let known = filesystems.iter().find(|f| f.device == device);
-        match known {
-            Some(filesystem) => Ok(filesystem.handle.is_some().then_some(device)),
-            None => {
-                let batched = handle.is_some();
-                filesystems.push(Filesystem {
-                    device,
-                    handle,
-                    flushed_from: None,
-                    failure: None,
-                });
-                Ok(batched.then_some(device))
-            }
+        if let Some(known) = filesystems.iter().find(|f| f.device == device) {
+            return Ok(known.handle.is_some().then_some(device));
         }
+        // The first folder on this filesystem: open the handle its flush will use (under the
+        // lock, so two roles starting together do not both open one).
+        let handle = batch_handle(dir)?;
+        let batched = handle.is_some();
+        filesystems.push(Filesystem {
+            device,
+            handle,
+            flushed_from: None,
+            failure: None,
+        });
+        Ok(batched.then_some(device))
     }
 
     fn flushes_started(&self) -> u64 {
@@ -315,28 +315,43 @@ fn kernel_at_least(release: &str, (major, minor): (u32, u32)) -> bool {
     }
 }
 
-/// The device of `dir`'s filesystem, with an open handle on `dir` when the filesystem is one
-/// the group flushes at once; `None` where no filesystem is flushed at once.
+/// The device of `dir`'s filesystem; `None` where no filesystem is flushed at once.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-fn batchable_filesystem(dir: &Path) -> Result<Option<(u64, Option<std::fs::File>)>> {
+fn device_of(dir: &Path) -> Result<Option<u64>> {
     use std::os::unix::fs::MetadataExt;
+    let metadata = std::fs::metadata(dir).map_err(|source| Error::Io {
+        action: "cannot open the output folder",
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    Ok(Some(metadata.dev()))
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn device_of(_dir: &Path) -> Result<Option<u64>> {
+    Ok(None)
+}
+
+/// An open handle on `dir` when its filesystem is one the group flushes at once, opened once
+/// per filesystem; `None` when its files are flushed one by one.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn batch_handle(dir: &Path) -> Result<Option<std::fs::File>> {
     let io = |source| Error::Io {
         action: "cannot open the output folder",
         path: dir.to_path_buf(),
         source,
     };
     let handle = std::fs::File::open(dir).map_err(io)?;
-    let device = handle.metadata().map_err(io)?.dev();
     let kind = rustix::fs::fstatfs(&handle).map_err(|errno| io(errno.into()))?;
     // `f_type` is signed on some targets; the magic numbers are 32-bit.
     #[allow(clippy::unnecessary_cast)]
     let magic = (kind.f_type as u64) & 0xFFFF_FFFF;
     let batched = BATCHED_FILESYSTEMS.contains(&magic) && kernel_reports_syncfs_errors();
-    Ok(Some((device, batched.then_some(handle))))
+    Ok(batched.then_some(handle))
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn batchable_filesystem(_dir: &Path) -> Result<Option<(u64, Option<std::fs::File>)>> {
+fn batch_handle(_dir: &Path) -> Result<Option<std::fs::File>> {
     Ok(None)
 }
 
