@@ -211,6 +211,45 @@ fn error_messages_are_reviewed() {
     insta::assert_snapshot!("error-json", stderr(&output));
 }
 
+/// Arguments clap refuses are reported in the format asked for, wherever `--error-format` sits
+/// (the format cannot be read from arguments that did not parse).
+#[test]
+fn usage_errors_follow_the_error_format() {
+    for args in [
+        &["--error-format", "json", "generate", "--bogus"][..],
+        &["generate", "--bogus", "--error-format=json"],
+        &["--error-format", "json", "bucket-policy"],
+        &["--error-format", "json", "list", "bogus"],
+    ] {
+        let output = mlrole(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let report: serde_json::Value = serde_json::from_str(&stderr(&output))
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", stderr(&output)));
+        let error = &report["error"];
+        assert_eq!(error["exit_code"], 2, "{args:?}");
+        assert!(
+            error["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{args:?}: {report}"
+        );
+    }
+    let output = mlrole(&["--error-format", "json", "bucket-policy"]);
+    insta::assert_snapshot!("error-json-usage", stderr(&output));
+    // The human format stays clap's own, and `--help` is still help, not an error.
+    let output = mlrole(&["generate", "--bogus"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).starts_with("error: unexpected argument '--bogus' found"));
+    let output = mlrole(&["--error-format", "json", "generate", "--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).starts_with("Generate a role"));
+    // A `json` after `--` is not the option's value.
+    let output = mlrole(&["simulate", "--bogus", "--", "--error-format", "json"]);
+    assert!(
+        stderr(&output).starts_with("error: "),
+        "{}",
+        stderr(&output)
+    );
+}
+
 #[test]
 fn out_dir_is_written_whole_and_never_overwritten_without_force() {
     let temp = tempfile::tempdir().unwrap();

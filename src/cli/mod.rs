@@ -1,6 +1,7 @@
 //! The command line: clap definitions, dispatch, and the one place that turns errors into
 //! messages and exit codes. Everything else in the library returns values and never prints.
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -114,11 +115,19 @@ pub enum ShowWhat {
 
 /// Runs the command line; returns the process exit status.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(error) => {
             let code = error.exit_code();
-            let _ = error.print();
+            match usage_report(&error, &args) {
+                Some(json) => {
+                    let _ = std::io::stderr().lock().write_all(json.as_bytes());
+                }
+                None => {
+                    let _ = error.print();
+                }
+            }
             return code;
         }
     };
@@ -224,13 +233,52 @@ fn error_json(error: &Error) -> serde_json::Value {
     value
 }
 
+/// A command line clap refused, as JSON when `--error-format json` was asked for; `None` for the
+/// human format and for `--help`/`--version`, which clap prints itself. The format cannot come
+/// from arguments that did not parse, so the raw ones are searched for it (up to a `--`).
+fn usage_report(error: &clap::Error, args: &[OsString]) -> Option<String> {
+    if !error.use_stderr() {
+        return None;
+    }
+    let mut options = args.iter().skip(1).map(|a| a.to_str().unwrap_or_default());
+    let mut json = false;
+    while let Some(arg) = options.next() {
+        match arg {
+            "--" => break,
+            "--error-format" => json = options.next() == Some("json"),
+            "--error-format=json" => json = true,
+            other if other.starts_with("--error-format=") => json = false,
+            _ => {}
+        }
+    }
+    if !json {
+        return None;
+    }
+    // clap's text: the message (possibly over several lines), a blank line, then tips and usage.
+    let text = error.render().to_string();
+    let (head, rest) = text.split_once("\n\n").unwrap_or((&text, ""));
+    let head = head.strip_prefix("error: ").unwrap_or(head);
+    let message = head.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    let help = rest.trim();
+    Some(to_pretty(&serde_json::json!({ "error": {
+        "message": message,
+        "exit_code": error.exit_code(),
+        "help": (!help.is_empty()).then_some(help),
+        "diagnostics": [],
+    }})))
+}
+
 /// Used by tests: run with arguments, capturing stdout.
 pub fn run_args<I, T>(args: I) -> std::result::Result<String, (i32, String)>
 where
     I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
+    T: Into<OsString> + Clone,
 {
-    let cli = Cli::try_parse_from(args).map_err(|e| (e.exit_code(), e.to_string()))?;
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = Cli::try_parse_from(&args).map_err(|e| {
+        let report = usage_report(&e, &args).unwrap_or_else(|| e.to_string());
+        (e.exit_code(), report)
+    })?;
     let mut out = Vec::new();
     run(&cli, &mut out).map_err(|error| (error.exit_code(), report(&error, cli.error_format)))?;
     Ok(String::from_utf8_lossy(&out).into_owned())
