@@ -127,9 +127,10 @@ pub enum Error {
         failures: Vec<(PathBuf, Error)>,
     },
 
-    /// An output file exists and `--force` was not given.
-    #[error("refusing to overwrite `{}`", .0.display())]
-    WouldOverwrite(PathBuf),
+    /// An output file exists, and the command was not told to replace it (`--force`, where the
+    /// command has it).
+    #[error("refusing to overwrite `{}`", .path.display())]
+    WouldOverwrite { path: PathBuf, force: bool },
 }
 
 impl Error {
@@ -152,8 +153,11 @@ impl Error {
         match self {
             Error::InvalidValue { help, .. } | Error::Usage { help, .. } => help.clone(),
             Error::Missing { help, .. } | Error::Quota { help, .. } => Some(help.clone()),
-            Error::WouldOverwrite(_) => {
+            Error::WouldOverwrite { force: true, .. } => {
                 Some("pass `--force` to replace existing files, or choose another directory".into())
+            }
+            Error::WouldOverwrite { force: false, .. } => {
+                Some("this command never replaces files: choose a new or empty directory".into())
             }
             _ => None,
         }

@@ -57,7 +57,10 @@ pub fn stage_all(
     let targets: Vec<PathBuf> = files.iter().map(|(name, _)| dir.join(name)).collect();
     if !force {
         if let Some(existing) = targets.iter().find(|t| t.exists()) {
-            return Err(Error::WouldOverwrite(existing.clone()));
+            return Err(Error::WouldOverwrite {
+                path: existing.clone(),
+                force: true,
+            });
         }
     }
     if let Some(folder) = targets.iter().find(|t| t.is_dir()) {
@@ -368,7 +371,10 @@ fn flush_filesystem(_handle: &std::fs::File) -> std::io::Result<()> {
 /// Writes one file atomically.
 pub fn write_one(path: &Path, contents: &str, force: bool) -> Result<()> {
     if !force && path.exists() {
-        return Err(Error::WouldOverwrite(path.to_path_buf()));
+        return Err(Error::WouldOverwrite {
+            path: path.to_path_buf(),
+            force: true,
+        });
     }
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -403,7 +409,10 @@ fn persist(temp: tempfile::TempPath, target: &Path, force: bool) -> Result<()> {
     };
     result.map(|_| ()).map_err(|error| {
         if error.error.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::WouldOverwrite(target.to_path_buf())
+            Error::WouldOverwrite {
+                path: target.to_path_buf(),
+                force: true,
+            }
         } else {
             Error::Io {
                 action: "cannot write",
@@ -544,7 +553,7 @@ mod tests {
         std::fs::write(dir.join("b.json"), "theirs").unwrap();
         let error = staged.commit().unwrap_err();
         assert!(
-            matches!(&error, Error::WouldOverwrite(p) if p.ends_with("b.json")),
+            matches!(&error, Error::WouldOverwrite { path, .. } if path.ends_with("b.json")),
             "{error:?}"
         );
         assert_eq!(listing(dir), ["b.json"]);
@@ -621,7 +630,7 @@ mod tests {
         std::fs::write(dir.join("b.json"), "theirs").unwrap();
         let error = write_all(dir, &files(&["a.json", "b.json"]), false).unwrap_err();
         assert!(
-            matches!(&error, Error::WouldOverwrite(p) if p.ends_with("b.json")),
+            matches!(&error, Error::WouldOverwrite { path, .. } if path.ends_with("b.json")),
             "{error:?}"
         );
         assert_eq!(listing(dir), ["b.json"]);

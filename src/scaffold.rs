@@ -96,11 +96,9 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>> {
     let files = files();
     let targets: Vec<PathBuf> = files.iter().map(|(name, _)| dir.join(name)).collect();
     if let Some(existing) = targets.iter().find(|t| t.exists()) {
-        return Err(Error::Usage {
-            message: format!("refusing to overwrite `{}`", existing.display()),
-            help: Some(
-                "`catalog init` never replaces files: choose a new or empty directory".into(),
-            ),
+        return Err(Error::WouldOverwrite {
+            path: existing.clone(),
+            force: false,
         });
     }
     for target in &targets {

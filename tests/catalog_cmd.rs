@@ -67,8 +67,10 @@ fn init_never_overwrites() {
     std::fs::create_dir_all(dir.join("personas")).unwrap();
     std::fs::write(dir.join("personas/team-analyst.yaml"), "mine").unwrap();
     let output = init(dir);
-    assert_eq!(output.status.code(), Some(2));
+    // As every command that refuses to replace a file (README, "Exit status").
+    assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("refusing to overwrite"));
+    assert!(text(&output.stderr).contains("never replaces files"));
     assert_eq!(
         std::fs::read_to_string(dir.join("personas/team-analyst.yaml")).unwrap(),
         "mine"
