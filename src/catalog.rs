@@ -229,6 +229,30 @@ pub struct Activity {
     pub file: String,
 }
 
+impl Activity {
+    /// The list parameters the activity reads: those it declares, and those its statements'
+    /// `when:` gates and `network:` conditions read (VPC settings, volume and data keys).
+    pub fn parameters_read(&self) -> BTreeSet<&str> {
+        let mut read: BTreeSet<&str> = self.parameters.iter().map(|(n, _)| n.as_str()).collect();
+        for statement in &self.statements {
+            let gate = match statement.when {
+                When::Always => None,
+                When::Vpc => Some(Network::Vpc),
+                When::KmsVolume => Some(Network::KmsVolume),
+                When::KmsData => Some(Network::KmsData),
+            };
+            for network in gate.iter().chain(&statement.network) {
+                read.extend(match network {
+                    Network::Vpc => &["vpc_subnets", "vpc_security_groups"][..],
+                    Network::KmsVolume => &["volume_kms_keys"],
+                    Network::KmsData => &["data_kms_keys"],
+                });
+            }
+        }
+        read
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ActivityStatement {
     pub sid: String,
@@ -353,6 +377,12 @@ impl Catalog {
     /// all of it is most of a `generate` run and the tests check it whole; with `--catalog DIR`
     /// the whole catalog is loaded and checked as by [`Catalog::load`]. An id that is not in the
     /// catalog is left out, so looking it up fails with suggestions drawn from every id.
+    /// Whether every activity of the catalog is loaded (not so after [`Catalog::load_for`] on the
+    /// built-in catalog).
+    pub fn has_every_activity(&self) -> bool {
+        self.activities.len() == self.activity_ids.len()
+    }
+
     pub fn load_for(
         user_dir: Option<&Path>,
         persona: Option<&str>,

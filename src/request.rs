@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Catalog, Network, Requirement, When};
+use crate::catalog::{Catalog, Requirement};
 use crate::error::{Diagnostic, Error, Result};
 use crate::params;
 use crate::validate::{self, EcrRepo, Partition};
@@ -482,20 +482,14 @@ impl RoleRequest {
         !self.list("vpc_subnets").is_empty()
     }
 
-    pub fn kms_enabled(&self) -> bool {
-        !self.list("volume_kms_keys").is_empty()
-    }
-
     /// Required parameters present, paired settings complete, and no value given that nothing uses.
     fn check_parameters(&self, catalog: &Catalog, labels: &FieldLabels) -> Result<()> {
         let flag_of = |name: &str| params::find(name).map(|p| p.flag).unwrap_or("?");
         let mut used: BTreeSet<&str> = BTreeSet::new();
-        let mut uses_vpc = false;
-        let mut uses_kms = false;
         for id in &self.activities {
             let activity = catalog.activity(id)?;
+            used.extend(activity.parameters_read());
             for (name, requirement) in &activity.parameters {
-                used.insert(name.as_str());
                 if *requirement == Requirement::Required && self.list(name).is_empty() {
                     return Err(Error::Missing {
                         what: needs(name),
@@ -506,15 +500,6 @@ impl RoleRequest {
                         ),
                     });
                 }
-            }
-            for statement in &activity.statements {
-                uses_vpc |=
-                    statement.when == When::Vpc || statement.network.contains(&Network::Vpc);
-                uses_kms |= matches!(statement.when, When::KmsVolume | When::KmsData)
-                    || statement
-                        .network
-                        .iter()
-                        .any(|n| matches!(n, Network::KmsVolume | Network::KmsData));
             }
         }
         if let Some(persona) = &self.persona {
@@ -548,29 +533,53 @@ impl RoleRequest {
             Ok(())
         };
         pair("vpc_subnets", "vpc_security_groups", "VPC")?;
-        pair("volume_kms_keys", "data_kms_keys", "KMS")?;
-        if self.vpc_enabled() && !uses_vpc {
+        // A role that starts jobs constrains both their volume and their output keys, as Role
+        // Manager requires; a role that only reads and writes encrypted data uses data keys alone.
+        if used.contains("volume_kms_keys") && used.contains("data_kms_keys") {
+            pair("volume_kms_keys", "data_kms_keys", "KMS")?;
+        }
+        if self.vpc_enabled() && !used.contains("vpc_subnets") {
             return Err(Error::Usage {
                 message: "VPC settings were given but no selected activity runs anything in a VPC".into(),
                 help: Some("add an activity such as `manage-ml-jobs` or `access-required-aws-services`, or drop `--vpc-subnet`/`--vpc-security-group`".into()),
             });
         }
-        if self.kms_enabled() && !uses_kms {
-            return Err(Error::Usage {
-                message: "KMS keys were given but no selected activity uses encryption keys".into(),
-                help: Some("add an activity such as `manage-ml-jobs` or `access-required-aws-services`, or drop the KMS key flags".into()),
-            });
-        }
+        // A value nothing reads would leave the user believing the role enforces it.
         for (name, values) in &self.lists {
             let derived = *name == "buckets" || *name == "read_buckets";
-            let used_here = used.contains(name)
-                || (derived && used.contains("all_buckets"))
-                || name.starts_with("vpc_")
-                || name.ends_with("_kms_keys");
+            let used_here = used.contains(name) || (derived && used.contains("all_buckets"));
             if !values.is_empty() && !used_here && *name != "all_buckets" {
+                // Only the error path pays for the rest of a partly loaded built-in catalog.
+                let whole;
+                let every = if catalog.has_every_activity() {
+                    catalog
+                } else {
+                    whole = Catalog::load(None)?;
+                    &whole
+                };
+                let readers: Vec<String> = every
+                    .activities
+                    .iter()
+                    .filter(|a| {
+                        let read = a.parameters_read();
+                        read.contains(*name) || (derived && read.contains("all_buckets"))
+                    })
+                    .map(|a| format!("`{}`", a.id))
+                    .collect();
+                let help = if readers.is_empty() {
+                    "drop the value: no activity of the catalog uses it".to_string()
+                } else {
+                    format!(
+                        "drop the value, or add an activity that uses it ({}) with `--activity`",
+                        readers.join(", ")
+                    )
+                };
                 return Err(Error::Usage {
-                    message: format!("{} was given but no selected activity uses it", labels.label(field_name(name), flag_of(name))),
-                    help: Some("drop the value, or add the activity that needs it (see `mlrole list activities`)".into()),
+                    message: format!(
+                        "{} was given but no selected activity uses it",
+                        labels.label(field_name(name), flag_of(name))
+                    ),
+                    help: Some(help),
                 });
             }
         }

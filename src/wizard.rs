@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use crate::catalog::{Catalog, Network, When};
+use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::generate::{self, Format, Generated};
 use crate::params;
@@ -407,27 +407,28 @@ fn selected_activities(catalog: &Catalog, spec: &RoleSpec) -> Vec<String> {
 
 /// Settings that no chosen activity can use are dropped with a note (rather than failing later).
 fn drop_unused_network(catalog: &Catalog, prompter: &mut dyn Prompter, spec: &mut RoleSpec) {
-    let (mut vpc, mut kms) = (false, false);
+    let mut read: BTreeSet<String> = BTreeSet::new();
     for activity in selected_activities(catalog, spec)
         .iter()
         .filter_map(|id| catalog.activity(id).ok())
     {
-        for statement in &activity.statements {
-            vpc |= statement.when == When::Vpc || statement.network.contains(&Network::Vpc);
-            kms |= matches!(statement.when, When::KmsVolume | When::KmsData)
-                || statement.network.iter().any(|n| *n != Network::Vpc);
-        }
+        read.extend(activity.parameters_read().into_iter().map(String::from));
     }
-    if !vpc && !spec.vpc_subnets.is_empty() {
+    if !read.contains("vpc_subnets") && !spec.vpc_subnets.is_empty() {
         prompter.show(
             "Note: no chosen activity runs anything in a VPC; the VPC settings are left out.",
         );
         spec.vpc_subnets.clear();
         spec.vpc_security_groups.clear();
     }
-    if !kms && !spec.volume_kms_keys.is_empty() {
-        prompter.show("Note: no chosen activity uses KMS keys; the key settings are left out.");
+    if !read.contains("volume_kms_keys") && !spec.volume_kms_keys.is_empty() {
+        prompter.show(
+            "Note: no chosen activity creates volumes (jobs, endpoints, spaces); the volume keys are left out.",
+        );
         spec.volume_kms_keys.clear();
+    }
+    if !read.contains("data_kms_keys") && !spec.data_kms_keys.is_empty() {
+        prompter.show("Note: no chosen activity reads or writes data in S3 with KMS; the data keys are left out.");
         spec.data_kms_keys.clear();
     }
 }

@@ -90,13 +90,19 @@ fn scenarios_are_well_formed_and_match_their_role() {
         let tests_itself = match stem.strip_suffix(VPC_KMS) {
             Some(persona) => {
                 let role = &scenario.role;
+                let activities = catalog
+                    .persona(persona)
+                    .map(|p| p.default_activities.clone())
+                    .unwrap_or_default();
+                let (_, volume_keys, data_keys) = common::network_settings(&catalog, &activities);
                 assert!(
                     !role.vpc_subnets.is_empty()
                         && !role.vpc_security_groups.is_empty()
-                        && !role.volume_kms_keys.is_empty()
-                        && !role.data_kms_keys.is_empty(),
+                        && role.volume_kms_keys.is_empty() != volume_keys
+                        && role.data_kms_keys.is_empty() != data_keys,
                     "{name}: a {VPC_KMS} scenario sets vpc_subnets, vpc_security_groups, \
-                     volume_kms_keys and data_kms_keys"
+                     and the KMS keys its persona's activities read (volume: {volume_keys}, \
+                     data: {data_keys})"
                 );
                 role.persona.as_deref() == Some(persona)
             }

@@ -236,6 +236,46 @@ fn changed_activities_become_activity_and_without_activity_flags() {
     );
 }
 
+/// The network questions come before the activities; a key kind no chosen activity reads is
+/// then dropped with a note, so the session ends in a role instead of a refusal.
+#[test]
+fn key_kinds_no_chosen_activity_reads_are_dropped_with_a_note() {
+    let (catalog, renderer) = setup();
+    let compute = persona_index(&catalog, "compute");
+    let answers = vec![
+        Answer::Select(compute),
+        Answer::Text(""),
+        Answer::Text("111122223333"),
+        Answer::Text("us-east-1"),
+        Answer::Confirm(false), // VPC
+        Answer::Confirm(true),  // KMS
+        Answer::Text("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+        Answer::Text("arn:aws:kms:us-east-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab"),
+        Answer::Text(""), // activities: the persona's defaults
+        Answer::Text("bucket-rw"),
+        Answer::Text(""),
+        Answer::Text(""),
+        Answer::Confirm(true),
+        Answer::Select(0),
+        Answer::Select(0),
+        Answer::Confirm(false),
+    ];
+    let mut prompter = Scripted::new(answers);
+    let result = wizard::run(&catalog, &renderer, &mut prompter, Preset::default()).unwrap();
+    assert!(prompter.answers.is_empty(), "every answer used");
+    assert!(
+        prompter.shown.contains("the volume keys are left out"),
+        "{}",
+        prompter.shown
+    );
+    assert!(result.spec.volume_kms_keys.is_empty());
+    assert_eq!(result.spec.data_kms_keys.len(), 1);
+    let bundle = bundle_of(&catalog, &renderer, &result.spec);
+    assert!(bundle.contains("key/5678abcd"), "the data key is used");
+    let command = wizard::equivalent_command(&result);
+    assert_eq!(mlrole::cli::run_args(&command).unwrap(), bundle);
+}
+
 #[test]
 fn flags_prefill_and_skip_their_questions() {
     let (catalog, renderer) = setup();

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use mlrole::catalog::{Catalog, Network, When};
+use mlrole::catalog::Catalog;
 
 pub const ACCOUNT: &str = "111122223333";
 pub const REGION: &str = "us-east-1";
@@ -35,17 +35,23 @@ pub fn catalog() -> Catalog {
 
 /// Whether the activities can use VPC / KMS settings at all.
 pub fn network_support(catalog: &Catalog, activities: &[String]) -> (bool, bool) {
-    let mut vpc = false;
-    let mut kms = false;
+    let (vpc, volume_keys, data_keys) = network_settings(catalog, activities);
+    (vpc, volume_keys || data_keys)
+}
+
+/// Whether these activities read VPC settings, volume KMS keys and data KMS keys.
+pub fn network_settings(catalog: &Catalog, activities: &[String]) -> (bool, bool, bool) {
+    let (mut vpc, mut volume_keys, mut data_keys) = (false, false, false);
     for id in activities {
-        let activity = catalog.activity(id).expect("known activity");
-        for statement in &activity.statements {
-            vpc |= statement.when == When::Vpc || statement.network.contains(&Network::Vpc);
-            kms |= matches!(statement.when, When::KmsVolume | When::KmsData)
-                || statement.network.iter().any(|n| *n != Network::Vpc);
-        }
+        let read = catalog
+            .activity(id)
+            .expect("known activity")
+            .parameters_read();
+        vpc |= read.contains("vpc_subnets");
+        volume_keys |= read.contains("volume_kms_keys");
+        data_keys |= read.contains("data_kms_keys");
     }
-    (vpc, kms)
+    (vpc, volume_keys, data_keys)
 }
 
 /// `generate` arguments for these activities with the standard values of every parameter they
@@ -97,20 +103,18 @@ pub fn generate_args(persona: Option<&str>, activities: &[String], network: bool
     add("bedrock_roles", "--bedrock-role", BEDROCK_ROLE);
     add("forecast_roles", "--forecast-role", FORECAST_ROLE);
     if network {
-        let (vpc, kms) = network_support(&catalog, activities);
+        let (vpc, volume_keys, data_keys) = network_settings(&catalog, activities);
         if vpc {
             for subnet in SUBNETS {
                 args.extend(["--vpc-subnet".into(), subnet.into()]);
             }
             args.extend(["--vpc-security-group".into(), SECURITY_GROUP.into()]);
         }
-        if kms {
-            args.extend([
-                "--volume-kms-key".into(),
-                VOLUME_KEY.into(),
-                "--data-kms-key".into(),
-                DATA_KEY.into(),
-            ]);
+        if volume_keys {
+            args.extend(["--volume-kms-key".into(), VOLUME_KEY.into()]);
+        }
+        if data_keys {
+            args.extend(["--data-kms-key".into(), DATA_KEY.into()]);
         }
     }
     args
