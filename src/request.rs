@@ -98,6 +98,11 @@ impl FieldLabels {
             _ => format!("`{flag}`"),
         }
     }
+
+    /// Whether the field's value came from the spec file (so a hint names its keys, not flags).
+    fn came_from_spec(&self, field: &'static str) -> bool {
+        self.spec_file.is_some() && self.from_spec.contains(field)
+    }
 }
 
 impl RoleSpec {
@@ -566,11 +571,16 @@ impl RoleRequest {
                     })
                     .map(|a| format!("`{}`", a.id))
                     .collect();
+                let how = if labels.came_from_spec(field_name(name)) {
+                    "under `activities:`"
+                } else {
+                    "with `--activity`"
+                };
                 let help = if readers.is_empty() {
                     "drop the value: no activity of the catalog uses it".to_string()
                 } else {
                     format!(
-                        "drop the value, or add an activity that uses it ({}) with `--activity`",
+                        "drop the value, or add an activity that uses it ({}) {how}",
                         readers.join(", ")
                     )
                 };
