@@ -230,11 +230,19 @@ pub struct Activity {
 }
 
 impl Activity {
-    /// The list parameters the activity reads: those it declares, and those its statements'
-    /// `when:` gates and `network:` conditions read (VPC settings, volume and data keys).
+    /// The parameters the activity reads: the lists it declares, the placeholders its statements
+    /// use (e.g. `domain_id`), and what their `when:` gates and `network:` conditions read (VPC
+    /// settings, volume and data keys).
     pub fn parameters_read(&self) -> BTreeSet<&str> {
         let mut read: BTreeSet<&str> = self.parameters.iter().map(|(n, _)| n.as_str()).collect();
         for statement in &self.statements {
+            let templates = statement.resources.iter().chain(
+                statement
+                    .conditions
+                    .iter()
+                    .flat_map(|(_, _, values)| values),
+            );
+            read.extend(templates.flat_map(Template::slots));
             let gate = match statement.when {
                 When::Always => None,
                 When::Vpc => Some(Network::Vpc),
@@ -372,17 +380,17 @@ impl Catalog {
         )
     }
 
-    /// The catalog one role needs: its persona, the persona's default activities and
-    /// `activities`. Only the built-in catalog is loaded in part, because parsing and checking
-    /// all of it is most of a `generate` run and the tests check it whole; with `--catalog DIR`
-    /// the whole catalog is loaded and checked as by [`Catalog::load`]. An id that is not in the
-    /// catalog is left out, so looking it up fails with suggestions drawn from every id.
     /// Whether every activity of the catalog is loaded (not so after [`Catalog::load_for`] on the
     /// built-in catalog).
     pub fn has_every_activity(&self) -> bool {
         self.activities.len() == self.activity_ids.len()
     }
 
+    /// The catalog one role needs: its persona, the persona's default activities and
+    /// `activities`. Only the built-in catalog is loaded in part, because parsing and checking
+    /// all of it is most of a `generate` run and the tests check it whole; with `--catalog DIR`
+    /// the whole catalog is loaded and checked as by [`Catalog::load`]. An id that is not in the
+    /// catalog is left out, so looking it up fails with suggestions drawn from every id.
     pub fn load_for(
         user_dir: Option<&Path>,
         persona: Option<&str>,

@@ -491,9 +491,13 @@ impl RoleRequest {
     fn check_parameters(&self, catalog: &Catalog, labels: &FieldLabels) -> Result<()> {
         let flag_of = |name: &str| params::find(name).map(|p| p.flag).unwrap_or("?");
         let mut used: BTreeSet<&str> = BTreeSet::new();
+        // Whether one selected activity reads both kinds of KMS keys.
+        let mut both_keys = false;
         for id in &self.activities {
             let activity = catalog.activity(id)?;
-            used.extend(activity.parameters_read());
+            let read = activity.parameters_read();
+            both_keys |= read.contains("volume_kms_keys") && read.contains("data_kms_keys");
+            used.extend(read);
             for (name, requirement) in &activity.parameters {
                 if *requirement == Requirement::Required && self.list(name).is_empty() {
                     return Err(Error::Missing {
@@ -538,63 +542,79 @@ impl RoleRequest {
             Ok(())
         };
         pair("vpc_subnets", "vpc_security_groups", "VPC")?;
-        // A role that starts jobs constrains both their volume and their output keys, as Role
-        // Manager requires; a role that only reads and writes encrypted data uses data keys alone.
-        if used.contains("volume_kms_keys") && used.contains("data_kms_keys") {
+        // An activity that constrains both keys of what it creates (the jobs it starts) needs
+        // both, as Role Manager requires; where separate activities read them (Studio volumes,
+        // data in S3), either kind means something alone.
+        if both_keys {
             pair("volume_kms_keys", "data_kms_keys", "KMS")?;
         }
-        if self.vpc_enabled() && !used.contains("vpc_subnets") {
-            return Err(Error::Usage {
-                message: "VPC settings were given but no selected activity runs anything in a VPC".into(),
-                help: Some("add an activity such as `manage-ml-jobs` or `access-required-aws-services`, or drop `--vpc-subnet`/`--vpc-security-group`".into()),
-            });
-        }
         // A value nothing reads would leave the user believing the role enforces it.
-        for (name, values) in &self.lists {
-            let derived = *name == "buckets" || *name == "read_buckets";
-            let used_here = used.contains(name) || (derived && used.contains("all_buckets"));
-            if !values.is_empty() && !used_here && *name != "all_buckets" {
-                // Only the error path pays for the rest of a partly loaded built-in catalog.
-                let whole;
-                let every = if catalog.has_every_activity() {
-                    catalog
-                } else {
-                    whole = Catalog::load(None)?;
-                    &whole
-                };
-                let readers: Vec<String> = every
-                    .activities
-                    .iter()
-                    .filter(|a| {
-                        let read = a.parameters_read();
-                        read.contains(*name) || (derived && read.contains("all_buckets"))
-                    })
-                    .map(|a| format!("`{}`", a.id))
-                    .collect();
-                let how = if labels.came_from_spec(field_name(name)) {
-                    "under `activities:`"
-                } else {
-                    "with `--activity`"
-                };
-                let help = if readers.is_empty() {
-                    "drop the value: no activity of the catalog uses it".to_string()
-                } else {
-                    format!(
-                        "drop the value, or add an activity that uses it ({}) {how}",
-                        readers.join(", ")
-                    )
-                };
-                return Err(Error::Usage {
-                    message: format!(
-                        "{} was given but no selected activity uses it",
-                        labels.label(field_name(name), flag_of(name))
-                    ),
-                    help: Some(help),
-                });
+        let given = self
+            .lists
+            .iter()
+            .filter(|(_, values)| !values.is_empty())
+            .map(|(name, _)| *name)
+            .chain(self.domain_id.is_some().then_some("domain_id"))
+            .chain(self.user_profile.is_some().then_some("user_profile"));
+        for name in given {
+            let derived = name == "buckets" || name == "read_buckets";
+            if name == "all_buckets"
+                || used.contains(name)
+                || (derived && used.contains("all_buckets"))
+            {
+                continue;
             }
+            return Err(unread_value(name, derived, catalog, labels)?);
         }
         Ok(())
     }
+}
+
+/// The error for a value no selected activity reads, naming the activities that would.
+fn unread_value(
+    name: &str,
+    derived: bool,
+    catalog: &Catalog,
+    labels: &FieldLabels,
+) -> Result<Error> {
+    // Only the error path pays for the rest of a partly loaded built-in catalog.
+    let whole;
+    let every = if catalog.has_every_activity() {
+        catalog
+    } else {
+        whole = Catalog::load(None)?;
+        &whole
+    };
+    let readers: Vec<String> = every
+        .activities
+        .iter()
+        .filter(|a| {
+            let read = a.parameters_read();
+            read.contains(name) || (derived && read.contains("all_buckets"))
+        })
+        .map(|a| format!("`{}`", a.id))
+        .collect();
+    let how = if labels.came_from_spec(field_name(name)) {
+        "under `activities:`"
+    } else {
+        "with `--activity`"
+    };
+    let help = if readers.is_empty() {
+        "drop the value: no activity of the catalog uses it".to_string()
+    } else {
+        format!(
+            "drop the value, or add an activity that uses it ({}) {how}",
+            readers.join(", ")
+        )
+    };
+    let flag = params::find(name).map_or("?", |p| p.flag);
+    Ok(Error::Usage {
+        message: format!(
+            "{} was given but no selected activity uses it",
+            labels.label(field_name(name), flag)
+        ),
+        help: Some(help),
+    })
 }
 
 /// "at least one of the IAM roles the role may pass to SageMaker (`--pass-role`)".

@@ -134,14 +134,14 @@ pub struct GenerateArgs {
         help_heading = "Network and encryption"
     )]
     pub vpc_security_groups: Vec<String>,
-    /// KMS key ARN for storage volumes (repeatable; needs --data-kms-key)
+    /// KMS key ARN for storage volumes (repeatable; with --data-kms-key for roles that start jobs)
     #[arg(
         long = "volume-kms-key",
         value_name = "KEY_ARN",
         help_heading = "Network and encryption"
     )]
     pub volume_kms_keys: Vec<String>,
-    /// KMS key ARN for data in S3 (repeatable; needs --volume-kms-key)
+    /// KMS key ARN for data in S3 (repeatable; with --volume-kms-key for roles that start jobs)
     #[arg(
         long = "data-kms-key",
         value_name = "KEY_ARN",
