@@ -84,6 +84,107 @@ fn unused_values_are_refused() {
     assert!(stderr(&output).contains("no selected activity uses it"));
 }
 
+const VOLUME_KEY: &str =
+    "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const DATA_KEY: &str =
+    "arn:aws:kms:us-east-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab";
+
+/// Every value nothing reads is refused, the scalars and the network settings included, and the
+/// hint names the activities that read it.
+#[test]
+fn values_nothing_reads_are_refused_with_their_readers() {
+    let compute = ["generate", "--persona", "compute", "--bucket", "b-1"];
+    for (extra, flag, reader) in [
+        (
+            &["--domain-id", "d-abcdefghijkl"][..],
+            "`--domain-id`",
+            "`run-studio-apps`",
+        ),
+        (
+            &["--user-profile", "alice"],
+            "`--user-profile`",
+            "`canvas-core-access`",
+        ),
+        (
+            &["--volume-kms-key", VOLUME_KEY, "--data-kms-key", DATA_KEY],
+            "`--volume-kms-key`",
+            "`manage-ml-jobs`",
+        ),
+    ] {
+        let output = mlrole(&[&compute[..], extra].concat());
+        assert_eq!(output.status.code(), Some(2), "{extra:?}");
+        let text = stderr(&output);
+        assert!(
+            text.contains(flag) && text.contains("no selected activity uses it"),
+            "{text}"
+        );
+        assert!(text.contains(reader), "{text}");
+    }
+    let canvas = ["generate", "--persona", "canvas-bedrock", "--bucket", "b-1"];
+    let vpc = [
+        "--vpc-subnet",
+        "subnet-0aaa1111",
+        "--vpc-security-group",
+        "sg-0ccc3333",
+    ];
+    let output = mlrole(&[&canvas[..], &vpc[..]].concat());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("`manage-models`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// The KMS pair is required where one activity constrains both keys of what it creates (jobs);
+/// where separate activities read the two kinds, either stands alone.
+#[test]
+fn the_kms_pair_is_required_per_activity() {
+    let studio_and_s3 = [
+        "generate",
+        "--activity",
+        "run-studio-apps",
+        "--activity",
+        "s3-bucket-access",
+        "--bucket",
+        "b-1",
+    ];
+    for key in [
+        ["--data-kms-key", DATA_KEY],
+        ["--volume-kms-key", VOLUME_KEY],
+    ] {
+        let output = mlrole(&[&studio_and_s3[..], &key[..]].concat());
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{key:?}: {}",
+            stderr(&output)
+        );
+    }
+    let jobs = [
+        "generate",
+        "--activity",
+        "manage-ml-jobs",
+        "--pass-role",
+        "arn:aws:iam::111122223333:role/service-role/SageMaker-Compute",
+    ];
+    let output = mlrole(&[&jobs[..], &["--volume-kms-key", VOLUME_KEY][..]].concat());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("needs `--data-kms-key`"),
+        "{}",
+        stderr(&output)
+    );
+    let output = mlrole(
+        &[
+            &jobs[..],
+            &["--volume-kms-key", VOLUME_KEY, "--data-kms-key", DATA_KEY][..],
+        ]
+        .concat(),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
 #[test]
 fn spec_files_carry_the_new_lists_and_flags_win() {
     let dir = tempfile::tempdir().unwrap();
