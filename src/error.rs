@@ -157,7 +157,7 @@ impl Error {
                 Some("pass `--force` to replace existing files, or choose another directory".into())
             }
             Error::WouldOverwrite { force: false, .. } => {
-                Some("this command never replaces files: choose a new or empty directory".into())
+                Some("this command never replaces existing files: choose another path".into())
             }
             _ => None,
         }

@@ -91,9 +91,8 @@ pub fn run(
     choose_persona(catalog, prompter, &mut spec)?;
     choose_role_name(catalog, prompter, &mut spec)?;
     choose_location(prompter, &mut spec, preset.environment_region.as_deref())?;
-    choose_network(prompter, &mut spec)?;
     choose_activities(catalog, prompter, &mut spec)?;
-    drop_unused_network(catalog, prompter, &mut spec);
+    choose_network(catalog, prompter, &mut spec)?;
     choose_parameters(catalog, prompter, &mut spec)?;
     let generated = generate::generate(
         catalog,
@@ -281,9 +280,30 @@ fn split_list(value: &str) -> Vec<String> {
         .collect()
 }
 
-fn choose_network(prompter: &mut dyn Prompter, spec: &mut RoleSpec) -> Result<()> {
+/// The network and encryption questions, asked once the activities are chosen and only for the
+/// settings they read (a value nothing reads is refused, so it is never asked for). Settings
+/// given as flags or in a spec are not asked again.
+fn choose_network(
+    catalog: &Catalog,
+    prompter: &mut dyn Prompter,
+    spec: &mut RoleSpec,
+) -> Result<()> {
     let (partition, region) = partition_and_region(spec);
-    if spec.vpc_subnets.is_empty() && spec.vpc_security_groups.is_empty() {
+    let activities: Vec<_> = selected_activities(catalog, spec)
+        .iter()
+        .filter_map(|id| catalog.activity(id).ok())
+        .collect();
+    let reads = |name: &str| {
+        activities
+            .iter()
+            .any(|a| a.parameters_read().contains(name))
+    };
+    // An activity that constrains both (the jobs it starts) needs both, as in Role Manager.
+    let pair = activities.iter().any(|a| {
+        let read = a.parameters_read();
+        read.contains("volume_kms_keys") && read.contains("data_kms_keys")
+    });
+    if reads("vpc_subnets") && spec.vpc_subnets.is_empty() && spec.vpc_security_groups.is_empty() {
         let question = Question {
             message: "Require jobs to run in your VPC (subnets and security groups)?",
             help: Some("off by default; when on, jobs without these VPC settings are not allowed"),
@@ -308,26 +328,39 @@ fn choose_network(prompter: &mut dyn Prompter, spec: &mut RoleSpec) -> Result<()
             })?;
         }
     }
-    if spec.volume_kms_keys.is_empty() && spec.data_kms_keys.is_empty() {
+    let (volume, data) = (reads("volume_kms_keys"), reads("data_kms_keys"));
+    if (volume || data) && spec.volume_kms_keys.is_empty() && spec.data_kms_keys.is_empty() {
         let question = Question {
-            message: "Require KMS keys for volumes and data?",
-            help: Some("off by default; when on, jobs must name these keys"),
-            flag: "--volume-kms-key",
+            message: match (volume, data) {
+                (true, true) => "Require KMS keys for volumes and data?",
+                (true, false) => "Require KMS keys for volumes?",
+                _ => "Require KMS keys for data in S3?",
+            },
+            help: Some("off by default; when on, only these keys may be used"),
+            flag: if volume {
+                "--volume-kms-key"
+            } else {
+                "--data-kms-key"
+            },
         };
         if prompter.confirm(&question, false)? {
             let check = |v: &str| validate::kms_key_arn(v, "KMS key", partition, region.as_deref());
-            let volume = Question {
-                message: "Volume KMS key ARNs",
-                help: Some("full key ARNs: arn:aws:kms:REGION:ACCOUNT:key/ID"),
-                flag: "--volume-kms-key",
-            };
-            spec.volume_kms_keys = ask_list(prompter, &volume, true, &check)?;
-            let data = Question {
-                message: "Data KMS key ARNs",
-                help: Some("full key ARNs, used for data in S3"),
-                flag: "--data-kms-key",
-            };
-            spec.data_kms_keys = ask_list(prompter, &data, true, &check)?;
+            if volume {
+                let keys = Question {
+                    message: "Volume KMS key ARNs",
+                    help: Some("full key ARNs: arn:aws:kms:REGION:ACCOUNT:key/ID"),
+                    flag: "--volume-kms-key",
+                };
+                spec.volume_kms_keys = ask_list(prompter, &keys, pair || !data, &check)?;
+            }
+            if data {
+                let keys = Question {
+                    message: "Data KMS key ARNs",
+                    help: Some("full key ARNs, used for data in S3"),
+                    flag: "--data-kms-key",
+                };
+                spec.data_kms_keys = ask_list(prompter, &keys, pair || !volume, &check)?;
+            }
         }
     }
     Ok(())
@@ -403,34 +436,6 @@ fn selected_activities(catalog: &Catalog, spec: &RoleSpec) -> Vec<String> {
         selected.remove(id);
     }
     selected.into_iter().collect()
-}
-
-/// Settings that no chosen activity can use are dropped with a note (rather than failing later).
-fn drop_unused_network(catalog: &Catalog, prompter: &mut dyn Prompter, spec: &mut RoleSpec) {
-    let mut read: BTreeSet<String> = BTreeSet::new();
-    for activity in selected_activities(catalog, spec)
-        .iter()
-        .filter_map(|id| catalog.activity(id).ok())
-    {
-        read.extend(activity.parameters_read().into_iter().map(String::from));
-    }
-    if !read.contains("vpc_subnets") && !spec.vpc_subnets.is_empty() {
-        prompter.show(
-            "Note: no chosen activity runs anything in a VPC; the VPC settings are left out.",
-        );
-        spec.vpc_subnets.clear();
-        spec.vpc_security_groups.clear();
-    }
-    if !read.contains("volume_kms_keys") && !spec.volume_kms_keys.is_empty() {
-        prompter.show(
-            "Note: no chosen activity creates volumes (jobs, endpoints, spaces); the volume keys are left out.",
-        );
-        spec.volume_kms_keys.clear();
-    }
-    if !read.contains("data_kms_keys") && !spec.data_kms_keys.is_empty() {
-        prompter.show("Note: no chosen activity reads or writes data in S3 with KMS; the data keys are left out.");
-        spec.data_kms_keys.clear();
-    }
 }
 
 fn choose_parameters(
@@ -768,9 +773,14 @@ fn choose_spec_file(prompter: &mut dyn Prompter) -> Result<Option<PathBuf>> {
     if !prompter.confirm(&question, false)? {
         return Ok(None);
     }
+    // Asked before anything is written: an existing file is refused here, not after the role.
     let not_empty = |value: &str| {
         if value.trim().is_empty() {
             Err("a path is needed".to_string())
+        } else if std::path::Path::new(value).exists() {
+            Err(format!(
+                "`{value}` exists, and the wizard never replaces a spec file: choose another path"
+            ))
         } else {
             Ok(())
         }

@@ -70,7 +70,7 @@ fn init_never_overwrites() {
     // As every command that refuses to replace a file (README, "Exit status").
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("refusing to overwrite"));
-    assert!(text(&output.stderr).contains("never replaces files"));
+    assert!(text(&output.stderr).contains("never replaces existing files"));
     assert_eq!(
         std::fs::read_to_string(dir.join("personas/team-analyst.yaml")).unwrap(),
         "mine"

@@ -141,11 +141,11 @@ fn data_scientist_answers(catalog: &Catalog) -> Vec<Answer> {
         Answer::Text("1111222233"), // account: too short, asked again
         Answer::Text("111122223333"),
         Answer::Text("us-east-1"), // region
+        Answer::Text(""),          // activities: the persona's defaults
         Answer::Confirm(true),     // VPC
         Answer::Text("subnet-0aaa1111, subnet-0bbb2222"),
         Answer::Text("sg-0ccc3333"),
         Answer::Confirm(false),     // KMS
-        Answer::Text(""),           // activities: the persona's defaults
         Answer::Text("ml-art-out"), // read-write buckets
         Answer::Text("ml-data-in"), // read-only buckets
         Answer::Text(PASS_ROLE),    // roles to pass
@@ -200,6 +200,39 @@ fn a_scripted_session_builds_the_role_and_its_equivalent_command_reproduces_it()
     );
 }
 
+/// The spec file is asked for after the role is reviewed but before anything is written: an
+/// existing file is refused at the question, so it is never replaced and the role never written
+/// with a failing save after it.
+#[test]
+fn an_existing_spec_file_is_refused_when_asked_for() {
+    let (catalog, renderer) = setup();
+    let temp = tempfile::tempdir().unwrap();
+    let existing = temp.path().join("mine.yaml");
+    std::fs::write(&existing, "keep me\n").unwrap();
+    let fresh = temp.path().join("role.yaml");
+    let leak = |p: &Path| -> &'static str { Box::leak(p.display().to_string().into_boxed_str()) };
+    let mut answers = data_scientist_answers(&catalog);
+    assert!(matches!(answers.pop(), Some(Answer::Confirm(false))));
+    answers.extend([
+        Answer::Confirm(true),
+        Answer::Text(leak(&existing)),
+        Answer::Text(leak(&fresh)),
+    ]);
+    let mut prompter = Scripted::new(answers);
+    let result = wizard::run(&catalog, &renderer, &mut prompter, Preset::default()).unwrap();
+    assert!(prompter.answers.is_empty(), "every answer used");
+    assert!(
+        prompter
+            .rejected
+            .iter()
+            .any(|r| r.contains("never replaces a spec file")),
+        "{:?}",
+        prompter.rejected
+    );
+    assert_eq!(result.save_spec.as_deref(), Some(fresh.as_path()));
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "keep me\n");
+}
+
 #[test]
 fn changed_activities_become_activity_and_without_activity_flags() {
     let (catalog, renderer) = setup();
@@ -210,10 +243,9 @@ fn changed_activities_become_activity_and_without_activity_flags() {
         Answer::Text("Team-Compute"),
         Answer::Text(""),
         Answer::Text(""),
-        Answer::Select(0), // partition aws
-        Answer::Confirm(false),
-        Answer::Confirm(false),
+        Answer::Select(0),                              // partition aws
         Answer::Multi(vec![index("s3-bucket-access")]), // drop the default, add another
+        Answer::Confirm(false), // KMS for data (the only setting s3-bucket-access reads)
         Answer::Text("bucket-rw"),
         Answer::Text(""),
         Answer::Confirm(true),
@@ -236,10 +268,10 @@ fn changed_activities_become_activity_and_without_activity_flags() {
     );
 }
 
-/// The network questions come before the activities; a key kind no chosen activity reads is
-/// then dropped with a note, so the session ends in a role instead of a refusal.
+/// The network and encryption questions come after the activities and ask only for what they
+/// read: the compute role starts no jobs, so it is asked for data keys alone.
 #[test]
-fn key_kinds_no_chosen_activity_reads_are_dropped_with_a_note() {
+fn only_the_key_kinds_the_chosen_activities_read_are_asked_for() {
     let (catalog, renderer) = setup();
     let compute = persona_index(&catalog, "compute");
     let answers = vec![
@@ -247,11 +279,10 @@ fn key_kinds_no_chosen_activity_reads_are_dropped_with_a_note() {
         Answer::Text(""),
         Answer::Text("111122223333"),
         Answer::Text("us-east-1"),
+        Answer::Text(""),       // activities: the persona's defaults
         Answer::Confirm(false), // VPC
         Answer::Confirm(true),  // KMS
-        Answer::Text("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
         Answer::Text("arn:aws:kms:us-east-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab"),
-        Answer::Text(""), // activities: the persona's defaults
         Answer::Text("bucket-rw"),
         Answer::Text(""),
         Answer::Text(""),
@@ -264,16 +295,50 @@ fn key_kinds_no_chosen_activity_reads_are_dropped_with_a_note() {
     let result = wizard::run(&catalog, &renderer, &mut prompter, Preset::default()).unwrap();
     assert!(prompter.answers.is_empty(), "every answer used");
     assert!(
-        prompter.shown.contains("the volume keys are left out"),
-        "{}",
-        prompter.shown
+        prompter
+            .asked
+            .iter()
+            .any(|q| q == "Require KMS keys for data in S3?")
+            && !prompter.asked.iter().any(|q| q.contains("Volume")),
+        "{:?}",
+        prompter.asked
     );
-    assert!(result.spec.volume_kms_keys.is_empty());
     assert_eq!(result.spec.data_kms_keys.len(), 1);
     let bundle = bundle_of(&catalog, &renderer, &result.spec);
     assert!(bundle.contains("key/5678abcd"), "the data key is used");
     let command = wizard::equivalent_command(&result);
     assert_eq!(mlrole::cli::run_args(&command).unwrap(), bundle);
+}
+
+/// A value given as a flag is not dropped when nothing reads it: the session is refused as
+/// `generate` would refuse it.
+#[test]
+fn flags_nothing_reads_are_refused_not_dropped() {
+    let (catalog, renderer) = setup();
+    let preset = Preset {
+        spec: RoleSpec {
+            persona: Some("compute".into()),
+            account: Some("111122223333".into()),
+            region: Some("us-east-1".into()),
+            buckets: vec!["bucket-rw".into()],
+            volume_kms_keys: vec![
+                "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                    .into(),
+            ],
+            data_kms_keys: vec![
+                "arn:aws:kms:us-east-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab"
+                    .into(),
+            ],
+            ..RoleSpec::default()
+        },
+        destination: Some(Destination::Stdout),
+        format: Some(mlrole::generate::Format::Json),
+        ..Preset::default()
+    };
+    let mut prompter = NoInput;
+    let error = wizard::run(&catalog, &renderer, &mut prompter, preset).unwrap_err();
+    assert_eq!(error.exit_code(), 2);
+    assert!(error.to_string().contains("`--volume-kms-key`"), "{error}");
 }
 
 #[test]
@@ -292,10 +357,10 @@ fn flags_prefill_and_skip_their_questions() {
         ..Preset::default()
     };
     let answers = vec![
-        Answer::Text(""),
-        Answer::Confirm(false),
-        Answer::Confirm(false),
-        Answer::Text(""),
+        Answer::Text(""),       // role name
+        Answer::Text(""),       // activities: the persona's defaults
+        Answer::Confirm(false), // VPC
+        Answer::Confirm(false), // KMS
         Answer::Text(""),
         Answer::Confirm(true),
         Answer::Confirm(false),
@@ -431,9 +496,9 @@ fn a_whole_session_in_a_pseudo_terminal() {
     step("Role name", &[ENTER]);
     step("AWS account id", &["111122223333", ENTER]);
     step("Region", &[ENTER]); // default from AWS_REGION
+    step("ML activities", &[ENTER]); // the persona's defaults
     step("VPC", &[ENTER]);
     step("KMS", &[ENTER]);
-    step("ML activities", &[ENTER]); // the persona's defaults
     step("reads and writes", &["ml-art-out", ENTER]);
     step("only reads", &["ml-data-in", ENTER]);
     step("pass to SageMaker", &[PASS_ROLE, ENTER]);

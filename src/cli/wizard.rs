@@ -85,7 +85,12 @@ pub fn run_session(
             message: e.message,
             help: None,
         })?;
-        crate::output::write_one(path, &text, false)?;
+        crate::output::write_one(path, &text, false).map_err(|error| match error {
+            // The path was checked when it was asked for; a file that appeared since is not
+            // replaced, and `--force` (which is for the role's files) does not apply to it.
+            Error::WouldOverwrite { path, .. } => Error::WouldOverwrite { path, force: false },
+            other => other,
+        })?;
     }
     let command: Vec<String> = wizard::equivalent_command(&result)
         .iter()
