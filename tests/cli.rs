@@ -220,6 +220,7 @@ fn usage_errors_follow_the_error_format() {
         &["generate", "--bogus", "--error-format=json"],
         &["--error-format", "json", "bucket-policy"],
         &["--error-format", "json", "list", "bogus"],
+        &["--error-format", "json", "catalog"],
     ] {
         let output = mlrole(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
@@ -234,6 +235,9 @@ fn usage_errors_follow_the_error_format() {
     }
     let output = mlrole(&["--error-format", "json", "bucket-policy"]);
     insta::assert_snapshot!("error-json-usage", stderr(&output));
+    let output = mlrole(&["--error-format", "json", "catalog"]);
+    let report: serde_json::Value = serde_json::from_str(&stderr(&output)).unwrap_or_default();
+    assert_eq!(report["error"]["message"], "a subcommand is required");
     // The human format stays clap's own, and `--help` is still help, not an error.
     let output = mlrole(&["generate", "--bogus"]);
     assert_eq!(output.status.code(), Some(2));

@@ -254,8 +254,17 @@ fn usage_report(error: &clap::Error, args: &[OsString]) -> Option<String> {
     if !json {
         return None;
     }
-    // clap's text: the message (possibly over several lines), a blank line, then tips and usage.
     let text = error.render().to_string();
+    if error.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // clap prints the command's help, which starts with its description, not an error.
+        return Some(to_pretty(&serde_json::json!({ "error": {
+            "message": "a subcommand is required",
+            "exit_code": error.exit_code(),
+            "help": text.trim(),
+            "diagnostics": [],
+        }})));
+    }
+    // clap's text: the message (possibly over several lines), a blank line, then tips and usage.
     let (head, rest) = text.split_once("\n\n").unwrap_or((&text, ""));
     let head = head.strip_prefix("error: ").unwrap_or(head);
     let message = head.lines().map(str::trim).collect::<Vec<_>>().join(" ");
