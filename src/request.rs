@@ -98,11 +98,6 @@ impl FieldLabels {
             _ => format!("`{flag}`"),
         }
     }
-
-    /// Whether the field's value came from the spec file (so a hint names its keys, not flags).
-    fn came_from_spec(&self, field: &'static str) -> bool {
-        self.spec_file.is_some() && self.from_spec.contains(field)
-    }
 }
 
 impl RoleSpec {
@@ -513,8 +508,14 @@ impl RoleRequest {
         }
         if let Some(persona) = &self.persona {
             let persona = catalog.persona(persona)?;
+            // The persona's trust policy reads its placeholders too (e.g. `${domain_id}`).
+            if let Some(source_arn) = &persona.trust_source_arn {
+                used.extend(source_arn.slots());
+            }
+            // Required while some selected activity reads it: without one, the value would only
+            // be refused as unread.
             for name in &persona.required_parameters {
-                if self.list(name).is_empty() {
+                if self.list(name).is_empty() && used.contains(name.as_str()) {
                     return Err(Error::Missing {
                         what: needs(name),
                         needed_by: format!("persona `{}`", persona.id),
@@ -594,16 +595,13 @@ fn unread_value(
         })
         .map(|a| format!("`{}`", a.id))
         .collect();
-    let how = if labels.came_from_spec(field_name(name)) {
-        "under `activities:`"
-    } else {
-        "with `--activity`"
-    };
+    // No `--activity` or `activities:` in the hint: flags replace a spec's activity list, so the
+    // right place depends on how the role is given, which the user knows better.
     let help = if readers.is_empty() {
         "drop the value: no activity of the catalog uses it".to_string()
     } else {
         format!(
-            "drop the value, or add an activity that uses it ({}) {how}",
+            "drop the value, or add an activity that uses it: {}",
             readers.join(", ")
         )
     };

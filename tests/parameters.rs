@@ -220,3 +220,56 @@ fn spec_files_carry_the_new_lists_and_flags_win() {
         stderr(&bad)
     );
 }
+
+/// A persona requires a value only while some selected activity reads it: without the activities
+/// that pass roles, the data scientist needs no `--pass-role` (which would then be refused as
+/// unread, a dead end).
+#[test]
+fn a_persona_requires_only_what_its_selected_activities_read() {
+    let output = mlrole(&[
+        "generate",
+        "--persona",
+        "data-scientist",
+        "--bucket",
+        "b-1",
+        "--without-activity",
+        "manage-ml-jobs",
+        "--without-activity",
+        "manage-models",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = mlrole(&["generate", "--persona", "data-scientist", "--bucket", "b-1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("`--pass-role`"));
+}
+
+/// A user persona whose trust policy reads `${domain_id}` takes `--domain-id` even when none of
+/// its activities does.
+#[test]
+fn the_trust_policy_reads_its_placeholders_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let personas = dir.path().join("personas");
+    std::fs::create_dir_all(&personas).unwrap();
+    std::fs::write(
+        personas.join("domain-jobs.yaml"),
+        "id: domain-jobs\ntitle: Domain jobs\ndescription: Jobs of one domain.\n\
+         role_name: Domain-Jobs\ntrust:\n  services: [sagemaker]\n  \
+         source_arn: \"arn:${partition}:sagemaker:${region}:${account}:*/${domain_id}/*\"\n\
+         default_activities: [s3-bucket-access]\nmax_session_duration: 3600\n",
+    )
+    .unwrap();
+    let catalog = dir.path().to_str().unwrap();
+    let output = mlrole(&[
+        "--catalog",
+        catalog,
+        "generate",
+        "--persona",
+        "domain-jobs",
+        "--bucket",
+        "b-1",
+        "--domain-id",
+        "d-abcdef123456",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("*/d-abcdef123456/*"));
+}
