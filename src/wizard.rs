@@ -78,6 +78,8 @@ pub struct Preset {
     pub inline: bool,
     /// `AWS_REGION` / `AWS_DEFAULT_REGION`, used as the default region.
     pub environment_region: Option<String>,
+    /// Where each preset value came from (flags or `--spec FILE`), for error messages.
+    pub labels: FieldLabels,
 }
 
 /// Runs the whole session.
@@ -94,11 +96,7 @@ pub fn run(
     choose_activities(catalog, prompter, &mut spec)?;
     choose_network(catalog, prompter, &mut spec)?;
     choose_parameters(catalog, prompter, &mut spec)?;
-    let generated = generate::generate(
-        catalog,
-        renderer,
-        &spec.resolve(catalog, &FieldLabels::default())?,
-    )?;
+    let generated = generate::generate(catalog, renderer, &spec.resolve(catalog, &preset.labels)?)?;
     prompter.show(&review(&generated, &spec));
     let go = Question {
         message: "Generate this role?",
@@ -116,7 +114,7 @@ pub fn run(
         Some(destination) => (destination, preset.force),
         None => choose_destination(prompter)?,
     };
-    let save_spec = choose_spec_file(prompter)?;
+    let save_spec = choose_spec_file(prompter, &destination)?;
     Ok(WizardResult {
         spec,
         format,
@@ -303,65 +301,91 @@ fn choose_network(
         let read = a.parameters_read();
         read.contains("volume_kms_keys") && read.contains("data_kms_keys")
     });
-    if reads("vpc_subnets") && spec.vpc_subnets.is_empty() && spec.vpc_security_groups.is_empty() {
-        let question = Question {
-            message: "Require jobs to run in your VPC (subnets and security groups)?",
-            help: Some("off by default; when on, jobs without these VPC settings are not allowed"),
-            flag: "--vpc-subnet",
-        };
-        if prompter.confirm(&question, false)? {
-            let subnets = Question {
-                message: "VPC subnet ids",
-                help: Some("e.g. subnet-0aaa1111, subnet-0bbb2222"),
-                flag: "--vpc-subnet",
-            };
-            spec.vpc_subnets = ask_list(prompter, &subnets, true, &|v| {
-                validate::subnet_id(v, "subnet")
-            })?;
-            let groups = Question {
-                message: "Security group ids",
-                help: Some("e.g. sg-0ccc3333"),
-                flag: "--vpc-security-group",
-            };
-            spec.vpc_security_groups = ask_list(prompter, &groups, true, &|v| {
-                validate::security_group_id(v, "security group")
-            })?;
+    let subnets = Question {
+        message: "VPC subnet ids",
+        help: Some("e.g. subnet-0aaa1111, subnet-0bbb2222"),
+        flag: "--vpc-subnet",
+    };
+    let groups = Question {
+        message: "Security group ids",
+        help: Some("e.g. sg-0ccc3333"),
+        flag: "--vpc-security-group",
+    };
+    let subnet = |v: &str| validate::subnet_id(v, "subnet");
+    let group = |v: &str| validate::security_group_id(v, "security group");
+    if reads("vpc_subnets") {
+        match (
+            spec.vpc_subnets.is_empty(),
+            spec.vpc_security_groups.is_empty(),
+        ) {
+            (true, true) => {
+                let question = Question {
+                    message: "Require jobs to run in your VPC (subnets and security groups)?",
+                    help: Some(
+                        "off by default; when on, jobs without these VPC settings are not allowed",
+                    ),
+                    flag: "--vpc-subnet",
+                };
+                if prompter.confirm(&question, false)? {
+                    spec.vpc_subnets = ask_list(prompter, &subnets, true, &subnet)?;
+                    spec.vpc_security_groups = ask_list(prompter, &groups, true, &group)?;
+                }
+            }
+            // One half given as a flag: the other is needed with it.
+            (true, false) => spec.vpc_subnets = ask_list(prompter, &subnets, true, &subnet)?,
+            (false, true) => spec.vpc_security_groups = ask_list(prompter, &groups, true, &group)?,
+            (false, false) => {}
         }
     }
     let (volume, data) = (reads("volume_kms_keys"), reads("data_kms_keys"));
-    if (volume || data) && spec.volume_kms_keys.is_empty() && spec.data_kms_keys.is_empty() {
-        let question = Question {
-            message: match (volume, data) {
-                (true, true) => "Require KMS keys for volumes and data?",
-                (true, false) => "Require KMS keys for volumes?",
-                _ => "Require KMS keys for data in S3?",
-            },
-            help: Some("off by default; when on, only these keys may be used"),
-            flag: if volume {
-                "--volume-kms-key"
-            } else {
-                "--data-kms-key"
-            },
-        };
-        if prompter.confirm(&question, false)? {
-            let check = |v: &str| validate::kms_key_arn(v, "KMS key", partition, region.as_deref());
-            if volume {
-                let keys = Question {
-                    message: "Volume KMS key ARNs",
-                    help: Some("full key ARNs: arn:aws:kms:REGION:ACCOUNT:key/ID"),
-                    flag: "--volume-kms-key",
-                };
-                spec.volume_kms_keys = ask_list(prompter, &keys, pair || !data, &check)?;
-            }
-            if data {
-                let keys = Question {
-                    message: "Data KMS key ARNs",
-                    help: Some("full key ARNs, used for data in S3"),
-                    flag: "--data-kms-key",
-                };
-                spec.data_kms_keys = ask_list(prompter, &keys, pair || !volume, &check)?;
+    let check = |v: &str| validate::kms_key_arn(v, "KMS key", partition, region.as_deref());
+    let volume_keys = Question {
+        message: "Volume KMS key ARNs",
+        help: Some("full key ARNs: arn:aws:kms:REGION:ACCOUNT:key/ID"),
+        flag: "--volume-kms-key",
+    };
+    let data_keys = Question {
+        message: "Data KMS key ARNs",
+        help: Some("full key ARNs, used for data in S3"),
+        flag: "--data-kms-key",
+    };
+    match (
+        spec.volume_kms_keys.is_empty(),
+        spec.data_kms_keys.is_empty(),
+    ) {
+        (true, true) if volume || data => {
+            let question = Question {
+                message: match (volume, data) {
+                    (true, true) => "Require KMS keys for volumes and data?",
+                    (true, false) => "Require KMS keys for volumes?",
+                    _ => "Require KMS keys for data in S3?",
+                },
+                help: Some("off by default; when on, only these keys may be used"),
+                flag: if volume {
+                    "--volume-kms-key"
+                } else {
+                    "--data-kms-key"
+                },
+            };
+            if prompter.confirm(&question, false)? {
+                if volume {
+                    spec.volume_kms_keys = ask_list(prompter, &volume_keys, pair || !data, &check)?;
+                }
+                if data {
+                    // After "yes", at least one key of some kind.
+                    let required = pair || spec.volume_kms_keys.is_empty();
+                    spec.data_kms_keys = ask_list(prompter, &data_keys, required, &check)?;
+                }
             }
         }
+        // One kind given as a flag where one activity needs both: ask for the other.
+        (false, true) if pair => {
+            spec.data_kms_keys = ask_list(prompter, &data_keys, true, &check)?;
+        }
+        (true, false) if pair => {
+            spec.volume_kms_keys = ask_list(prompter, &volume_keys, true, &check)?;
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -462,7 +486,8 @@ fn choose_parameters(
             .as_deref()
             .and_then(|id| catalog.persona(id).ok())
         {
-            if persona.required_parameters.iter().any(|p| p == name) {
+            // Required while some chosen activity reads it (see `check_parameters`).
+            if persona.required_parameters.iter().any(|p| p == name) && found.is_some() {
                 found = Some(true);
             }
         }
@@ -764,7 +789,10 @@ fn choose_destination(prompter: &mut dyn Prompter) -> Result<(Destination, bool)
     ))
 }
 
-fn choose_spec_file(prompter: &mut dyn Prompter) -> Result<Option<PathBuf>> {
+fn choose_spec_file(
+    prompter: &mut dyn Prompter,
+    destination: &Destination,
+) -> Result<Option<PathBuf>> {
     let question = Question {
         message: "Save these choices as a spec file (for `mlrole generate --spec`)?",
         help: None,
@@ -773,13 +801,25 @@ fn choose_spec_file(prompter: &mut dyn Prompter) -> Result<Option<PathBuf>> {
     if !prompter.confirm(&question, false)? {
         return Ok(None);
     }
-    // Asked before anything is written: an existing file is refused here, not after the role.
+    // Asked before anything is written: a path that could not be written is refused here, not
+    // after the role has been.
     let not_empty = |value: &str| {
+        let path = std::path::Path::new(value);
+        let folder = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => std::path::Path::new("."),
+        };
         if value.trim().is_empty() {
             Err("a path is needed".to_string())
-        } else if std::path::Path::new(value).exists() {
+        } else if path.exists() {
             Err(format!(
                 "`{value}` exists, and the wizard never replaces a spec file: choose another path"
+            ))
+        } else if !folder.is_dir() {
+            Err(format!("`{}` is not a folder", folder.display()))
+        } else if *destination == Destination::File(path.to_path_buf()) {
+            Err(format!(
+                "`{value}` is where the role goes: choose another path"
             ))
         } else {
             Ok(())

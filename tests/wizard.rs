@@ -213,9 +213,11 @@ fn an_existing_spec_file_is_refused_when_asked_for() {
     let leak = |p: &Path| -> &'static str { Box::leak(p.display().to_string().into_boxed_str()) };
     let mut answers = data_scientist_answers(&catalog);
     assert!(matches!(answers.pop(), Some(Answer::Confirm(false))));
+    let no_folder = temp.path().join("no/such/folder/role.yaml");
     answers.extend([
         Answer::Confirm(true),
         Answer::Text(leak(&existing)),
+        Answer::Text(leak(&no_folder)),
         Answer::Text(leak(&fresh)),
     ]);
     let mut prompter = Scripted::new(answers);
@@ -225,7 +227,11 @@ fn an_existing_spec_file_is_refused_when_asked_for() {
         prompter
             .rejected
             .iter()
-            .any(|r| r.contains("never replaces a spec file")),
+            .any(|r| r.contains("never replaces a spec file"))
+            && prompter
+                .rejected
+                .iter()
+                .any(|r| r.contains("is not a folder")),
         "{:?}",
         prompter.rejected
     );
@@ -434,6 +440,86 @@ fn no_input_from_the_command_line_and_ci() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("pass `--pass-role`"), "{stderr}");
     assert!(output.stdout.is_empty());
+}
+
+/// `wizard --spec FILE` reads the spec as `generate` does: its values are used, not dropped.
+#[test]
+fn the_wizard_reads_its_spec_file() {
+    let temp = tempfile::tempdir().unwrap();
+    let spec = temp.path().join("w1.yaml");
+    std::fs::write(
+        &spec,
+        "persona: compute\nread_buckets: [bbb-1]\n\
+         data_kms_keys: [\"arn:aws:kms:us-east-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab\"]\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mlrole"))
+        .args([
+            "wizard",
+            "--no-input",
+            "--account",
+            "111122223333",
+            "--region",
+            "us-east-1",
+        ])
+        .arg("--spec")
+        .arg(&spec)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("key/5678abcd"));
+    assert!(
+        stderr.contains("--data-kms-key"),
+        "the equivalent command carries it: {stderr}"
+    );
+}
+
+/// One half of a pair given as a flag: the wizard asks for the other half instead of failing
+/// after every question.
+#[test]
+fn the_missing_half_of_a_pair_is_asked_for() {
+    let (catalog, renderer) = setup();
+    let preset = Preset {
+        spec: RoleSpec {
+            persona: Some("data-scientist".into()),
+            account: Some("111122223333".into()),
+            region: Some("us-east-1".into()),
+            buckets: vec!["bucket-rw".into()],
+            read_buckets: vec!["bucket-ro".into()],
+            pass_roles: vec![PASS_ROLE.into()],
+            vpc_subnets: vec!["subnet-0aaa1111".into()],
+            volume_kms_keys: vec![
+                "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                    .into(),
+            ],
+            ..RoleSpec::default()
+        },
+        destination: Some(Destination::Stdout),
+        format: Some(mlrole::generate::Format::Json),
+        ..Preset::default()
+    };
+    let answers = vec![
+        Answer::Text(""), // role name
+        Answer::Text(""), // activities: the persona's defaults
+        Answer::Text("sg-0ccc3333"),
+        Answer::Text("arn:aws:kms:us-east-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab"),
+        Answer::Text(""), // domain id
+        Answer::Text(""), // user profile
+        Answer::Confirm(true),
+        Answer::Confirm(false),
+    ];
+    let mut prompter = Scripted::new(answers);
+    let result = wizard::run(&catalog, &renderer, &mut prompter, preset).unwrap();
+    assert!(
+        prompter.answers.is_empty(),
+        "every answer used: {:?}",
+        prompter.asked
+    );
+    assert!(prompter.asked.iter().any(|q| q == "Security group ids"));
+    assert!(prompter.asked.iter().any(|q| q == "Data KMS key ARNs"));
+    assert_eq!(result.spec.vpc_security_groups, vec!["sg-0ccc3333"]);
+    assert_eq!(result.spec.data_kms_keys.len(), 1);
 }
 
 #[test]

@@ -12,7 +12,6 @@ use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::generate;
 use crate::render::Renderer;
-use crate::request::FieldLabels;
 use crate::wizard::{self, Check, Destination, NoInput, Preset, Prompter, Question};
 
 #[derive(Debug, Args)]
@@ -61,8 +60,11 @@ pub fn run_session(
     flags: &GenerateArgs,
     out: &mut dyn Write,
 ) -> Result<()> {
+    // A spec file fills what the flags leave open, as for `generate`.
+    let (spec, labels) = flags.spec_with_labels(flags.to_spec())?;
     let preset = Preset {
-        spec: flags.to_spec(),
+        spec,
+        labels: labels.clone(),
         destination: match (&flags.output, &flags.out_dir) {
             (Some(file), _) => Some(Destination::File(file.clone())),
             (None, Some(dir)) => Some(Destination::Dir(dir.clone())),
@@ -77,7 +79,7 @@ pub fn run_session(
             .filter(|r| !r.is_empty()),
     };
     let result = wizard::run(catalog, renderer, prompter, preset)?;
-    let request = result.spec.resolve(catalog, &FieldLabels::default())?;
+    let request = result.spec.resolve(catalog, &labels)?;
     let produced = generate::produce(catalog, renderer, &request, result.format, result.inline)?;
     write_result(&produced, &result.destination, result.force, out)?;
     if let Some(path) = &result.save_spec {
