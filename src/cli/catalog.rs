@@ -97,15 +97,27 @@ pub(super) fn show(catalog: &Catalog, what: ShowWhat, id: &str) -> Result<String
                 activity.id,
                 activity.description.trim()
             ));
-            if !activity.parameters.is_empty() {
+            // Every value the activity reads, as `generate` checks them: the lists it declares,
+            // then what its placeholders and VPC/KMS conditions read (always optional). The
+            // partition, region and account are always available and not listed.
+            let always = ["partition", "region", "account", "dns_suffix"];
+            let declared: Vec<(&str, bool)> = activity
+                .parameters
+                .iter()
+                .map(|(name, requirement)| (name.as_str(), *requirement == Requirement::Required))
+                .collect();
+            let undeclared = activity
+                .parameters_read()
+                .into_iter()
+                .filter(|name| !always.contains(name) && !declared.iter().any(|(d, _)| d == name))
+                .map(|name| (name, false));
+            let parameters: Vec<(&str, bool)> =
+                declared.iter().copied().chain(undeclared).collect();
+            if !parameters.is_empty() {
                 text.push_str("\nparameters:\n");
-                for (name, requirement) in &activity.parameters {
+                for (name, required) in parameters {
                     let info = crate::params::find(name);
-                    let need = if *requirement == Requirement::Required {
-                        "required"
-                    } else {
-                        "optional"
-                    };
+                    let need = if required { "required" } else { "optional" };
                     text.push_str(&format!(
                         "  {name:<20} {need:<9} {} ({})\n",
                         info.map(|p| p.describe).unwrap_or(""),
