@@ -237,7 +237,10 @@ fn usage_errors_follow_the_error_format() {
     insta::assert_snapshot!("error-json-usage", stderr(&output));
     let output = mlrole(&["--error-format", "json", "catalog"]);
     let report: serde_json::Value = serde_json::from_str(&stderr(&output)).unwrap_or_default();
-    assert_eq!(report["error"]["message"], "a subcommand is required");
+    assert_eq!(
+        report["error"]["message"],
+        "`mlrole catalog` requires a subcommand"
+    );
     // The human format stays clap's own, and `--help` is still help, not an error.
     let output = mlrole(&["generate", "--bogus"]);
     assert_eq!(output.status.code(), Some(2));

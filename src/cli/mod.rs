@@ -257,8 +257,16 @@ fn usage_report(error: &clap::Error, args: &[OsString]) -> Option<String> {
     let text = error.render().to_string();
     if error.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
         // clap prints the command's help, which starts with its description, not an error.
+        // The command is the usage line's words before its first `[OPTIONS]` or `<ARG>`.
+        let command: Vec<&str> = text
+            .lines()
+            .find_map(|line| line.strip_prefix("Usage: "))
+            .unwrap_or("mlrole")
+            .split_whitespace()
+            .take_while(|word| !word.starts_with(['[', '<']))
+            .collect();
         return Some(to_pretty(&serde_json::json!({ "error": {
-            "message": "a subcommand is required",
+            "message": format!("`{}` requires a subcommand", command.join(" ")),
             "exit_code": error.exit_code(),
             "help": text.trim(),
             "diagnostics": [],
