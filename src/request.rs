@@ -524,32 +524,8 @@ impl RoleRequest {
                 }
             }
         }
-        let pair = |a: &'static str, b: &'static str, what: &str| -> Result<()> {
-            if self.list(a).is_empty() != self.list(b).is_empty() {
-                let (given, missing) = if self.list(a).is_empty() {
-                    (b, a)
-                } else {
-                    (a, b)
-                };
-                return Err(Error::Missing {
-                    what: format!("`{}`", flag_of(missing)),
-                    needed_by: format!(
-                        "{} ({what} settings come together)",
-                        labels.label(field_name(given), flag_of(given))
-                    ),
-                    help: format!("add `{} VALUE` as well", flag_of(missing)),
-                });
-            }
-            Ok(())
-        };
-        pair("vpc_subnets", "vpc_security_groups", "VPC")?;
-        // An activity that constrains both keys of what it creates (the jobs it starts) needs
-        // both, as Role Manager requires; where separate activities read them (Studio volumes,
-        // data in S3), either kind means something alone.
-        if both_keys {
-            pair("volume_kms_keys", "data_kms_keys", "KMS")?;
-        }
-        // A value nothing reads would leave the user believing the role enforces it.
+        // A value nothing reads would leave the user believing the role enforces it. Checked
+        // before the pairs, so that half a pair nothing reads is refused rather than completed.
         let given = self
             .lists
             .iter()
@@ -566,6 +542,43 @@ impl RoleRequest {
                 continue;
             }
             return Err(unread_value(name, derived, catalog, labels)?);
+        }
+        let pair = |a: &'static str, b: &'static str, what: &str| -> Result<()> {
+            if self.list(a).is_empty() != self.list(b).is_empty() {
+                let (given, missing) = if self.list(a).is_empty() {
+                    (b, a)
+                } else {
+                    (a, b)
+                };
+                // The missing half is named where the given one was written: a spec key for a
+                // spec (a flag would apply to every spec of a `--spec-dir`).
+                let (what_is_missing, help) = match &labels.spec_file {
+                    Some(file) if labels.from_spec.contains(field_name(given)) => (
+                        format!("`{}`", field_name(missing)),
+                        format!("add `{}` to {file} as well", field_name(missing)),
+                    ),
+                    _ => (
+                        format!("`{}`", flag_of(missing)),
+                        format!("add `{} VALUE` as well", flag_of(missing)),
+                    ),
+                };
+                return Err(Error::Missing {
+                    what: what_is_missing,
+                    needed_by: format!(
+                        "{} ({what} settings come together)",
+                        labels.label(field_name(given), flag_of(given))
+                    ),
+                    help,
+                });
+            }
+            Ok(())
+        };
+        pair("vpc_subnets", "vpc_security_groups", "VPC")?;
+        // An activity that constrains both keys of what it creates (the jobs it starts) needs
+        // both, as Role Manager requires; where separate activities read them (Studio volumes,
+        // data in S3), either kind means something alone.
+        if both_keys {
+            pair("volume_kms_keys", "data_kms_keys", "KMS")?;
         }
         Ok(())
     }
