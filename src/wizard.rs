@@ -296,6 +296,14 @@ fn choose_network(
             .iter()
             .any(|a| a.parameters_read().contains(name))
     };
+    let persona_requires = |name: &str| {
+        reads(name)
+            && spec
+                .persona
+                .as_deref()
+                .and_then(|id| catalog.persona(id).ok())
+                .is_some_and(|p| p.required_parameters.iter().any(|r| r == name))
+    };
     // An activity that constrains both (the jobs it starts) needs both, as in Role Manager.
     let pair = activities.iter().any(|a| {
         let read = a.parameters_read();
@@ -326,7 +334,9 @@ fn choose_network(
                     ),
                     flag: "--vpc-subnet",
                 };
-                if prompter.confirm(&question, false)? {
+                let required =
+                    persona_requires("vpc_subnets") || persona_requires("vpc_security_groups");
+                if required || prompter.confirm(&question, false)? {
                     spec.vpc_subnets = ask_list(prompter, &subnets, true, &subnet)?;
                     spec.vpc_security_groups = ask_list(prompter, &groups, true, &group)?;
                 }
@@ -367,13 +377,18 @@ fn choose_network(
                     "--data-kms-key"
                 },
             };
-            if prompter.confirm(&question, false)? {
+            let (need_volume, need_data) = (
+                persona_requires("volume_kms_keys"),
+                persona_requires("data_kms_keys"),
+            );
+            if need_volume || need_data || prompter.confirm(&question, false)? {
                 if volume {
-                    spec.volume_kms_keys = ask_list(prompter, &volume_keys, pair || !data, &check)?;
+                    let required = pair || need_volume || !data;
+                    spec.volume_kms_keys = ask_list(prompter, &volume_keys, required, &check)?;
                 }
                 if data {
                     // After "yes", at least one key of some kind.
-                    let required = pair || spec.volume_kms_keys.is_empty();
+                    let required = pair || need_data || spec.volume_kms_keys.is_empty();
                     spec.data_kms_keys = ask_list(prompter, &data_keys, required, &check)?;
                 }
             }
@@ -398,9 +413,13 @@ fn choose_activities(
     if !spec.activities.is_empty() || !spec.without_activities.is_empty() {
         return Ok(());
     }
+    // With `--no-default-activities` the persona contributes none: nothing is ticked, and every
+    // chosen activity is listed explicitly.
     let defaults: Vec<String> = match &spec.persona {
-        Some(id) => catalog.persona(id)?.default_activities.clone(),
-        None => Vec::new(),
+        Some(id) if spec.no_default_activities != Some(true) => {
+            catalog.persona(id)?.default_activities.clone()
+        }
+        _ => Vec::new(),
     };
     let options: Vec<String> = catalog
         .activities
@@ -493,13 +512,20 @@ fn choose_parameters(
         }
         found
     };
+    let trust_source_arn = spec
+        .persona
+        .as_deref()
+        .and_then(|id| catalog.persona(id).ok())
+        .and_then(|persona| persona.trust_source_arn.as_ref());
+    // The persona's trust policy reads its placeholders too (see `check_parameters`).
     let uses_slot = |slot: &str| {
-        activities.iter().flat_map(|a| &a.statements).any(|s| {
-            s.resources
-                .iter()
-                .chain(s.conditions.iter().flat_map(|c| &c.2))
-                .any(|t| t.slots().any(|n| n == slot))
-        })
+        trust_source_arn.is_some_and(|t| t.slots().any(|n| n == slot))
+            || activities.iter().flat_map(|a| &a.statements).any(|s| {
+                s.resources
+                    .iter()
+                    .chain(s.conditions.iter().flat_map(|c| &c.2))
+                    .any(|t| t.slots().any(|n| n == slot))
+            })
     };
     let (partition, _) = partition_and_region(spec);
     let account = spec.account.clone();
@@ -817,9 +843,9 @@ fn choose_spec_file(
             ))
         } else if !folder.is_dir() {
             Err(format!("`{}` is not a folder", folder.display()))
-        } else if *destination == Destination::File(path.to_path_buf()) {
+        } else if writes_into(destination, path) {
             Err(format!(
-                "`{value}` is where the role goes: choose another path"
+                "`{value}` is where the role goes, or inside its folder: choose another path"
             ))
         } else {
             Ok(())
@@ -835,6 +861,33 @@ fn choose_spec_file(
         &not_empty,
     )?;
     Ok(Some(PathBuf::from(path)))
+}
+
+/// Whether `path` (not yet existing, its folder existing) is the role's output file or lies in
+/// its output folder. Both sides are made absolute through their folder, so `./r.json` and
+/// `r.json` are the same file.
+fn writes_into(destination: &Destination, path: &std::path::Path) -> bool {
+    let absolute = |p: &std::path::Path| -> Option<PathBuf> {
+        let folder = match p.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => std::path::Path::new("."),
+        };
+        Some(folder.canonicalize().ok()?.join(p.file_name()?))
+    };
+    let Some(spec) = absolute(path) else {
+        return false;
+    };
+    match destination {
+        Destination::Stdout => false,
+        Destination::File(file) => absolute(file).is_some_and(|f| f == spec),
+        Destination::Dir(dir) => {
+            let dir = dir
+                .canonicalize()
+                .or_else(|_| std::path::absolute(dir))
+                .unwrap_or_else(|_| dir.clone());
+            spec.starts_with(&dir)
+        }
+    }
 }
 
 /// A description's first sentence, cut at a word to fit one terminal line.

@@ -442,6 +442,104 @@ fn no_input_from_the_command_line_and_ci() {
     assert!(output.stdout.is_empty());
 }
 
+/// With `--no-default-activities` nothing is ticked and every chosen activity is kept (the ticked
+/// defaults used to vanish, since the flag removed them again).
+#[test]
+fn no_default_activities_keeps_what_is_chosen() {
+    let (catalog, renderer) = setup();
+    let index = |id: &str| catalog.activities.iter().position(|a| a.id == id).unwrap();
+    let preset = Preset {
+        spec: RoleSpec {
+            persona: Some("compute".into()),
+            no_default_activities: Some(true),
+            account: Some("111122223333".into()),
+            region: Some("us-east-1".into()),
+            buckets: vec!["bucket-rw".into()],
+            ..RoleSpec::default()
+        },
+        destination: Some(Destination::Stdout),
+        format: Some(mlrole::generate::Format::Json),
+        ..Preset::default()
+    };
+    let answers = vec![
+        Answer::Text(""), // role name
+        Answer::Multi(vec![index("s3-bucket-access")]),
+        Answer::Confirm(false), // KMS for data
+        Answer::Confirm(true),
+        Answer::Confirm(false),
+    ];
+    let mut prompter = Scripted::new(answers);
+    let result = wizard::run(&catalog, &renderer, &mut prompter, preset).unwrap();
+    assert!(
+        prompter.answers.is_empty(),
+        "every answer used: {:?}",
+        prompter.asked
+    );
+    assert_eq!(result.spec.activities, vec!["s3-bucket-access"]);
+    assert!(result.spec.without_activities.is_empty());
+    let bundle = bundle_of(&catalog, &renderer, &result.spec);
+    assert!(bundle.contains("arn:aws:s3:::bucket-rw"), "{bundle}");
+}
+
+/// The spec file may not be the role's own output file, however its path is written, nor lie in
+/// the role's output folder: both would fail only after the role was written.
+#[test]
+fn the_spec_file_is_not_the_roles_output() {
+    let temp = tempfile::tempdir().unwrap();
+    let out_file = temp.path().join("r.json");
+    let out_dir = temp.path().join("od");
+    std::fs::create_dir(&out_dir).unwrap();
+    let (catalog, renderer) = setup();
+    let leak = |p: &Path| -> &'static str { Box::leak(p.display().to_string().into_boxed_str()) };
+    let same_file = temp.path().join(".").join("r.json");
+    let in_folder = out_dir.join("bundle.json");
+    let fresh = temp.path().join("role.yaml");
+    for (destination, wrong) in [
+        (Destination::File(out_file.clone()), same_file),
+        (Destination::Dir(out_dir.clone()), in_folder),
+    ] {
+        let preset = Preset {
+            spec: RoleSpec {
+                persona: Some("compute".into()),
+                account: Some("111122223333".into()),
+                region: Some("us-east-1".into()),
+                buckets: vec!["bucket-rw".into()],
+                ..RoleSpec::default()
+            },
+            destination: Some(destination),
+            format: Some(mlrole::generate::Format::Json),
+            ..Preset::default()
+        };
+        let answers = vec![
+            Answer::Text(""),       // role name
+            Answer::Text(""),       // activities: the persona's defaults
+            Answer::Confirm(false), // VPC
+            Answer::Confirm(false), // KMS
+            Answer::Text(""),       // ECR repositories
+            Answer::Confirm(true),
+            Answer::Confirm(true),
+            Answer::Text(leak(&wrong)),
+            Answer::Text(leak(&fresh)),
+        ];
+        let mut prompter = Scripted::new(answers);
+        let result = wizard::run(&catalog, &renderer, &mut prompter, preset).unwrap();
+        assert!(
+            prompter.answers.is_empty(),
+            "every answer used: {:?}",
+            prompter.asked
+        );
+        assert!(
+            prompter
+                .rejected
+                .iter()
+                .any(|r| r.contains("where the role goes")),
+            "{wrong:?}: {:?}",
+            prompter.rejected
+        );
+        assert_eq!(result.save_spec.as_deref(), Some(fresh.as_path()));
+    }
+}
+
 /// `wizard --spec FILE` reads the spec as `generate` does: its values are used, not dropped.
 #[test]
 fn the_wizard_reads_its_spec_file() {
