@@ -75,7 +75,7 @@ pub(super) fn show(catalog: &Catalog, what: ShowWhat, id: &str) -> Result<String
             ));
             if !persona.required_parameters.is_empty() {
                 text.push_str(&format!(
-                    "requires:           {}\n",
+                    "requires:           {} (while a selected activity reads it)\n",
                     persona.required_parameters.join(", ")
                 ));
             }
@@ -123,6 +123,14 @@ pub(super) fn show(catalog: &Catalog, what: ShowWhat, id: &str) -> Result<String
                         info.map(|p| p.describe).unwrap_or(""),
                         info.map(|p| p.flag).unwrap_or("")
                     ));
+                }
+                // The pairs `generate` enforces (see `RoleRequest::check_parameters`).
+                let read = activity.parameters_read();
+                if read.contains("vpc_subnets") {
+                    text.push_str("  (VPC subnets and security groups are given together)\n");
+                }
+                if read.contains("volume_kms_keys") && read.contains("data_kms_keys") {
+                    text.push_str("  (volume and data KMS keys are given together)\n");
                 }
             }
             text.push_str("\nstatements:\n");
