@@ -171,7 +171,6 @@ pub struct GenerateArgs {
         long,
         value_name = "DIR",
         conflicts_with_all = ["spec", "output"],
-        requires = "out_dir",
         help_heading = "Input and output"
     )]
     pub spec_dir: Option<PathBuf>,
@@ -271,7 +270,16 @@ pub(super) fn generate_command(
     args: &GenerateArgs,
     out: &mut dyn Write,
 ) -> Result<()> {
-    if let (Some(spec_dir), Some(out_dir)) = (&args.spec_dir, &args.out_dir) {
+    if let Some(spec_dir) = &args.spec_dir {
+        // Checked here rather than by clap, so that `boundary` and `wizard`, which share these
+        // flags, refuse `--spec-dir` itself instead of asking for `--out-dir`.
+        let Some(out_dir) = &args.out_dir else {
+            return Err(Error::Missing {
+                what: "`--out-dir DIR`".into(),
+                needed_by: "`--spec-dir` (each spec's role goes into its own folder there)".into(),
+                help: "add `--out-dir DIR`".into(),
+            });
+        };
         let catalog = Catalog::load(catalog_dir)?;
         return generate_spec_dir(&catalog, renderer, args, spec_dir, out_dir, out);
     }
