@@ -435,7 +435,11 @@ fn choose_activities(
         .collect();
     let question = Question {
         message: "ML activities",
-        help: Some("space to toggle, enter to accept; the persona's defaults are checked"),
+        help: Some(if defaults.is_empty() {
+            "space to toggle, enter to accept"
+        } else {
+            "space to toggle, enter to accept; the persona's defaults are checked"
+        }),
         flag: "--activity",
     };
     loop {
@@ -880,14 +884,31 @@ fn writes_into(destination: &Destination, path: &std::path::Path) -> bool {
     match destination {
         Destination::Stdout => false,
         Destination::File(file) => absolute(file).is_some_and(|f| f == spec),
-        Destination::Dir(dir) => {
-            let dir = dir
-                .canonicalize()
-                .or_else(|_| std::path::absolute(dir))
-                .unwrap_or_else(|_| dir.clone());
-            spec.starts_with(&dir)
+        Destination::Dir(dir) => spec.starts_with(resolved(dir)),
+    }
+}
+
+/// `path` made absolute as the file system will see it when it is created: `.` and `..` taken
+/// out, and the part that exists resolved through its symlinks.
+fn resolved(path: &std::path::Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut lexical = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            other => lexical.push(other),
         }
     }
+    for existing in lexical.ancestors() {
+        if let (Ok(real), Ok(rest)) = (existing.canonicalize(), lexical.strip_prefix(existing)) {
+            return real.join(rest);
+        }
+    }
+    lexical
 }
 
 /// A description's first sentence, cut at a word to fit one terminal line.

@@ -494,9 +494,12 @@ fn the_spec_file_is_not_the_roles_output() {
     let same_file = temp.path().join(".").join("r.json");
     let in_folder = out_dir.join("bundle.json");
     let fresh = temp.path().join("role.yaml");
+    // A folder named through one that does not exist yet and `..` is still that folder.
+    let roundabout = temp.path().join("new").join("..").join("od");
     for (destination, wrong) in [
         (Destination::File(out_file.clone()), same_file),
-        (Destination::Dir(out_dir.clone()), in_folder),
+        (Destination::Dir(out_dir.clone()), in_folder.clone()),
+        (Destination::Dir(roundabout), out_dir.join("s.yaml")),
     ] {
         let preset = Preset {
             spec: RoleSpec {
