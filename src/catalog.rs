@@ -259,6 +259,30 @@ impl Activity {
         }
         read
     }
+
+    /// Whether the activity reads both kinds of KMS keys (the jobs it starts are constrained on
+    /// both): then the two are given together, as Role Manager requires.
+    pub fn reads_both_key_kinds(&self) -> bool {
+        let read = self.parameters_read();
+        read.contains("volume_kms_keys") && read.contains("data_kms_keys")
+    }
+}
+
+/// Every value a role of these activities and this persona reads: the activities'
+/// [`Activity::parameters_read`] and the placeholders of the persona's trust policy. A value
+/// outside it would change nothing, so it is refused, and the wizard never asks for it.
+pub fn values_read<'c>(
+    activities: &[&'c Activity],
+    persona: Option<&'c Persona>,
+) -> BTreeSet<&'c str> {
+    let mut read: BTreeSet<&str> = activities
+        .iter()
+        .flat_map(|a| a.parameters_read())
+        .collect();
+    if let Some(source_arn) = persona.and_then(|p| p.trust_source_arn.as_ref()) {
+        read.extend(source_arn.slots());
+    }
+    read
 }
 
 #[derive(Debug, Clone)]

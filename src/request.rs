@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Catalog, Requirement};
+use crate::catalog::{self, Catalog, Requirement};
 use crate::error::{Diagnostic, Error, Result};
 use crate::params;
 use crate::validate::{self, EcrRepo, Partition};
@@ -485,14 +485,18 @@ impl RoleRequest {
     /// Required parameters present, paired settings complete, and no value given that nothing uses.
     fn check_parameters(&self, catalog: &Catalog, labels: &FieldLabels) -> Result<()> {
         let flag_of = |name: &str| params::find(name).map(|p| p.flag).unwrap_or("?");
-        let mut used: BTreeSet<&str> = BTreeSet::new();
-        // Whether one selected activity reads both kinds of KMS keys.
-        let mut both_keys = false;
-        for id in &self.activities {
-            let activity = catalog.activity(id)?;
-            let read = activity.parameters_read();
-            both_keys |= read.contains("volume_kms_keys") && read.contains("data_kms_keys");
-            used.extend(read);
+        let activities = self
+            .activities
+            .iter()
+            .map(|id| catalog.activity(id))
+            .collect::<Result<Vec<_>>>()?;
+        let persona = match &self.persona {
+            Some(id) => Some(catalog.persona(id)?),
+            None => None,
+        };
+        let used = catalog::values_read(&activities, persona);
+        for activity in &activities {
+            let id = &activity.id;
             for (name, requirement) in &activity.parameters {
                 if *requirement == Requirement::Required && self.list(name).is_empty() {
                     return Err(Error::Missing {
@@ -506,12 +510,7 @@ impl RoleRequest {
                 }
             }
         }
-        if let Some(persona) = &self.persona {
-            let persona = catalog.persona(persona)?;
-            // The persona's trust policy reads its placeholders too (e.g. `${domain_id}`).
-            if let Some(source_arn) = &persona.trust_source_arn {
-                used.extend(source_arn.slots());
-            }
+        if let Some(persona) = persona {
             // Required while some selected activity reads it: without one, the value would only
             // be refused as unread.
             for name in &persona.required_parameters {
@@ -577,7 +576,7 @@ impl RoleRequest {
         // An activity that constrains both keys of what it creates (the jobs it starts) needs
         // both, as Role Manager requires; where separate activities read them (Studio volumes,
         // data in S3), either kind means something alone.
-        if both_keys {
+        if activities.iter().any(|a| a.reads_both_key_kinds()) {
             pair("volume_kms_keys", "data_kms_keys", "KMS")?;
         }
         Ok(())

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use crate::catalog::Catalog;
+use crate::catalog::{self, Catalog};
 use crate::error::{Error, Result};
 use crate::generate::{self, Format, Generated};
 use crate::params;
@@ -291,24 +291,16 @@ fn choose_network(
         .iter()
         .filter_map(|id| catalog.activity(id).ok())
         .collect();
-    let reads = |name: &str| {
-        activities
-            .iter()
-            .any(|a| a.parameters_read().contains(name))
-    };
+    let persona = spec
+        .persona
+        .as_deref()
+        .and_then(|id| catalog.persona(id).ok());
+    let read = catalog::values_read(&activities, persona);
+    let reads = |name: &str| read.contains(name);
     let persona_requires = |name: &str| {
-        reads(name)
-            && spec
-                .persona
-                .as_deref()
-                .and_then(|id| catalog.persona(id).ok())
-                .is_some_and(|p| p.required_parameters.iter().any(|r| r == name))
+        reads(name) && persona.is_some_and(|p| p.required_parameters.iter().any(|r| r == name))
     };
-    // An activity that constrains both (the jobs it starts) needs both, as in Role Manager.
-    let pair = activities.iter().any(|a| {
-        let read = a.parameters_read();
-        read.contains("volume_kms_keys") && read.contains("data_kms_keys")
-    });
+    let pair = activities.iter().any(|a| a.reads_both_key_kinds());
     let subnets = Question {
         message: "VPC subnet ids",
         help: Some("e.g. subnet-0aaa1111, subnet-0bbb2222"),
@@ -494,6 +486,10 @@ fn choose_parameters(
         .iter()
         .filter_map(|id| catalog.activity(id).ok())
         .collect();
+    let persona = spec
+        .persona
+        .as_deref()
+        .and_then(|id| catalog.persona(id).ok());
     let requirement = |name: &str| -> Option<bool> {
         let mut found = None;
         for activity in &activities {
@@ -504,11 +500,7 @@ fn choose_parameters(
                 }
             }
         }
-        if let Some(persona) = spec
-            .persona
-            .as_deref()
-            .and_then(|id| catalog.persona(id).ok())
-        {
+        if let Some(persona) = persona {
             // Required while some chosen activity reads it (see `check_parameters`).
             if persona.required_parameters.iter().any(|p| p == name) && found.is_some() {
                 found = Some(true);
@@ -516,21 +508,9 @@ fn choose_parameters(
         }
         found
     };
-    let trust_source_arn = spec
-        .persona
-        .as_deref()
-        .and_then(|id| catalog.persona(id).ok())
-        .and_then(|persona| persona.trust_source_arn.as_ref());
-    // The persona's trust policy reads its placeholders too (see `check_parameters`).
-    let uses_slot = |slot: &str| {
-        trust_source_arn.is_some_and(|t| t.slots().any(|n| n == slot))
-            || activities.iter().flat_map(|a| &a.statements).any(|s| {
-                s.resources
-                    .iter()
-                    .chain(s.conditions.iter().flat_map(|c| &c.2))
-                    .any(|t| t.slots().any(|n| n == slot))
-            })
-    };
+    // What `check_parameters` counts as read, the persona's trust placeholders included.
+    let read = catalog::values_read(&activities, persona);
+    let uses_slot = |slot: &str| read.contains(slot);
     let (partition, _) = partition_and_region(spec);
     let account = spec.account.clone();
 
