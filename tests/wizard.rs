@@ -120,6 +120,27 @@ fn setup() -> (Catalog, Renderer) {
     (Catalog::load(None).unwrap(), Renderer::new(None).unwrap())
 }
 
+/// A persona's role in the test account and region, with one read-write bucket.
+fn role(persona: &str) -> RoleSpec {
+    RoleSpec {
+        persona: Some(persona.into()),
+        account: Some("111122223333".into()),
+        region: Some("us-east-1".into()),
+        buckets: vec!["bucket-rw".into()],
+        ..RoleSpec::default()
+    }
+}
+
+/// Flags that preset `spec` and send the JSON bundle to stdout.
+fn json_to_stdout(spec: RoleSpec) -> Preset {
+    Preset {
+        spec,
+        destination: Some(Destination::Stdout),
+        format: Some(mlrole::generate::Format::Json),
+        ..Preset::default()
+    }
+}
+
 fn persona_index(catalog: &Catalog, id: &str) -> usize {
     catalog.personas.iter().position(|p| p.id == id).unwrap()
 }
@@ -321,26 +342,15 @@ fn only_the_key_kinds_the_chosen_activities_read_are_asked_for() {
 #[test]
 fn flags_nothing_reads_are_refused_not_dropped() {
     let (catalog, renderer) = setup();
-    let preset = Preset {
-        spec: RoleSpec {
-            persona: Some("compute".into()),
-            account: Some("111122223333".into()),
-            region: Some("us-east-1".into()),
-            buckets: vec!["bucket-rw".into()],
-            volume_kms_keys: vec![
-                "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-                    .into(),
-            ],
-            data_kms_keys: vec![
-                "arn:aws:kms:us-east-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab"
-                    .into(),
-            ],
-            ..RoleSpec::default()
-        },
-        destination: Some(Destination::Stdout),
-        format: Some(mlrole::generate::Format::Json),
-        ..Preset::default()
-    };
+    let preset = json_to_stdout(RoleSpec {
+        volume_kms_keys: vec![
+            "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into(),
+        ],
+        data_kms_keys: vec![
+            "arn:aws:kms:us-east-1:111122223333:key/5678abcd-12ab-34cd-56ef-1234567890ab".into(),
+        ],
+        ..role("compute")
+    });
     let mut prompter = NoInput;
     let error = wizard::run(&catalog, &renderer, &mut prompter, preset).unwrap_err();
     assert_eq!(error.exit_code(), 2);
@@ -350,18 +360,7 @@ fn flags_nothing_reads_are_refused_not_dropped() {
 #[test]
 fn flags_prefill_and_skip_their_questions() {
     let (catalog, renderer) = setup();
-    let preset = Preset {
-        spec: RoleSpec {
-            persona: Some("compute".into()),
-            account: Some("111122223333".into()),
-            region: Some("us-east-1".into()),
-            buckets: vec!["bucket-rw".into()],
-            ..RoleSpec::default()
-        },
-        destination: Some(Destination::Stdout),
-        format: Some(mlrole::generate::Format::Json),
-        ..Preset::default()
-    };
+    let preset = json_to_stdout(role("compute"));
     let answers = vec![
         Answer::Text(""),       // role name
         Answer::Text(""),       // activities: the persona's defaults
@@ -448,19 +447,10 @@ fn no_input_from_the_command_line_and_ci() {
 fn no_default_activities_keeps_what_is_chosen() {
     let (catalog, renderer) = setup();
     let index = |id: &str| catalog.activities.iter().position(|a| a.id == id).unwrap();
-    let preset = Preset {
-        spec: RoleSpec {
-            persona: Some("compute".into()),
-            no_default_activities: Some(true),
-            account: Some("111122223333".into()),
-            region: Some("us-east-1".into()),
-            buckets: vec!["bucket-rw".into()],
-            ..RoleSpec::default()
-        },
-        destination: Some(Destination::Stdout),
-        format: Some(mlrole::generate::Format::Json),
-        ..Preset::default()
-    };
+    let preset = json_to_stdout(RoleSpec {
+        no_default_activities: Some(true),
+        ..role("compute")
+    });
     let answers = vec![
         Answer::Text(""), // role name
         Answer::Multi(vec![index("s3-bucket-access")]),
@@ -502,16 +492,8 @@ fn the_spec_file_is_not_the_roles_output() {
         (Destination::Dir(roundabout), out_dir.join("s.yaml")),
     ] {
         let preset = Preset {
-            spec: RoleSpec {
-                persona: Some("compute".into()),
-                account: Some("111122223333".into()),
-                region: Some("us-east-1".into()),
-                buckets: vec!["bucket-rw".into()],
-                ..RoleSpec::default()
-            },
             destination: Some(destination),
-            format: Some(mlrole::generate::Format::Json),
-            ..Preset::default()
+            ..json_to_stdout(role("compute"))
         };
         let answers = vec![
             Answer::Text(""),       // role name
@@ -581,25 +563,15 @@ fn the_wizard_reads_its_spec_file() {
 #[test]
 fn the_missing_half_of_a_pair_is_asked_for() {
     let (catalog, renderer) = setup();
-    let preset = Preset {
-        spec: RoleSpec {
-            persona: Some("data-scientist".into()),
-            account: Some("111122223333".into()),
-            region: Some("us-east-1".into()),
-            buckets: vec!["bucket-rw".into()],
-            read_buckets: vec!["bucket-ro".into()],
-            pass_roles: vec![PASS_ROLE.into()],
-            vpc_subnets: vec!["subnet-0aaa1111".into()],
-            volume_kms_keys: vec![
-                "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-                    .into(),
-            ],
-            ..RoleSpec::default()
-        },
-        destination: Some(Destination::Stdout),
-        format: Some(mlrole::generate::Format::Json),
-        ..Preset::default()
-    };
+    let preset = json_to_stdout(RoleSpec {
+        read_buckets: vec!["bucket-ro".into()],
+        pass_roles: vec![PASS_ROLE.into()],
+        vpc_subnets: vec!["subnet-0aaa1111".into()],
+        volume_kms_keys: vec![
+            "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into(),
+        ],
+        ..role("data-scientist")
+    });
     let answers = vec![
         Answer::Text(""), // role name
         Answer::Text(""), // activities: the persona's defaults
