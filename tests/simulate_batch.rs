@@ -386,3 +386,30 @@ fn deeply_nested_lines_are_judged_as_line_by_line() {
         assert_eq!(got.len(), expected.len());
     }
 }
+
+// Review of 2026-11-29: a group ARN (never authenticated by IAM) or a bare name was decided as if
+// it were an anonymous caller; each line now gets an error naming `request.principal`.
+#[test]
+fn batch_refuses_requesters_iam_never_authenticates() {
+    let with = |principal: &str| {
+        let mut line: Value = serde_json::from_str(&case("p", "s3:GetObject")).unwrap_or_default();
+        line["request"]["principal"] = json!(principal);
+        line.to_string()
+    };
+    let input = [
+        with("arn:aws:iam::111122223333:group/Admins"),
+        with("alice"),
+        with("arn:aws:iam::111122223333:user/alice"),
+    ]
+    .join("\n");
+    let (stats, lines) = run(input.as_bytes());
+    assert_eq!(stats.errors, 2);
+    let group = lines[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        group.starts_with("request.principal: ") && group.contains("IAM group"),
+        "{group}"
+    );
+    let bare = lines[1]["error"].as_str().unwrap_or_default();
+    assert!(bare.contains("`alice` is not a principal"), "{bare}");
+    assert_eq!(lines[2]["decision"], "allow");
+}

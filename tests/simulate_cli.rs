@@ -212,3 +212,65 @@ fn verify_passes_built_ins_and_fails_a_wrong_expectation() {
     let output = mlrole(&["verify", "--bundle", &policy, scenario.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(4));
 }
+
+// Review of 2026-11-29: `--principal` took a group ARN (README: refused wherever mlrole takes a
+// principal) and a bare name; a role session's aws:PrincipalArn was taken as absent.
+#[test]
+fn principal_is_checked_and_a_session_principal_arn_is_unknown() {
+    let temp = tempfile::tempdir().unwrap();
+    let policy = temp.path().join("guard.json");
+    std::fs::write(
+        &policy,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"},
+           {"Sid":"OnlyRoleR","Effect":"Deny","Action":"s3:*","Resource":"*",
+            "Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/R"}}}]}"#,
+    )
+    .unwrap();
+    let ask = |principal: &str, extra: &[&str]| {
+        let mut args = vec![
+            "simulate",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--principal",
+            principal,
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            "arn:aws:s3:::ml-data/x",
+        ];
+        args.extend_from_slice(extra);
+        mlrole(&args)
+    };
+    let group = ask("arn:aws:iam::111122223333:group/Admins", &[]);
+    assert_eq!(group.status.code(), Some(2));
+    assert!(
+        text(&group.stderr)
+            .contains("`--principal`: `arn:aws:iam::111122223333:group/Admins` is an IAM group"),
+        "{}",
+        text(&group.stderr)
+    );
+    assert!(group.stdout.is_empty());
+    let bare = ask("alice", &[]);
+    assert_eq!(bare.status.code(), Some(2), "{}", text(&bare.stderr));
+    let session = "arn:aws:sts::111122223333:assumed-role/R/job";
+    let unknown = ask(session, &[]);
+    assert_eq!(unknown.status.code(), Some(0));
+    let out = text(&unknown.stdout);
+    assert!(out.starts_with("indeterminate: "), "{out}");
+    assert!(
+        out.contains("help: a role session's aws:PrincipalArn is its role's ARN"),
+        "{out}"
+    );
+    let given = ask(
+        session,
+        &[
+            "--context",
+            "aws:PrincipalArn=arn:aws:iam::111122223333:role/R",
+        ],
+    );
+    assert!(
+        text(&given.stdout).starts_with("allow: "),
+        "{}",
+        text(&given.stdout)
+    );
+}

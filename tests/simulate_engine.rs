@@ -725,3 +725,76 @@ fn reasons_name_sid_or_index() {
     assert_eq!(ev.reasons[0].statement_index, Some(0));
     assert_eq!(ev.reasons[0].policy, "q");
 }
+
+// Review of 2026-11-29: a role session's `aws:PrincipalArn` is its role's ARN, path included,
+// which the session ARN does not show. Treating it as absent gave a confident explicit-deny
+// where AWS allows; it is unknown unless the caller sets it.
+#[test]
+fn role_session_principal_arn_is_unknown_unless_given() {
+    let set = PolicySet::new()
+        .with(identity("all", json!([allow("s3:*", "*")])))
+        .with(identity(
+            "guard",
+            json!([{"Sid": "OnlyExec", "Effect": "Deny", "Action": "s3:*", "Resource": "*",
+                    "Condition": {"ArnNotLike": {"aws:PrincipalArn": ROLE}}}]),
+        ));
+    let ev = set.evaluate(&get(SESSION));
+    assert_eq!(ev.decision, Decision::Indeterminate);
+    assert_eq!(unknown_key(&ev), vec!["aws:principalarn".to_string()]);
+    assert_eq!(decide(&set, &get(SESSION)), Decision::Indeterminate);
+    // Given, it decides: the session's own role, or another one.
+    assert_eq!(
+        decide(&set, &get(SESSION).with("aws:PrincipalArn", ROLE)),
+        Decision::Allow
+    );
+    let other = "arn:aws:iam::111122223333:role/Other";
+    assert_eq!(
+        decide(&set, &get(SESSION).with("aws:PrincipalArn", other)),
+        Decision::ExplicitDeny
+    );
+    // The role ARN itself, users and federated users carry it in their own ARN.
+    assert_eq!(decide(&set, &get(ROLE)), Decision::Allow);
+    assert_eq!(decide(&set, &get(ALICE)), Decision::ExplicitDeny);
+    let federated = "arn:aws:sts::111122223333:federated-user/bob";
+    let by_name = PolicySet::new().with(identity(
+        "fed",
+        json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalArn": federated}}}]),
+    ));
+    assert_eq!(decide(&by_name, &get(federated)), Decision::Allow);
+    // A policy that does not read the key is not affected.
+    let plain = PolicySet::new().with(identity("all", json!([allow("s3:*", "*")])));
+    assert_eq!(decide(&plain, &get(SESSION)), Decision::Allow);
+}
+
+#[test]
+fn requesters_iam_never_authenticates_are_refused() {
+    use mlrole::simulate::requester_problem;
+    for ok in [
+        ALICE,
+        ROLE,
+        SESSION,
+        CAROL,
+        "arn:aws:iam::111122223333:root",
+        "arn:aws:sts::111122223333:federated-user/bob",
+        "sagemaker.amazonaws.com",
+        "*",
+    ] {
+        assert_eq!(requester_problem(ok), None, "{ok}");
+    }
+    let group = requester_problem("arn:aws:iam::111122223333:group/Admins").unwrap_or_default();
+    assert!(group.contains("IAM group"), "{group}");
+    for bad in [
+        "alice",
+        "arn:aws:s3:::ml-data",
+        "arn:aws:iam::111122223333:policy/p",
+        "",
+        "Sagemaker.Amazonaws.com",
+    ] {
+        let problem = requester_problem(bad).unwrap_or_default();
+        assert!(
+            problem.contains("expected the ARN of a user"),
+            "{bad}: {problem}"
+        );
+    }
+}

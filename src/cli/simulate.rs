@@ -139,6 +139,12 @@ pub(super) fn simulate_command(args: &SimulateArgs, out: &mut dyn Write) -> Resu
             })
         }
     };
+    if let Some(problem) = crate::simulate::requester_problem(principal) {
+        return Err(Error::Usage {
+            message: format!("`--principal`: {problem}"),
+            help: None,
+        });
+    }
     let mut request = Request::new(principal, action, resource);
     if let Some(account) = &args.resource_account {
         request = request.with_resource_account(account);
@@ -188,7 +194,24 @@ pub(super) fn simulate_command(args: &SimulateArgs, out: &mut dyn Write) -> Resu
             }
             to_pretty(&value)
         }
-        ReportFormat::Human => render_evaluation(&evaluation, action, resource),
+        ReportFormat::Human => {
+            let mut text = render_evaluation(&evaluation, action, resource);
+            let implied = !args
+                .unknown
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case("aws:PrincipalArn"));
+            if implied
+                && evaluation
+                    .unknown_keys
+                    .iter()
+                    .any(|k| k == "aws:principalarn")
+            {
+                text.push_str(
+                    "  help: a role session's aws:PrincipalArn is its role's ARN, path included, which the session ARN does not show: give it with `--context aws:PrincipalArn=arn:aws:iam::ACCOUNT:role/PATH/NAME`\n",
+                );
+            }
+            text
+        }
     };
     write_out(out, &text)?;
     match matches {

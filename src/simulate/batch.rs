@@ -959,6 +959,10 @@ fn answer_request(
     set: &PolicySet,
     out: &mut Vec<u8>,
 ) -> Option<Decision> {
+    if super::engine::requester_problem(&r.principal).is_some() {
+        // The slow path words the error.
+        return None;
+    }
     let mut req = Request::new(&r.principal, &r.action, &r.resource);
     req.resource_account = r.resource_account.map(Cow::into_owned);
     if let Some(ContextIn(c)) = r.context {
@@ -1143,7 +1147,11 @@ fn case(v: &Value) -> Result<(PolicySet, Request), String> {
         string_field(r, k, "request")?
             .ok_or_else(|| format!("request.{k}: missing (expected a string)"))
     };
-    let mut req = Request::new(need("principal")?, need("action")?, need("resource")?);
+    let principal = need("principal")?;
+    if let Some(problem) = super::engine::requester_problem(principal) {
+        return Err(format!("request.principal: {problem}"));
+    }
+    let mut req = Request::new(principal, need("action")?, need("resource")?);
     req.resource_account = string_field(r, "resource_account", "request")?.map(str::to_string);
     match r.get("context") {
         None | Some(Value::Null) => {}

@@ -214,6 +214,46 @@ fn principal_of(raw: &str) -> Principal<'_> {
     }
 }
 
+/// Why `principal` cannot make a request, if it cannot: a group ARN (IAM never authenticates a
+/// group), an ARN of something that is not a principal, or a name that is neither an ARN, a
+/// service principal nor `*` (anonymous). Deciding such a request would answer a question IAM
+/// never asks, so callers refuse it instead.
+pub fn requester_problem(principal: &str) -> Option<String> {
+    let parsed = principal_of(principal);
+    let expected =
+        "expected the ARN of a user, a role, an assumed-role session, a federated user or \
+                    an account root (`arn:aws:iam::ACCOUNT:root`), a service principal such as \
+                    `sagemaker.amazonaws.com`, or `*` for an anonymous request";
+    match parsed.kind {
+        Kind::User(_) | Kind::AssumedRole(_) | Kind::FederatedUser | Kind::Role | Kind::Root => {
+            None
+        }
+        Kind::OtherArn => {
+            let is_group = ArnParts::parse(principal)
+                .is_some_and(|a| a.service() == "iam" && a.resource().starts_with("group/"));
+            Some(if is_group {
+                format!(
+                    "`{principal}` is an IAM group: IAM never authenticates a group, so a group \
+                     never makes a request; use the ARN of a member, or of the role members assume"
+                )
+            } else {
+                format!("`{principal}` is not an ARN of a principal: {expected}")
+            })
+        }
+        Kind::NonArn => {
+            let service_like = principal.contains('.')
+                && principal.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-'
+                });
+            if principal == "*" || service_like {
+                None
+            } else {
+                Some(format!("`{principal}` is not a principal: {expected}"))
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum PMatch {
     No,
@@ -355,24 +395,39 @@ struct Ctx<'a> {
     resource_account: Option<&'a str>,
 }
 
+/// What IAM would put in the request context for a key the caller did not set.
+enum Derived<'a> {
+    Value(&'a str),
+    /// IAM sets the key, but its value cannot be read off the request.
+    Unknown,
+    Missing,
+}
+
 impl Ctx<'_> {
-    /// `aws:PrincipalAccount`, `aws:PrincipalArn` (users, roles, root),
-    /// `aws:username` (IAM users), `aws:ResourceAccount`, unless the caller
-    /// set them.
-    fn derived(&self, key_lc: &str) -> Option<&str> {
+    /// `aws:PrincipalAccount`, `aws:PrincipalArn`, `aws:username` (IAM users),
+    /// `aws:ResourceAccount`, unless the caller set them. A role session's
+    /// `aws:PrincipalArn` is its role's ARN, path included, which the session
+    /// ARN does not carry: it is unknown rather than absent, so that a policy
+    /// that reads it never gets a confident answer from a guess.
+    fn derived(&self, key_lc: &str) -> Derived<'_> {
         let p = self.principal;
         match key_lc {
-            "aws:principalaccount" => p.account,
+            "aws:principalaccount" => p.account.map_or(Derived::Missing, Derived::Value),
             "aws:principalarn" => match p.kind {
-                Kind::User(_) | Kind::Role | Kind::Root => Some(p.raw),
-                _ => None,
+                Kind::User(_) | Kind::Role | Kind::Root | Kind::FederatedUser => {
+                    Derived::Value(p.raw)
+                }
+                Kind::AssumedRole(_) => Derived::Unknown,
+                Kind::OtherArn | Kind::NonArn => Derived::Missing,
             },
             "aws:username" => match p.kind {
-                Kind::User(n) => Some(n),
-                _ => None,
+                Kind::User(n) => Derived::Value(n),
+                _ => Derived::Missing,
             },
-            "aws:resourceaccount" => self.resource_account,
-            _ => None,
+            "aws:resourceaccount" => self
+                .resource_account
+                .map_or(Derived::Missing, Derived::Value),
+            _ => Derived::Missing,
         }
     }
 }
@@ -385,9 +440,11 @@ impl VarSource for Ctx<'_> {
             Some(Slot::Values(v)) if v.len() == 1 => VarLookup::Value(&v[0]),
             // Multi-valued keys cannot be used as variables.
             Some(Slot::Values(_)) => VarLookup::Missing,
-            None => self
-                .derived(key_lc)
-                .map_or(VarLookup::Missing, VarLookup::Value),
+            None => match self.derived(key_lc) {
+                Derived::Value(v) => VarLookup::Value(v),
+                Derived::Unknown => VarLookup::Unknown,
+                Derived::Missing => VarLookup::Missing,
+            },
         }
     }
 }
@@ -398,9 +455,11 @@ impl ContextSource for Ctx<'_> {
             Some(Slot::Unknown) => KeyLookup::Unknown,
             Some(Slot::One(v)) => KeyLookup::Many(std::slice::from_ref(v)),
             Some(Slot::Values(v)) => KeyLookup::Many(v),
-            None => self
-                .derived(key_lc)
-                .map_or(KeyLookup::Missing, KeyLookup::One),
+            None => match self.derived(key_lc) {
+                Derived::Value(v) => KeyLookup::One(v),
+                Derived::Unknown => KeyLookup::Unknown,
+                Derived::Missing => KeyLookup::Missing,
+            },
         }
     }
 }

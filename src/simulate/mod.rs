@@ -79,7 +79,12 @@
 //!   to the account delegates to the identity policies (they must allow).
 //! - Keys IAM derives from the request are filled in when the caller did not
 //!   set them: `aws:PrincipalAccount`, `aws:PrincipalArn` (users, roles,
-//!   root), `aws:username` (IAM users), `aws:ResourceAccount`.
+//!   federated users, root), `aws:username` (IAM users), `aws:ResourceAccount`.
+//!   A role session's `aws:PrincipalArn` is its role's ARN with the role's
+//!   path, which the session ARN does not carry: unless the caller sets it,
+//!   it is unknown (a decision that depends on it is `indeterminate`).
+//! - A requester that IAM never authenticates (a group ARN, an ARN that is not
+//!   a principal, a bare name) is refused rather than decided.
 //! - A policy variable with no value (absent key, no default) makes the
 //!   value containing it fail every comparison, negated ones included, and
 //!   keeps a `NotResource` entry from applying ("any attempt to match it
@@ -103,7 +108,7 @@ mod wildcard;
 
 pub use batch::{evaluate_line, run_batch, run_batch_threads, BatchStats};
 pub use context::{Context, ContextValue, Request};
-pub use engine::{Decision, Evaluation, PolicySet, Reason, ReasonDetail};
+pub use engine::{requester_problem, Decision, Evaluation, PolicySet, Reason, ReasonDetail};
 pub use error::{BatchError, ParseError};
 pub use policy::{Effect, Policy, PolicyType};
 
