@@ -217,6 +217,115 @@ impl Network {
     }
 }
 
+/// The SageMaker actions whose requests carry the keys mlrole's VPC and KMS settings constrain,
+/// with the `network:` entries a statement granting them must declare. Without this rule a
+/// statement could grant `CreateTrainingJob` with no `network:` and let jobs run outside the
+/// given subnets and keys whenever its activity is selected (a review found three Canvas
+/// activities doing so). The families follow Role Manager's gating, without its defects:
+/// `CreateTransformJob` carries no VPC keys, and an endpoint configuration only its volume key
+/// (its VPC settings come from the model).
+const NETWORK_GATED: &[(&str, &[Network])] = &[
+    ("sagemaker:CreateAutoMLJob", &ALL_NETWORK),
+    ("sagemaker:CreateAutoMLJobV2", &ALL_NETWORK),
+    ("sagemaker:CreateDataQualityJobDefinition", &ALL_NETWORK),
+    ("sagemaker:CreateEndpointConfig", &[Network::KmsVolume]),
+    ("sagemaker:CreateHyperParameterTuningJob", &ALL_NETWORK),
+    ("sagemaker:CreateModel", &[Network::Vpc]),
+    ("sagemaker:CreateModelBiasJobDefinition", &ALL_NETWORK),
+    (
+        "sagemaker:CreateModelExplainabilityJobDefinition",
+        &ALL_NETWORK,
+    ),
+    ("sagemaker:CreateModelQualityJobDefinition", &ALL_NETWORK),
+    ("sagemaker:CreateMonitoringSchedule", &ALL_NETWORK),
+    ("sagemaker:CreateProcessingJob", &ALL_NETWORK),
+    ("sagemaker:CreateTrainingJob", &ALL_NETWORK),
+    (
+        "sagemaker:CreateTransformJob",
+        &[Network::KmsVolume, Network::KmsData],
+    ),
+    ("sagemaker:UpdateMonitoringSchedule", &ALL_NETWORK),
+];
+
+const ALL_NETWORK: [Network; 3] = [Network::Vpc, Network::KmsVolume, Network::KmsData];
+
+/// Problems with a statement's `network:` entries: a gated action without the entries it needs,
+/// a wildcard covering gated actions (their families differ, so no one set of entries fits), or
+/// an action beside entries its requests do not carry (the `Null` guard of the VPC conditions
+/// would then deny it). Each is `(action, message, help)`.
+fn network_problems(
+    effect: Effect,
+    actions: &[String],
+    network: &[Network],
+) -> Vec<(String, String, String)> {
+    let mut problems = Vec::new();
+    if effect != Effect::Allow {
+        return problems;
+    }
+    let names = |entries: &[Network]| {
+        entries
+            .iter()
+            .map(|n| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for action in actions {
+        let pattern = action.to_ascii_lowercase();
+        let gated: Vec<&(&str, &[Network])> = NETWORK_GATED
+            .iter()
+            .filter(|(name, _)| {
+                crate::reference::pattern::glob_match(&pattern, &name.to_ascii_lowercase())
+            })
+            .collect();
+        if !gated.is_empty() && action.contains(['*', '?']) {
+            let covered: Vec<&str> = gated.iter().map(|(name, _)| *name).collect();
+            problems.push((
+                action.clone(),
+                format!(
+                    "`{action}` covers actions the role's VPC and KMS settings constrain ({})",
+                    covered.join(", ")
+                ),
+                "name those actions, each in a statement with the `network:` entries it needs"
+                    .into(),
+            ));
+            continue;
+        }
+        let missing: Vec<Network> = ALL_NETWORK
+            .into_iter()
+            .filter(|n| gated.iter().any(|(_, needs)| needs.contains(n)) && !network.contains(n))
+            .collect();
+        if !missing.is_empty() {
+            problems.push((
+                action.clone(),
+                format!(
+                    "`{action}` needs `network: [{}]` on its statement: without it the role's VPC and KMS settings would not constrain it",
+                    names(&missing)
+                ),
+                format!(
+                    "add `network: [{}]` (the conditions attach only when those settings are given)",
+                    names(&ALL_NETWORK.into_iter().filter(|n| network.contains(n) || missing.contains(n)).collect::<Vec<_>>())
+                ),
+            ));
+        }
+        let unsupported: Vec<Network> = network
+            .iter()
+            .copied()
+            .filter(|n| !gated.iter().any(|(_, needs)| needs.contains(n)))
+            .collect();
+        if !unsupported.is_empty() {
+            problems.push((
+                action.clone(),
+                format!(
+                    "`{action}` carries no keys for `network: [{}]`: those conditions would deny it whenever the settings are given",
+                    names(&unsupported)
+                ),
+                "move it to a statement without those `network:` entries".into(),
+            ));
+        }
+    }
+    problems
+}
+
 #[derive(Debug, Clone)]
 pub struct Activity {
     pub id: String,
@@ -882,6 +991,13 @@ fn load_activity(file: &SourceFile, problems: &mut Vec<Diagnostic>) -> Option<Ac
                     None,
                 );
             }
+        }
+        for (action, message, help) in network_problems(
+            raw_statement.effect,
+            &raw_statement.actions,
+            &raw_statement.network,
+        ) {
+            check.report(&action, message, Some(help));
         }
         if raw_statement.resources.is_empty() {
             check.report(

@@ -88,12 +88,15 @@ fn scenarios_are_well_formed_and_match_their_role() {
         let scenario: Scenario =
             serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         let tests_itself = match stem.strip_suffix(VPC_KMS) {
-            Some(persona) => {
+            Some(subject) => {
                 let role = &scenario.role;
-                let activities = catalog
-                    .persona(persona)
-                    .map(|p| p.default_activities.clone())
-                    .unwrap_or_default();
+                // `<persona>-vpc-kms` tests the persona's default activities; `<activity>-vpc-kms`
+                // the activity, with the others of its role.
+                let is_activity = catalog.persona(subject).is_err();
+                let activities = match catalog.persona(subject) {
+                    Ok(p) => p.default_activities.clone(),
+                    Err(_) => role.activities.clone(),
+                };
                 let (_, volume_keys, data_keys) = common::network_settings(&catalog, &activities);
                 assert!(
                     !role.vpc_subnets.is_empty()
@@ -104,7 +107,11 @@ fn scenarios_are_well_formed_and_match_their_role() {
                      and the KMS keys its persona's activities read (volume: {volume_keys}, \
                      data: {data_keys})"
                 );
-                role.persona.as_deref() == Some(persona)
+                if is_activity {
+                    role.activities.iter().any(|a| a == subject)
+                } else {
+                    role.persona.as_deref() == Some(subject)
+                }
             }
             None => {
                 scenario.role.persona.as_deref() == Some(stem.as_str())

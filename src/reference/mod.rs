@@ -18,7 +18,7 @@
 mod arn;
 mod layout;
 mod model;
-mod pattern;
+pub(crate) mod pattern;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
