@@ -175,7 +175,8 @@ fn render(
 /// 1. exact: statements that differ only in their resources become one;
 /// 2. statements with the same effect and conditions become one (short Sids `Boundary1`, …), so
 ///    an action may also match another statement's resources — still only the persona's actions
-///    and resources, under the same conditions;
+///    and resources, under the same conditions; statements on `"*"` merge only with each other
+///    (see [`coarse_key`]);
 /// 3. resources of services other than S3, IAM and KMS widen to every resource of that service in
 ///    the role's account and region (`arn:aws:sagemaker:us-east-1:111122223333:*`); buckets, roles
 ///    and keys stay exact, and so do all actions and conditions;
@@ -193,21 +194,17 @@ fn fit_in_one_policy(
     let mut notes = vec![format!(
         "the persona's statements do not fit one managed policy of {MANAGED_POLICY_LIMIT} characters as they are, so statements with the same effect and conditions were merged: within one boundary statement an action may also match the other statements' resources (still only the persona's actions and resources, under the same conditions); the role's own policies stay exact"
     )];
-    let coarse = renumber(merge_by(&exact, |s| (s.effect, s.conditions.clone())));
+    let coarse = renumber(merge_by(&exact, coarse_key));
     if fits(&coarse) {
         return Ok((coarse, notes));
     }
     notes.push("still too big, so the resources of services other than S3, IAM and KMS were widened to every resource of that service in the role's account and region; buckets, roles, keys, actions and conditions stay exact".into());
-    let scoped = renumber(merge_by(&widen_resources(&coarse), |s| {
-        (s.effect, s.conditions.clone())
-    }));
+    let scoped = renumber(merge_by(&widen_resources(&coarse), coarse_key));
     if fits(&scoped) {
         return Ok((scoped, notes));
     }
     notes.push(format!("still too big, so read-only actions of {} were widened to their prefix (e.g. `sagemaker:Describe*`), only for prefixes the persona already uses", READ_WIDENED_SERVICES.join(", ")));
-    let reads = renumber(merge_by(&widen_reads(&scoped), |s| {
-        (s.effect, s.conditions.clone())
-    }));
+    let reads = renumber(merge_by(&widen_reads(&scoped), coarse_key));
     if fits(&reads) {
         return Ok((reads, notes));
     }
@@ -221,6 +218,18 @@ fn fit_in_one_policy(
         ),
         help: "select fewer activities for the persona (`--without-activity ID`) or list fewer resources".into(),
     })
+}
+
+/// What statements must share to be merged once exactness is given up: effect, conditions, and
+/// whether they are on `"*"`. A statement on `"*"` (actions without resource-level permissions)
+/// merged with scoped ones would put every scoped action on every resource — a review found the
+/// data scientist's boundary allowing s3:GetObject on any bucket that way.
+fn coarse_key(statement: &PlannedStatement) -> (Effect, Conditions, bool) {
+    (
+        statement.effect,
+        statement.conditions.clone(),
+        statement.resources.iter().any(|r| r == "*"),
+    )
 }
 
 /// Services whose resources a boundary never widens: data (S3), roles (IAM) and keys (KMS).

@@ -114,6 +114,19 @@ fn boundaries_allow_exactly_the_personas_permissions() {
                     .any(|r| *r == resource || widen_resource(r) == resource);
                 assert!(known, "{name}: boundary adds resource {resource}");
             }
+            // Review of 2026-11-29: merging put the List actions' "*" beside scoped actions, so
+            // s3:GetObject applied to every bucket. Only actions the role has on "*" may be there.
+            if as_list(&b["Resource"]).iter().any(|r| r == "*") {
+                for action in as_list(&b["Action"]) {
+                    let on_star = role_statements.iter().any(|s| {
+                        as_list(&s["Resource"]).iter().any(|r| r == "*")
+                            && as_list(&s["Action"])
+                                .iter()
+                                .any(|a| *a == action || widen_read_action(a) == action)
+                    });
+                    assert!(on_star, "{name}: boundary puts {action} on \"*\"");
+                }
+            }
             if exact {
                 // Without widening, every (action, resource) pair is one the role has.
                 for action in as_list(&b["Action"]) {
@@ -264,4 +277,36 @@ fn boundary_output_file_is_atomic_and_not_clobbered() {
 fn boundary_help() {
     let output = mlrole(&["boundary", "--help"]);
     insta::assert_snapshot!("help-boundary", String::from_utf8_lossy(&output.stdout));
+}
+
+/// The boundary decides like the persona's permissions where it matters: a job role with an
+/// allow-everything identity policy still cannot reach another bucket or region.
+#[test]
+fn boundary_confines_an_allow_everything_job_role() {
+    use mlrole::simulate::{Decision, Policy, PolicySet, PolicyType, Request};
+    for (name, boundary_args, _) in cases() {
+        let boundary: Value = serde_json::from_str(&run_ok(&boundary_args)).unwrap();
+        let document = &boundary["boundary_policy"]["document"];
+        let all = serde_json::json!({"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+        let set = PolicySet::new()
+            .with(Policy::from_value("all", PolicyType::Identity, &all).unwrap())
+            .with(
+                Policy::from_value("boundary", PolicyType::PermissionsBoundary, document).unwrap(),
+            );
+        let session = "arn:aws:sts::111122223333:assumed-role/job/s";
+        for (action, resource) in [
+            ("s3:GetObject", "arn:aws:s3:::victim-bucket/x"),
+            ("s3:PutObject", "arn:aws:s3:::victim-bucket/x"),
+            ("s3:DeleteBucket", "arn:aws:s3:::ml-art-out"),
+            (
+                "sagemaker:CreateTrainingJob",
+                "arn:aws:sagemaker:eu-west-1:111122223333:training-job/x",
+            ),
+            ("iam:CreateUser", "arn:aws:iam::111122223333:user/mallory"),
+        ] {
+            let decision = set.decide(&Request::new(session, action, resource));
+            assert_ne!(decision, Decision::Allow, "{name}: {action} on {resource}");
+        }
+    }
 }
