@@ -1,7 +1,16 @@
-//! What a policy change grants and takes away, in effective terms: every (effect, action,
-//! resource, condition) a document allows or denies, with action wildcards expanded against the
-//! IAM reference, compared between the old and the new documents. Privileges grow when the new
-//! documents allow something the old did not, or stop denying something the old denied.
+//! What a policy change grants and takes away, in effective terms: every (effect, principal,
+//! action, resource, condition) a document allows or denies, with action wildcards expanded
+//! against the IAM reference, compared between the old and the new documents. Privileges grow when
+//! the new documents allow something the old did not, or stop denying something the old denied.
+//!
+//! Who a grant applies to matters as much as what it allows: a trust policy that names one more
+//! account lets that account act as the role, and a bucket policy that names one more reader
+//! opens the bucket to it, without any permission policy changing. So a bundle's trust policy is
+//! compared along with its permission policies, and every statement's `Principal` is part of its
+//! grants. A `NotPrincipal` set is kept whole as one grant rather than split per entry: "everyone
+//! but A and B" is not the union of "everyone but A" and "everyone but B", so any change to the
+//! set is a removal and an addition, which counts as growth for an Allow (the new set is new) and
+//! for a Deny (the old Deny is dropped). That overstates some narrowing changes, never a widening.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,7 +30,34 @@ pub struct Grant {
     pub condition: String,
     /// Access level from the reference (`Unknown` for actions it does not know).
     pub access_level: String,
+    /// One `Principal` entry in canonical form (see [`principals`]), or the whole `NotPrincipal`
+    /// set; empty for identity policies, which have none, so their output is as before.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub principal: String,
+    /// Where the grant comes from when that changes what it means: `trust_policy` for a bundle's
+    /// trust policy (who may assume the role), empty otherwise.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub document: &'static str,
 }
+
+/// A policy document and the part of its file it comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct Document<'a> {
+    /// `trust_policy` for a bundle's trust policy, empty for permission policies and plain
+    /// documents. Permission policies are not told apart by name: packing moves statements between
+    /// managed policies, and a move grants nothing new.
+    pub source: &'static str,
+    pub body: &'a Value,
+}
+
+impl<'a> From<&'a Value> for Document<'a> {
+    fn from(body: &'a Value) -> Self {
+        Document { source: "", body }
+    }
+}
+
+/// The bundle key of the trust policy, used as the label of its grants.
+pub const TRUST_POLICY: &str = "trust_policy";
 
 /// The comparison.
 #[derive(Debug, Clone, Serialize)]
@@ -71,19 +107,100 @@ fn canonical(value: &Value) -> Value {
 }
 
 /// The policy documents of a file: a bundle's trust and permission policies, or one document.
-pub fn documents(value: &Value) -> Vec<&Value> {
-    match value.get("permission_policies").and_then(Value::as_array) {
-        Some(policies) => policies.iter().filter_map(|p| p.get("document")).collect(),
-        None => vec![value],
+pub fn documents(value: &Value) -> Vec<Document<'_>> {
+    let trust = value.get(TRUST_POLICY).filter(|t| t.is_object());
+    let policies = value.get("permission_policies").and_then(Value::as_array);
+    if trust.is_none() && policies.is_none() {
+        return vec![Document::from(value)];
+    }
+    let mut documents: Vec<Document<'_>> = trust
+        .map(|body| Document {
+            source: TRUST_POLICY,
+            body,
+        })
+        .into_iter()
+        .collect();
+    documents.extend(
+        policies
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.get("document"))
+            .map(Document::from),
+    );
+    documents
+}
+
+/// The canonical text of an `AWS` principal entry. An account id and its root ARN name the same
+/// principal (IAM stores the id as the root ARN), as the simulator treats them, so both become
+/// `AWS:<account>`; the partition is dropped because a policy can only name principals of its own.
+fn aws_principal(value: &str) -> String {
+    if value == "*" {
+        return "*".to_string();
+    }
+    let parts: Vec<&str> = value.splitn(6, ':').collect();
+    let account = match parts.as_slice() {
+        ["arn", _, "iam", "", account, "root"] => *account,
+        _ => value,
+    };
+    format!("AWS:{account}")
+}
+
+/// The canonical entries of a `Principal` or `NotPrincipal` value: `*` (also for `{"AWS": "*"}`),
+/// `AWS:<account or ARN>`, `Service:<lowercase name>` (service names are case-insensitive),
+/// `Federated:…`, `CanonicalUser:…`. A shape IAM would refuse is kept as its canonical JSON, so a
+/// change to it still shows rather than vanishing.
+pub fn principals(value: &Value) -> Vec<String> {
+    let mut entries = BTreeSet::new();
+    match value {
+        Value::String(s) if s == "*" => {
+            entries.insert("*".to_string());
+        }
+        Value::Object(map) => {
+            for (kind, values) in map {
+                let texts: Vec<String> = match values {
+                    Value::Array(items) => items
+                        .iter()
+                        .map(|v| {
+                            v.as_str()
+                                .map_or_else(|| canonical(v).to_string(), String::from)
+                        })
+                        .collect(),
+                    Value::String(s) => vec![s.clone()],
+                    other => vec![canonical(other).to_string()],
+                };
+                for text in texts {
+                    entries.insert(match kind.as_str() {
+                        "AWS" => aws_principal(&text),
+                        "Service" => format!("Service:{}", text.to_lowercase()),
+                        _ => format!("{kind}:{text}"),
+                    });
+                }
+            }
+        }
+        other => {
+            entries.insert(canonical(other).to_string());
+        }
+    }
+    entries.into_iter().collect()
+}
+
+/// Who a statement applies to, one grant target per entry: `Principal` entries each grant on
+/// their own, a `NotPrincipal` set only as a whole (see the module comment), and a statement
+/// without either (an identity policy) has the one empty target.
+fn targets(statement: &Value) -> Vec<String> {
+    match (statement.get("Principal"), statement.get("NotPrincipal")) {
+        (Some(principal), _) => principals(principal),
+        (None, Some(not)) => vec![format!("NotPrincipal:{}", principals(not).join(", "))],
+        (None, None) => vec![String::new()],
     }
 }
 
 /// Every effective grant of some documents.
-pub fn grants(documents: &[&Value]) -> BTreeSet<Grant> {
+pub fn grants(documents: &[Document<'_>]) -> BTreeSet<Grant> {
     let reference = reference::get();
     let mut grants = BTreeSet::new();
     for document in documents {
-        let statements = match document.get("Statement") {
+        let statements = match document.body.get("Statement") {
             Some(Value::Array(items)) => items.iter().collect(),
             Some(single @ Value::Object(_)) => vec![single],
             _ => Vec::new(),
@@ -122,15 +239,20 @@ pub fn grants(documents: &[&Value]) -> BTreeSet<Grant> {
             for pattern in strings(statement.get("NotAction")) {
                 actions.push((format!("NotAction:{pattern}"), "Unknown".into()));
             }
+            let targets = targets(statement);
             for (action, level) in actions {
                 for resource in &resources {
-                    grants.insert(Grant {
-                        effect: effect.clone(),
-                        action: action.clone(),
-                        resource: resource.clone(),
-                        condition: condition.clone(),
-                        access_level: level.clone(),
-                    });
+                    for principal in &targets {
+                        grants.insert(Grant {
+                            effect: effect.clone(),
+                            action: action.clone(),
+                            resource: resource.clone(),
+                            condition: condition.clone(),
+                            access_level: level.clone(),
+                            principal: principal.clone(),
+                            document: document.source,
+                        });
+                    }
                 }
             }
         }
@@ -138,7 +260,7 @@ pub fn grants(documents: &[&Value]) -> BTreeSet<Grant> {
     grants
 }
 
-pub fn diff(old: &[&Value], new: &[&Value]) -> Diff {
+pub fn diff(old: &[Document<'_>], new: &[Document<'_>]) -> Diff {
     let old = grants(old);
     let new = grants(new);
     let added: Vec<Grant> = new.difference(&old).cloned().collect();
@@ -152,15 +274,20 @@ pub fn diff(old: &[&Value], new: &[&Value]) -> Diff {
     }
 }
 
-/// Grouped view: access level → action → resources (with condition).
+/// Grouped view: access level → action → resources (with principal, condition and document).
 fn grouped(grants: &[Grant]) -> BTreeMap<(String, String), BTreeMap<String, Vec<String>>> {
     let mut groups: BTreeMap<(String, String), BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for grant in grants {
-        let resource = if grant.condition.is_empty() {
-            grant.resource.clone()
-        } else {
-            format!("{} if {}", grant.resource, grant.condition)
-        };
+        let mut resource = grant.resource.clone();
+        if !grant.principal.is_empty() {
+            resource.push_str(&format!(" for {}", grant.principal));
+        }
+        if !grant.condition.is_empty() {
+            resource.push_str(&format!(" if {}", grant.condition));
+        }
+        if !grant.document.is_empty() {
+            resource.push_str(&format!(" in {}", grant.document));
+        }
         groups
             .entry((grant.effect.clone(), grant.access_level.clone()))
             .or_default()
@@ -248,7 +375,7 @@ mod tests {
         let new = doc(
             r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject*","Resource":"arn:aws:s3:::b/*"}]}"#,
         );
-        let grown = diff(&[&old], &[&new]);
+        let grown = diff(&[(&old).into()], &[(&new).into()]);
         assert!(grown.privileges_grow);
         assert!(
             grown.added.iter().any(|g| g.action == "s3:GetObjectAcl"),
@@ -256,9 +383,9 @@ mod tests {
             grown.added
         );
         assert!(grown.removed.is_empty());
-        let shrunk = diff(&[&new], &[&old]);
+        let shrunk = diff(&[(&new).into()], &[(&old).into()]);
         assert!(!shrunk.privileges_grow);
-        assert!(diff(&[&old], &[&old]).added.is_empty());
+        assert!(diff(&[(&old).into()], &[(&old).into()]).added.is_empty());
     }
 
     #[test]
@@ -269,12 +396,159 @@ mod tests {
         let without = doc(
             r#"{"Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::b","Condition":{"Bool":{"aws:SecureTransport":"true"},"StringLike":{"s3:prefix":["a/*"]}}}]}"#,
         );
-        let change = diff(&[&with_deny], &[&without]);
+        let change = diff(&[(&with_deny).into()], &[(&without).into()]);
         assert!(change.privileges_grow);
         assert!(
             change.added.is_empty(),
             "reordered condition keys are the same grant"
         );
         assert_eq!(change.removed.len(), 1);
+    }
+
+    fn bundle(trust: &str) -> Value {
+        doc(&format!(
+            r#"{{"trust_policy":{trust},"permission_policies":[{{"name":"p","document":{{"Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}]}}}}]}}"#
+        ))
+    }
+
+    const SAGEMAKER: &str = r#"{"Effect":"Allow","Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}"#;
+
+    fn trust(statements: &[&str]) -> String {
+        format!(r#"{{"Statement":[{}]}}"#, statements.join(","))
+    }
+
+    fn bundle_diff(old: &Value, new: &Value) -> Diff {
+        diff(&documents(old), &documents(new))
+    }
+
+    #[test]
+    fn a_new_trusted_account_grows_and_is_named() {
+        let old = bundle(&trust(&[SAGEMAKER]));
+        let new = bundle(&trust(&[
+            SAGEMAKER,
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}"#,
+        ]));
+        let change = bundle_diff(&old, &new);
+        assert!(change.privileges_grow);
+        assert_eq!(change.added.len(), 2, "{:?}", change.added);
+        assert!(change.removed.is_empty());
+        for grant in &change.added {
+            assert_eq!(grant.principal, "AWS:444455556666");
+            assert_eq!(grant.document, TRUST_POLICY);
+        }
+        assert!(render_human(&change).contains("for AWS:444455556666 in trust_policy"));
+
+        let back = bundle_diff(&new, &old);
+        assert!(!back.privileges_grow, "an untrusted account is a removal");
+        assert_eq!(back.removed.len(), 2);
+        assert!(bundle_diff(&old, &old.clone()).added.is_empty());
+    }
+
+    #[test]
+    fn a_loosened_trust_condition_grows() {
+        let old = bundle(&trust(&[SAGEMAKER]));
+        let new = bundle(&trust(&[
+            r#"{"Effect":"Allow","Principal":{"Service":"sagemaker.amazonaws.com"},"Action":"sts:AssumeRole"}"#,
+        ]));
+        let change = bundle_diff(&old, &new);
+        assert!(change.privileges_grow);
+        assert_eq!(change.added.len(), 1);
+        assert_eq!(change.removed.len(), 1);
+        assert_eq!(change.added[0].principal, "Service:sagemaker.amazonaws.com");
+        assert!(change.added[0].condition.is_empty());
+    }
+
+    #[test]
+    fn principal_spellings_of_one_identity_compare_equal() {
+        let pairs = [
+            (
+                r#"{"AWS":"444455556666"}"#,
+                r#"{"AWS":["arn:aws:iam::444455556666:root"]}"#,
+            ),
+            (r#""*""#, r#"{"AWS":"*"}"#),
+            (
+                r#"{"Service":"SageMaker.amazonaws.com"}"#,
+                r#"{"Service":["sagemaker.amazonaws.com"]}"#,
+            ),
+            (
+                r#"{"AWS":["arn:aws:iam::111122223333:role/a","arn:aws:iam::111122223333:role/b"]}"#,
+                r#"{"AWS":["arn:aws:iam::111122223333:role/b","arn:aws:iam::111122223333:role/a"]}"#,
+            ),
+        ];
+        for (left, right) in pairs {
+            let policy = |principal: &str| {
+                doc(&format!(
+                    r#"{{"Statement":{{"Effect":"Allow","Principal":{principal},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}}}"#
+                ))
+            };
+            let (left_doc, right_doc) = (policy(left), policy(right));
+            let change = diff(&[(&left_doc).into()], &[(&right_doc).into()]);
+            assert!(
+                change.added.is_empty() && change.removed.is_empty(),
+                "{left} vs {right}: {change:?}"
+            );
+        }
+        assert_eq!(
+            principals(&doc(
+                r#"{"Federated":"cognito-identity.amazonaws.com","AWS":"arn:aws:iam::111122223333:role/r"}"#
+            )),
+            [
+                "AWS:arn:aws:iam::111122223333:role/r",
+                "Federated:cognito-identity.amazonaws.com"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_new_resource_policy_principal_grows() {
+        let policy = |principals: &str| {
+            doc(&format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Principal":{{"AWS":[{principals}]}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}},{{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::b/*","Condition":{{"Bool":{{"aws:SecureTransport":"false"}}}}}}]}}"#
+            ))
+        };
+        let old = policy(r#""arn:aws:iam::111122223333:role/r1""#);
+        let new = policy(r#""arn:aws:iam::111122223333:role/r1","999988887777""#);
+        let change = diff(&[(&old).into()], &[(&new).into()]);
+        assert!(change.privileges_grow);
+        assert_eq!(change.added.len(), 1, "{:?}", change.added);
+        assert_eq!(change.added[0].principal, "AWS:999988887777");
+        assert!(
+            change.added[0].document.is_empty(),
+            "a plain file has no parts"
+        );
+        assert!(!diff(&[(&new).into()], &[(&old).into()]).privileges_grow);
+    }
+
+    #[test]
+    fn any_change_to_a_not_principal_set_grows() {
+        let policy = |effect: &str, names: &str| {
+            doc(&format!(
+                r#"{{"Statement":{{"Effect":"{effect}","NotPrincipal":{{"AWS":[{names}]}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}}}"#
+            ))
+        };
+        let one = r#""111122223333""#;
+        let two = r#""111122223333","444455556666""#;
+        // Allow to everyone but {A, B} → everyone but {A}: B gains access.
+        let (old, new) = (policy("Allow", two), policy("Allow", one));
+        let change = diff(&[(&old).into()], &[(&new).into()]);
+        assert!(change.privileges_grow, "{change:?}");
+        assert_eq!(change.added[0].principal, "NotPrincipal:AWS:111122223333");
+        // Deny to everyone but {A} → everyone but {A, B}: B is no longer denied.
+        let (old, new) = (policy("Deny", one), policy("Deny", two));
+        assert!(diff(&[(&old).into()], &[(&new).into()]).privileges_grow);
+        // Unchanged sets are no change.
+        assert!(diff(&[(&old).into()], &[(&old).into()]).added.is_empty());
+    }
+
+    #[test]
+    fn identity_grants_serialize_as_before() {
+        let policy = doc(
+            r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#,
+        );
+        let empty = doc(r#"{"Statement":[]}"#);
+        let change = diff(&[(&empty).into()], &[(&policy).into()]);
+        let json = serde_json::to_value(&change.added[0]).unwrap();
+        let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["effect", "action", "resource", "access_level"]);
     }
 }
