@@ -7,7 +7,8 @@
 //! account lets that account act as the role, and a bucket policy that names one more reader
 //! opens the bucket to it, without any permission policy changing. So a bundle's trust policy is
 //! compared along with its permission policies, and every statement's `Principal` is part of its
-//! grants. A `NotPrincipal` set is kept whole as one grant rather than split per entry: "everyone
+//! grants. A `NotPrincipal` (likewise `NotAction`, `NotResource`) set is kept whole as one grant
+//! rather than split per entry: "everyone
 //! but A and B" is not the union of "everyone but A" and "everyone but B", so any change to the
 //! set is a removal and an addition, which counts as growth for an Allow (the new set is new) and
 //! for a Deny (the old Deny is dropped). That overstates some narrowing changes, never a widening.
@@ -195,6 +196,14 @@ fn targets(statement: &Value) -> Vec<String> {
     }
 }
 
+/// A `NotAction`/`NotResource` list as one sorted, de-duplicated text, so that order and
+/// repeats never count as a change.
+fn as_set(mut items: Vec<String>) -> String {
+    items.sort();
+    items.dedup();
+    items.join(", ")
+}
+
 /// Every effective grant of some documents.
 pub fn grants(documents: &[Document<'_>]) -> BTreeSet<Grant> {
     let reference = reference::get();
@@ -217,10 +226,9 @@ pub fn grants(documents: &[Document<'_>]) -> BTreeSet<Grant> {
                 .unwrap_or_default();
             let resources = match (statement.get("Resource"), statement.get("NotResource")) {
                 (Some(r), _) => strings(Some(r)),
-                (None, Some(n)) => strings(Some(n))
-                    .into_iter()
-                    .map(|r| format!("NotResource:{r}"))
-                    .collect(),
+                // "Everything but A and B" is not the union of "everything but A" and
+                // "everything but B": the set is one grant, so any change to it is a change.
+                (None, Some(n)) => vec![format!("NotResource:{}", as_set(strings(Some(n))))],
                 (None, None) => vec!["(no resource)".to_string()],
             };
             let mut actions: Vec<(String, String)> = Vec::new();
@@ -236,8 +244,11 @@ pub fn grants(documents: &[Document<'_>]) -> BTreeSet<Grant> {
                     );
                 }
             }
-            for pattern in strings(statement.get("NotAction")) {
-                actions.push((format!("NotAction:{pattern}"), "Unknown".into()));
+            let not_actions = strings(statement.get("NotAction"));
+            if !not_actions.is_empty() {
+                // One grant for the whole set, as for NotResource.
+                let lowered = not_actions.iter().map(|a| a.to_ascii_lowercase()).collect();
+                actions.push((format!("NotAction:{}", as_set(lowered)), "Unknown".into()));
             }
             let targets = targets(statement);
             for (action, level) in actions {
@@ -538,6 +549,35 @@ mod tests {
         assert!(diff(&[(&old).into()], &[(&new).into()]).privileges_grow);
         // Unchanged sets are no change.
         assert!(diff(&[(&old).into()], &[(&old).into()]).added.is_empty());
+    }
+
+    #[test]
+    fn any_change_to_a_not_action_or_not_resource_set_grows() {
+        let not_action = |names: &str| {
+            doc(&format!(
+                r#"{{"Statement":{{"Effect":"Allow","NotAction":[{names}],"Resource":"*"}}}}"#
+            ))
+        };
+        // Allow everything but {iam:*, s3:*} → everything but {iam:*}: S3 becomes allowed.
+        let (old, new) = (not_action(r#""iam:*","s3:*""#), not_action(r#""iam:*""#));
+        let change = diff(&[(&old).into()], &[(&new).into()]);
+        assert!(change.privileges_grow, "{change:?}");
+        assert_eq!(change.added[0].action, "NotAction:iam:*");
+        // Order, case and repeats are no change.
+        let same = not_action(r#""S3:*","iam:*","s3:*""#);
+        assert!(diff(&[(&old).into()], &[(&same).into()]).added.is_empty());
+        let not_resource = |arns: &str| {
+            doc(&format!(
+                r#"{{"Statement":{{"Effect":"Allow","Action":"s3:GetObject","NotResource":[{arns}]}}}}"#
+            ))
+        };
+        let (old, new) = (
+            not_resource(r#""arn:aws:s3:::secret/*","arn:aws:s3:::hr/*""#),
+            not_resource(r#""arn:aws:s3:::hr/*""#),
+        );
+        let change = diff(&[(&old).into()], &[(&new).into()]);
+        assert!(change.privileges_grow, "{change:?}");
+        assert_eq!(change.added[0].resource, "NotResource:arn:aws:s3:::hr/*");
     }
 
     #[test]
