@@ -458,3 +458,83 @@ fn failed_condition_is_reported() {
         ))
     );
 }
+
+// Review of 2026-11-29: a request value the operator cannot read as its type satisfied every
+// negated operator (NotIpAddress on `garbage` was true), so a malformed value passed an Allow.
+// It now fails the comparison whatever the polarity, as iam-simulate decides.
+#[test]
+fn unreadable_request_values_fail_negated_operators_too() {
+    for (cond, key, value) in [
+        (
+            json!({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+            "aws:SourceIp",
+            "garbage",
+        ),
+        (
+            json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+            "aws:SourceIp",
+            "garbage",
+        ),
+        (
+            json!({"DateNotEquals": {"aws:CurrentTime": "2025-01-01T00:00:00Z"}}),
+            "aws:CurrentTime",
+            "soon",
+        ),
+        (
+            json!({"NumericNotEquals": {"s3:max-keys": "10"}}),
+            "s3:max-keys",
+            "abc",
+        ),
+        (
+            json!({"NumericLessThan": {"s3:max-keys": "10"}}),
+            "s3:max-keys",
+            "abc",
+        ),
+        (
+            json!({"ArnNotLike": {"aws:SourceArn": "arn:aws:sagemaker:*:*:*"}}),
+            "aws:SourceArn",
+            "not-an-arn",
+        ),
+    ] {
+        assert!(
+            !holds(cond.clone(), |r| r.with(key, value)),
+            "{cond} with {key}={value}"
+        );
+    }
+    // A readable value still decides as before.
+    let c = json!({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}});
+    assert!(holds(c.clone(), |r| r.with("aws:SourceIp", "192.168.1.1")));
+    assert!(!holds(c, |r| r.with("aws:SourceIp", "10.1.2.3")));
+}
+
+// Review of 2026-11-29: ARN operators compare six components; a condition value with fewer
+// (`arn:aws:sagemaker:*`) matched every SageMaker ARN as one glob.
+#[test]
+fn arn_condition_values_need_six_components() {
+    let arn = "arn:aws:sagemaker:us-east-1:111122223333:training-job/x";
+    let like = |pattern: &str| json!({"ArnLike": {"aws:SourceArn": pattern}});
+    assert!(!holds(like("arn:aws:sagemaker:*"), |r| r
+        .with("aws:SourceArn", arn)));
+    assert!(holds(like("arn:aws:sagemaker:*:*:*"), |r| r
+        .with("aws:SourceArn", arn)));
+    let not_like = json!({"ArnNotLike": {"aws:SourceArn": "arn:aws:sagemaker:*"}});
+    assert!(holds(not_like, |r| r.with("aws:SourceArn", arn)));
+}
+
+// Review of 2026-11-29: lint refused `ForAnyValue:Null`, simulate evaluated it.
+#[test]
+fn null_takes_no_set_qualifier() {
+    for op in [
+        "ForAnyValue:Null",
+        "ForAllValues:Null",
+        "NullIfExists",
+        "stringequals",
+    ] {
+        let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "s3:GetObject", "Resource": "*", "Condition": {op: {"aws:TagKeys": "true"}}}]});
+        assert!(
+            Policy::from_value("p", PolicyType::Identity, &doc).is_err(),
+            "{op}"
+        );
+    }
+}

@@ -112,6 +112,22 @@ fn parse_operator(text: &str) -> Result<Operator, String> {
     if cat == Cat::Null && qualifier.is_some() {
         return Err("Null cannot take a ForAllValues/ForAnyValue qualifier".to_string());
     }
+    // IAM's documentation spells every operator one way and does not say other spellings work;
+    // `simulate` reads only that spelling, so lint holds policies to it too.
+    let spelled = format!(
+        "{}{base}{}",
+        match qualifier {
+            Some(Qualifier::ForAllValues) => "ForAllValues:",
+            Some(Qualifier::ForAnyValue) => "ForAnyValue:",
+            None => "",
+        },
+        if if_exists { "IfExists" } else { "" }
+    );
+    if spelled != text {
+        return Err(format!(
+            "`{text}` is spelled `{spelled}` in IAM's documentation, which names no other spelling"
+        ));
+    }
     Ok(Operator {
         qualifier,
         base,
@@ -569,6 +585,14 @@ mod tests {
         assert!(parse_operator("ForAllValues:StringLikeIfExists").is_ok());
         assert!(parse_operator("ArnLikeIfExists").is_ok());
         assert!(parse_operator("NullIfExists").is_err());
+        // Review of 2026-11-29: lint took these, simulate refused them.
+        for miscased in [
+            "stringequals",
+            "forallvalues:StringEquals",
+            "StringEqualsifexists",
+        ] {
+            assert!(parse_operator(miscased).is_err(), "{miscased}");
+        }
         assert!(parse_operator("StringEqual").is_err());
         assert!(parse_operator("ForAllValue:StringEquals").is_err());
         assert_eq!(

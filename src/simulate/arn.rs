@@ -11,9 +11,12 @@
 //! - Matching is case-sensitive.
 //! - `*` alone matches every resource.
 //!
-//! Choice where the docs are silent: a pattern that does not have six
+//! A condition value of an `Arn*` operator that does not have six segments
+//! (e.g. `arn:aws:sagemaker:*`) matches nothing: the operators compare the
+//! six components one by one, and such a value has no sixth to compare.
+//! Choice where the docs are silent: a `Resource` entry without six
 //! segments (e.g. `arn:aws:s3*`) is matched as one glob against the whole
-//! ARN text.
+//! ARN text, as iam-simulate does.
 
 use super::variables::{has_variable, Resolved, Template, VarSource};
 use super::wildcard::{self, Glob, Shape};
@@ -89,8 +92,10 @@ pub(crate) enum ArnPattern {
     /// Six segments compiled one by one: a pattern with a policy variable
     /// (or with `${` where variables do not apply), matched one by one.
     Segments(Box<[Seg; 6]>),
-    /// Not six segments: matched as one glob.
+    /// A `Resource` entry without six segments: matched as one glob.
     Whole(Seg),
+    /// An `Arn*` condition value without six segments: it matches nothing.
+    Never,
 }
 
 /// The six segments of a pattern without variables, kept as the pattern's
@@ -183,8 +188,10 @@ impl ArnPattern {
             let arr: [Seg; 6] =
                 std::array::from_fn(|i| seg(segs[i], vars && (i == 5 || !resource_only)));
             ArnPattern::Segments(Box::new(arr))
+        } else if resource_only {
+            ArnPattern::Whole(seg(pattern, false))
         } else {
-            ArnPattern::Whole(seg(pattern, vars && !resource_only))
+            ArnPattern::Never
         }
     }
 
@@ -199,6 +206,7 @@ impl ArnPattern {
         match self {
             ArnPattern::Any => Resolved::Value(true),
             ArnPattern::Whole(s) => seg_match(s, text, src),
+            ArnPattern::Never => Resolved::Value(false),
             ArnPattern::Plain(p) => Resolved::Value(arn.is_some_and(|arn| p.matches(arn))),
             ArnPattern::Segments(segs) => {
                 let Some(arn) = arn else {
@@ -445,8 +453,20 @@ mod tests {
     }
 
     #[test]
-    fn short_pattern_is_whole_glob() {
-        assert!(m("arn:aws:s3*", "arn:aws:s3:::b"));
-        assert!(!m("arn:aws:ec2*", "arn:aws:s3:::b"));
+    fn short_resource_pattern_is_whole_glob_and_short_condition_value_matches_nothing() {
+        let resource = |p: &str, t: &str| {
+            ArnPattern::new_resource(p, true).matches(t, ArnParts::parse(t).as_ref(), &Vars)
+                == Resolved::Value(true)
+        };
+        assert!(resource("arn:aws:s3*", "arn:aws:s3:::b"));
+        assert!(!resource("arn:aws:ec2*", "arn:aws:s3:::b"));
+        // Review of 2026-11-29: `ArnLike aws:SourceArn arn:aws:sagemaker:*` matched every
+        // SageMaker ARN; IAM compares six components, and this value has four.
+        assert!(!m("arn:aws:s3*", "arn:aws:s3:::b"));
+        assert!(!m(
+            "arn:aws:sagemaker:*",
+            "arn:aws:sagemaker:us-east-1:111122223333:training-job/x"
+        ));
+        assert!(m("*", "arn:aws:s3:::b"));
     }
 }

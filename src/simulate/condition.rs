@@ -210,7 +210,8 @@ fn parse_operator(name: &str) -> Option<(Base, bool, bool, SetQ)> {
         "Null" => (Base::Null, false),
         _ => return None,
     };
-    if b == Base::Null && if_exists {
+    // As lint: Null already tests presence, so it takes neither IfExists nor a set qualifier.
+    if b == Base::Null && (if_exists || set != SetQ::None) {
         return None;
     }
     Some((b, neg, if_exists, set))
@@ -428,7 +429,10 @@ impl Entry {
     /// Applies the operator to one request value `c` against all policy
     /// values: OR of matches for a positive operator, NOR for a negated one.
     /// A policy value whose variable has no value never satisfies the
-    /// comparison, whatever the polarity ("any attempt to match it fails").
+    /// comparison, whatever the polarity ("any attempt to match it fails");
+    /// nor does a request value the operator cannot read as its type (a
+    /// number, date, IP address or ARN): `NotIpAddress` on `garbage` is
+    /// false, not true, so a malformed value never satisfies an Allow.
     fn test(&self, c: &str, neg: bool, ctx: &dyn ContextSource, unk: &mut Option<String>) -> Tri {
         let fold = |it: &mut dyn Iterator<Item = Pv>, unk: &mut Option<String>| -> Tri {
             let mut acc = Tri::from_bool(neg);
@@ -487,36 +491,40 @@ impl Entry {
                             .map(|v| resolved(v.matches(c, Some(&parts), ctx))),
                         unk,
                     ),
-                    // Not an ARN: matches no ARN pattern.
-                    None => fold(&mut vals.iter().map(|_| Pv::Miss), unk),
+                    // Not an ARN: the comparison fails, negated or not.
+                    None => fold(&mut vals.iter().map(|_| Pv::Fail), unk),
                 }
             }
             Values::Num(vals) => {
-                let x = parse_number(c);
+                let Some(x) = parse_number(c) else {
+                    return fold(&mut vals.iter().map(|_| Pv::Fail), unk);
+                };
                 fold(
                     &mut vals.iter().map(|p| {
-                        hit(x.is_some_and(|x| match self.base {
+                        hit(match self.base {
                             Base::NumEq => x == *p,
                             Base::NumLt => x < *p,
                             Base::NumLe => x <= *p,
                             Base::NumGt => x > *p,
                             _ => x >= *p,
-                        }))
+                        })
                     }),
                     unk,
                 )
             }
             Values::Date(vals) => {
-                let x = parse_date(c);
+                let Some(x) = parse_date(c) else {
+                    return fold(&mut vals.iter().map(|_| Pv::Fail), unk);
+                };
                 fold(
                     &mut vals.iter().map(|p| {
-                        hit(x.is_some_and(|x| match self.base {
+                        hit(match self.base {
                             Base::DateEq => x == *p,
                             Base::DateLt => x < *p,
                             Base::DateLe => x <= *p,
                             Base::DateGt => x > *p,
                             _ => x >= *p,
-                        }))
+                        })
                     }),
                     unk,
                 )
@@ -530,13 +538,10 @@ impl Entry {
                 fold(&mut vals.iter().map(|p| hit(x.as_ref() == Some(p))), unk)
             }
             Values::Ip(vals) => {
-                let ip = parse_ip(c);
-                fold(
-                    &mut vals
-                        .iter()
-                        .map(|r| hit(ip.is_some_and(|ip| r.contains(ip)))),
-                    unk,
-                )
+                let Some(ip) = parse_ip(c) else {
+                    return fold(&mut vals.iter().map(|_| Pv::Fail), unk);
+                };
+                fold(&mut vals.iter().map(|r| hit(r.contains(ip))), unk)
             }
             // Null is decided by presence alone (see `eval_values`).
             Values::Null(_) => Tri::False,

@@ -44,7 +44,8 @@ pub(crate) struct Template {
 /// What a variable lookup found.
 pub(crate) enum VarLookup<'a> {
     Value(&'a str),
-    /// Absent, empty or multi-valued: no usable value.
+    /// Absent or multi-valued: no usable value. (An empty value, such as a tag
+    /// set to "", is a value: it substitutes as the empty string.)
     Missing,
     /// The caller declared this key's value unknown.
     Unknown,
