@@ -148,3 +148,61 @@ fn help_of_the_catalog_commands() {
         insta::assert_snapshot!(name, text(&output.stdout));
     }
 }
+
+// A user activity that grants a write action on "*" is legal IAM, so generate writes the role;
+// but the warning used to land only in the bundle's `findings`, where nobody running the command
+// saw it. It is printed on stderr, and `--deny-warnings` refuses the role without writing.
+#[test]
+fn warnings_about_a_user_catalog_reach_stderr_and_deny_warnings_refuses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    std::fs::create_dir_all(dir.join("activities")).unwrap();
+    std::fs::write(
+        dir.join("activities/put-anywhere.yaml"),
+        "id: put-anywhere\ntitle: Put Anywhere\ndescription: Write objects anywhere.\nstatements:\n  - sid: Put\n    why: \"write\"\n    actions: [s3:PutObject]\n    resources: [\"*\"]\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("role.json");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "--catalog",
+            dir.to_str().unwrap(),
+            "generate",
+            "--activity",
+            "put-anywhere",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        mlrole(&args)
+    };
+    let denied = run(&["--deny-warnings"]);
+    assert_eq!(denied.status.code(), Some(1), "{}", text(&denied.stderr));
+    assert!(text(&denied.stderr).contains("`--deny-warnings` refuses them"));
+    assert!(!out.exists(), "nothing written when refused");
+    let written = run(&[]);
+    assert_eq!(written.status.code(), Some(0), "{}", text(&written.stderr));
+    let stderr = text(&written.stderr);
+    assert!(stderr.contains("warning[star-resource]"), "{stderr}");
+    assert!(stderr.contains("s3:PutObject"), "{stderr}");
+    assert!(out.exists());
+    // The built-in catalog gives no such note.
+    let clean = mlrole(&["generate", "--persona", "compute", "--bucket", "ml-data"]);
+    assert_eq!(clean.status.code(), Some(0));
+    assert!(clean.stderr.is_empty(), "{}", text(&clean.stderr));
+    // boundary has no use for the flag and says so.
+    let boundary = mlrole(&[
+        "boundary",
+        "--persona",
+        "compute",
+        "--bucket",
+        "ml-data",
+        "--deny-warnings",
+    ]);
+    assert_eq!(
+        boundary.status.code(),
+        Some(2),
+        "{}",
+        text(&boundary.stderr)
+    );
+}

@@ -40,6 +40,12 @@ pub(super) fn boundary_command(
             help: Some("drop `--format`/`--inline`".into()),
         });
     }
+    if args.role.deny_warnings {
+        return Err(Error::Usage {
+            message: "`--deny-warnings` applies to `generate` and `wizard`".into(),
+            help: Some("drop `--deny-warnings`".into()),
+        });
+    }
     args.role.refuse_spec_dir("boundary")?;
     let (spec, labels) = args.role.spec_with_labels(args.role.to_spec())?;
     if spec.persona.is_none() {

@@ -195,6 +195,9 @@ pub struct GenerateArgs {
     /// Replace existing output files
     #[arg(long, help_heading = "Input and output")]
     pub force: bool,
+    /// Refuse the role when the checks of what it renders give warnings (printed on stderr either way)
+    #[arg(long, help_heading = "Input and output")]
+    pub deny_warnings: bool,
 }
 
 fn parse_tag(value: &str) -> std::result::Result<(String, String), String> {
@@ -269,6 +272,7 @@ pub(super) fn generate_command(
     renderer: &Renderer,
     args: &GenerateArgs,
     out: &mut dyn Write,
+    notes: &mut dyn Write,
 ) -> Result<()> {
     if let Some(spec_dir) = &args.spec_dir {
         // Checked here rather than by clap, so that `boundary` and `wizard`, which share these
@@ -281,7 +285,7 @@ pub(super) fn generate_command(
             });
         };
         let catalog = Catalog::load(catalog_dir)?;
-        return generate_spec_dir(&catalog, renderer, args, spec_dir, out_dir, out);
+        return generate_spec_dir(&catalog, renderer, args, spec_dir, out_dir, out, notes);
     }
     let flags = args.to_spec();
     let nothing_chosen =
@@ -294,6 +298,7 @@ pub(super) fn generate_command(
             &mut super::wizard::InquirePrompter,
             args,
             out,
+            notes,
         );
     }
     let (spec, labels) = args.spec_with_labels(flags)?;
@@ -318,7 +323,39 @@ pub(super) fn generate_command(
         (None, Some(dir)) => Destination::Dir(dir.clone()),
         (None, None) => Destination::Stdout,
     };
-    write_result(&produced, &destination, args.force, out)
+    let warnings = check_findings(&produced, args.deny_warnings, "generated role")?;
+    write_result(&produced, &destination, args.force, out)?;
+    write_notes(notes, &warnings);
+    Ok(())
+}
+
+/// What the self-lint of a produced role left below error level (errors already stopped it), as
+/// text for stderr; with `--deny-warnings` they stop it too, before anything is written. Only a
+/// user catalog or template can cause them: a test keeps the built-in ones clean.
+pub(super) fn check_findings(produced: &Produced, deny: bool, label: &str) -> Result<String> {
+    let findings = &produced.generated.findings;
+    if findings.is_empty() {
+        return Ok(String::new());
+    }
+    let report = crate::lint::render_human(findings, label);
+    if deny {
+        return Err(Error::Template {
+            template: "permission-policy.json.tera".into(),
+            message: format!(
+                "the rendered policies have findings and `--deny-warnings` refuses them:\n{report}"
+            ),
+        });
+    }
+    Ok(format!(
+        "warning: the role was written, but the checks of what it renders found this (`--deny-warnings` refuses such a role):\n{report}"
+    ))
+}
+
+/// Best effort: a note that cannot reach stderr must not fail a role already written.
+pub(super) fn write_notes(notes: &mut dyn Write, text: &str) {
+    if !text.is_empty() {
+        let _ = notes.write_all(text.as_bytes());
+    }
 }
 
 /// `generate --spec-dir DIR --out-dir OUT`: one role per spec file, each into `OUT/<stem>/`, on
@@ -330,6 +367,7 @@ fn generate_spec_dir(
     spec_dir: &Path,
     out_dir: &Path,
     out: &mut dyn Write,
+    notes: &mut dyn Write,
 ) -> Result<()> {
     let specs = spec_files(spec_dir)?;
     let flags = args.to_spec();
@@ -342,7 +380,7 @@ fn generate_spec_dir(
     // Every spec's files are written under temporary names first, then made durable with one
     // flush per filesystem, then renamed into place: a spec that fails at any step leaves nothing.
     let group = FlushGroup::default();
-    let stage = |stem: &str, path: &Path| -> Result<Staged> {
+    let stage = |stem: &str, path: &Path| -> Result<(Staged, String)> {
         if stems[stem] > 1 {
             return Err(Error::Usage {
                 message: format!(
@@ -356,19 +394,27 @@ fn generate_spec_dir(
         let (spec, labels) = flags.clone().over(RoleSpec::from_file(path)?, path);
         let request = spec.resolve(catalog, &labels)?;
         let produced = generate::produce(catalog, renderer, &request, format, args.inline)?;
-        output::stage_all(
+        let warnings = check_findings(&produced, args.deny_warnings, &path.display().to_string())?;
+        let staged = output::stage_all(
             &out_dir.join(stem),
             &produced.files(),
             args.force,
             Durability::Batch(&group),
-        )
+        )?;
+        Ok((staged, warnings))
     };
     let staged = parallel_map(&specs, |(stem, path)| stage(stem, path));
     group.flush();
     // Renames are quick metadata changes: one thread does them all.
     let results: Vec<Result<Vec<PathBuf>>> = staged
         .into_iter()
-        .map(|result| result.and_then(|staged| group.commit(staged)))
+        .map(|result| {
+            result.and_then(|(staged, warnings)| {
+                let written = group.commit(staged)?;
+                write_notes(notes, &warnings);
+                Ok(written)
+            })
+        })
         .collect();
     let total = specs.len();
     let failures: Vec<(PathBuf, Error)> = specs

@@ -132,7 +132,7 @@ pub fn main() -> i32 {
         }
     };
     let mut stdout = std::io::stdout().lock();
-    match run(&cli, &mut stdout) {
+    match run_with_notes(&cli, &mut stdout, &mut std::io::stderr()) {
         Ok(()) => 0,
         Err(error) => {
             let mut stderr = std::io::stderr().lock();
@@ -142,16 +142,24 @@ pub fn main() -> i32 {
     }
 }
 
-/// Runs a parsed command, writing results to `out`.
+/// Runs a parsed command, writing results to `out` (notes such as warnings are dropped).
 pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
+    run_with_notes(cli, out, &mut std::io::sink())
+}
+
+/// Runs a parsed command, writing results to `out` and notes for the person running it (warnings
+/// about a role that was written anyway) to `notes`.
+pub fn run_with_notes(cli: &Cli, out: &mut dyn Write, notes: &mut dyn Write) -> Result<()> {
     // Only the commands that need the catalog or templates pay for loading them.
     let catalog = || Catalog::load(cli.catalog.as_deref());
     let renderer = || Renderer::new(cli.templates.as_deref());
     match &cli.command {
         Command::Generate(args) => {
-            generate::generate_command(cli.catalog.as_deref(), &renderer()?, args, out)
+            generate::generate_command(cli.catalog.as_deref(), &renderer()?, args, out, notes)
         }
-        Command::Wizard(args) => wizard::wizard_command(&catalog()?, &renderer()?, args, out),
+        Command::Wizard(args) => {
+            wizard::wizard_command(&catalog()?, &renderer()?, args, out, notes)
+        }
         Command::Simulate(args) => simulate::simulate_command(args, out),
         Command::Lint(args) => lint::lint_command(args, out),
         Command::Diff(args) => diff::diff_command(args, out),

@@ -7,7 +7,7 @@ use clap::Args;
 use inquire::error::InquireError;
 use inquire::{Confirm, MultiSelect, Select, Text};
 
-use super::generate::{write_result, GenerateArgs};
+use super::generate::{check_findings, write_notes, write_result, GenerateArgs};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::generate;
@@ -38,6 +38,7 @@ pub(super) fn wizard_command(
     renderer: &Renderer,
     args: &WizardArgs,
     out: &mut dyn Write,
+    notes: &mut dyn Write,
 ) -> Result<()> {
     args.generate.refuse_spec_dir("wizard")?;
     let interactive = !args.no_input && can_prompt();
@@ -48,7 +49,7 @@ pub(super) fn wizard_command(
     } else {
         &mut no_input
     };
-    run_session(catalog, renderer, prompter, &args.generate, out)
+    run_session(catalog, renderer, prompter, &args.generate, out, notes)
 }
 
 /// Runs the flow with any prompter, then writes the role, the spec file if asked, and prints the
@@ -59,6 +60,7 @@ pub fn run_session(
     prompter: &mut dyn Prompter,
     flags: &GenerateArgs,
     out: &mut dyn Write,
+    notes: &mut dyn Write,
 ) -> Result<()> {
     // A spec file fills what the flags leave open, as for `generate`.
     let (spec, labels) = flags.spec_with_labels(flags.to_spec())?;
@@ -81,7 +83,9 @@ pub fn run_session(
     let result = wizard::run(catalog, renderer, prompter, preset)?;
     let request = result.spec.resolve(catalog, &labels)?;
     let produced = generate::produce(catalog, renderer, &request, result.format, result.inline)?;
+    let warnings = check_findings(&produced, flags.deny_warnings, "generated role")?;
     write_result(&produced, &result.destination, result.force, out)?;
+    write_notes(notes, &warnings);
     if let Some(path) = &result.save_spec {
         let text = crate::yaml::to_string(&result.spec).map_err(|e| Error::Usage {
             message: e.message,
