@@ -267,6 +267,19 @@ impl RoleSpec {
             let (key, value) = validate::tag(key, value, &l("tags", "--tag"))?;
             tags.insert(key, value);
         }
+        // IAM compares a role's tag keys without regard to case: `Team` and `team` are one key,
+        // and which value won would depend on the order the two came in.
+        let mut lowered: BTreeMap<String, &str> = BTreeMap::new();
+        for key in tags.keys() {
+            if let Some(first) = lowered.insert(key.to_lowercase(), key) {
+                return Err(Error::invalid_with_help(
+                    l("tags", "--tag"),
+                    format!("{first}, {key}"),
+                    "IAM treats a role's tag keys without regard to case, so these are one key",
+                    "keep one of them",
+                ));
+            }
+        }
         if tags.len() > 50 {
             return Err(Error::invalid(
                 l("tags", "--tag"),

@@ -211,10 +211,30 @@ impl GenerateArgs {
     /// The flags over the `--spec` file, if any, with labels that name each field as the user
     /// wrote it (flag or spec key).
     pub(super) fn spec_with_labels(&self, flags: RoleSpec) -> Result<(RoleSpec, FieldLabels)> {
+        self.refuse_repeated_tags()?;
         Ok(match &self.spec {
             Some(path) => flags.over(RoleSpec::from_file(path)?, path),
             None => (flags, FieldLabels::default()),
         })
+    }
+
+    /// A key given twice with `--tag` (in any case) would keep one value and drop the other,
+    /// depending on the order of the flags.
+    pub(super) fn refuse_repeated_tags(&self) -> Result<()> {
+        for (at, (key, value)) in self.tags.iter().enumerate() {
+            if let Some((first, first_value)) = self.tags[..at]
+                .iter()
+                .find(|(earlier, _)| earlier.to_lowercase() == key.to_lowercase())
+            {
+                return Err(Error::invalid_with_help(
+                    "`--tag`",
+                    format!("{first}={first_value}, {key}={value}"),
+                    "the same tag key is given twice (IAM compares tag keys without regard to case)",
+                    "give each key once",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// `boundary` and `wizard` share these flags but make one role: `--spec-dir` is refused there.
@@ -369,6 +389,7 @@ fn generate_spec_dir(
     out: &mut dyn Write,
     notes: &mut dyn Write,
 ) -> Result<()> {
+    args.refuse_repeated_tags()?;
     let specs = spec_files(spec_dir)?;
     let flags = args.to_spec();
     let format = args.format.unwrap_or_default();
