@@ -49,14 +49,14 @@ impl Generated {
                 .iter()
                 .map(|(name, document)| PolicyEntry {
                     name,
-                    characters: policy::iam_size(document),
+                    characters: policy::deployed_size(document),
                     document,
                 })
                 .collect(),
             budget: Budget {
                 managed_policies: self.permission_policies.len(),
                 policy_character_limit: MANAGED_POLICY_LIMIT,
-                trust_policy_characters: policy::iam_size(&self.trust_policy),
+                trust_policy_characters: policy::deployed_size(&self.trust_policy),
                 trust_policy_character_limit: TRUST_POLICY_LIMIT,
             },
             provenance: self
@@ -243,7 +243,7 @@ pub fn generate_for(
         context.insert("role", &plan.role);
         context.insert("statements", statements);
         let document = renderer.render_policy("permission-policy.json.tera", &context)?;
-        let size = policy::iam_size(&document);
+        let size = policy::deployed_size(&document);
         if size > MANAGED_POLICY_LIMIT {
             return Err(Error::Quota {
                 message: format!("policy `{name}` has {size} characters, over IAM's {MANAGED_POLICY_LIMIT}-character limit for a managed policy"),
@@ -256,7 +256,7 @@ pub fn generate_for(
     context.insert("role", &plan.role);
     context.insert("statements", &plan.trust);
     let trust_policy = renderer.render_policy("trust-policy.json.tera", &context)?;
-    let trust_size = policy::iam_size(&trust_policy);
+    let trust_size = policy::deployed_size(&trust_policy);
     if trust_size > TRUST_POLICY_LIMIT {
         return Err(Error::Quota {
             message: format!("the trust policy has {trust_size} characters, over IAM's default {TRUST_POLICY_LIMIT}-character limit"),

@@ -227,13 +227,13 @@ pub fn render(
     format: IacFormat,
     inline: bool,
 ) -> crate::Result<String> {
-    use crate::policy::{iam_size, INLINE_POLICIES_LIMIT};
+    use crate::policy::{deployed_size, INLINE_POLICIES_LIMIT};
     let role = &generated.plan.role;
     if inline {
         let total: usize = generated
             .permission_policies
             .iter()
-            .map(|(_, d)| iam_size(d))
+            .map(|(_, d)| deployed_size(d))
             .sum();
         if total > INLINE_POLICIES_LIMIT {
             return Err(crate::Error::Quota {

@@ -44,6 +44,44 @@ pub fn iam_size(document: &Value) -> usize {
     }
 }
 
+/// The deployment references CloudFormation and Terraform output leaves in its policies, each with
+/// the longest value it takes once deployed: a 12-digit account, `us-isof-south-1`, `aws-us-gov`,
+/// `amazonaws.com.cn`. Sized with these, a role accepted fits IAM's quotas in every account,
+/// region and partition, and a role refused does not fit in some; sized as written (a Terraform
+/// account reference is 46 characters) roles that fit everywhere were refused.
+const DEPLOYED_LENGTHS: [(&str, usize); 8] = [
+    ("${AWS::AccountId}", 12),
+    ("${AWS::Region}", 15),
+    ("${AWS::Partition}", 10),
+    ("${AWS::URLSuffix}", 16),
+    ("${data.aws_caller_identity.current.account_id}", 12),
+    ("${data.aws_region.current.name}", 15),
+    ("${data.aws_partition.current.partition}", 10),
+    ("${data.aws_partition.current.dns_suffix}", 16),
+];
+
+/// [`iam_size`] of a document once deployed, each deployment reference counted at the longest
+/// value it takes (see [`DEPLOYED_LENGTHS`]). Equal to `iam_size` for documents without one, such
+/// as every `--format json` role.
+pub fn deployed_size(document: &Value) -> usize {
+    iam_size(document).saturating_add_signed(deployed_difference(document))
+}
+
+fn deployed_difference(value: &Value) -> isize {
+    match value {
+        Value::String(text) if text.contains("${") => DEPLOYED_LENGTHS
+            .iter()
+            .map(|(reference, longest)| {
+                let count = text.matches(reference).count() as isize;
+                count * (*longest as isize - reference.len() as isize)
+            })
+            .sum(),
+        Value::Array(items) => items.iter().map(deployed_difference).sum(),
+        Value::Object(members) => members.values().map(deployed_difference).sum(),
+        _ => 0,
+    }
+}
+
 /// Characters of a JSON string as serde_json writes it: quotes, `\"` `\\` `\b` `\f` `\n` `\r`
 /// `\t` for those characters, `\u00XX` for the other control characters, everything else as is.
 fn string_size(text: &str) -> usize {
@@ -127,7 +165,7 @@ pub fn pack(
 ) -> Result<Vec<Vec<PlannedStatement>>> {
     let sizes: Vec<usize> = statements
         .iter()
-        .map(|s| iam_size(&statement_json(s)))
+        .map(|s| deployed_size(&statement_json(s)))
         .collect();
     if let Some(index) = sizes
         .iter()
@@ -202,6 +240,27 @@ mod tests {
     use super::*;
     use crate::catalog::Effect;
     use crate::compose::Conditions;
+
+    /// Review of 2026-11-29: IaC sizes were taken on the references as written, so roles that fit
+    /// everywhere were refused. The deployed size is the size with the longest values in place.
+    #[test]
+    fn deployed_size_counts_references_at_their_longest_value() {
+        let written = serde_json::json!({"Statement": [{"Resource": [
+            "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:model/*",
+            "arn:${data.aws_partition.current.partition}:s3:::b-${data.aws_caller_identity.current.account_id}",
+            "s3.${data.aws_region.current.name}.${data.aws_partition.current.dns_suffix}",
+            "https://x.${AWS::URLSuffix}/${aws:username}"
+        ]}]});
+        let longest = serde_json::json!({"Statement": [{"Resource": [
+            "arn:aws-us-gov:sagemaker:us-isof-south-1:123456789012:model/*",
+            "arn:aws-us-gov:s3:::b-123456789012",
+            "s3.us-isof-south-1.amazonaws.com.cn",
+            "https://x.amazonaws.com.cn/${aws:username}"
+        ]}]});
+        assert_eq!(deployed_size(&written), iam_size(&longest));
+        assert!(deployed_size(&written) < iam_size(&written));
+        assert_eq!(deployed_size(&longest), iam_size(&longest));
+    }
 
     fn statement(sid: &str, resources: usize) -> PlannedStatement {
         PlannedStatement {

@@ -289,3 +289,33 @@ fn checkov_iam_checks_pass_when_installed() {
         String::from_utf8_lossy(&result.stderr)
     );
 }
+
+/// Review of 2026-11-29: the MLOps role with Terraform inline policies was refused at 12,162
+/// characters, measured on `${data.aws_caller_identity.current.account_id}` (46 characters)
+/// instead of a 12-digit account; with the longest deployed values it is about 9,200.
+#[test]
+fn iac_sizes_are_those_of_the_deployed_policies() {
+    let mlops = |format: &str| {
+        mlrole(&[
+            "generate",
+            "--persona",
+            "mlops",
+            "--bucket",
+            "ml-data",
+            "--pass-role",
+            "arn:aws:iam::111122223333:role/service-role/SageMaker-Compute",
+            "--format",
+            format,
+            "--inline",
+        ])
+    };
+    for format in ["terraform", "cloudformation"] {
+        let output = mlops(format);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{format}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
