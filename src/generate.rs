@@ -71,6 +71,15 @@ impl Generated {
 
     /// The bundle's policy documents as they will be once deployed (see
     /// [`with_sample_deployment`]); borrowed where nothing needs replacing.
+    /// The checks of `mlrole lint` on the role's documents. Deployment references
+    /// (`${AWS::AccountId}`, Terraform data sources) are not IAM variables: the documents are
+    /// checked as they will be once deployed, with sample values in their place.
+    pub(crate) fn check(&self) -> Vec<crate::lint::Finding> {
+        let (trust, permissions) = self.deployed_documents();
+        let permissions: Vec<&Value> = permissions.iter().map(Cow::as_ref).collect();
+        crate::lint::lint_role_documents(&trust, &permissions)
+    }
+
     fn deployed_documents(&self) -> (Cow<'_, Value>, Vec<Cow<'_, Value>>) {
         (
             with_sample_deployment(&self.trust_policy),
@@ -233,6 +242,30 @@ pub fn generate_for(
     request: &RoleRequest,
     target: Target,
 ) -> Result<Generated> {
+    let mut generated = build(catalog, renderer, request, target)?;
+    // Everything rendered passes the same checks as `mlrole lint` before anyone sees it.
+    let findings = generated.check();
+    if crate::lint::has_errors(&findings) {
+        return Err(Error::Template {
+            template: "permission-policy.json.tera".into(),
+            message: format!(
+                "the rendered policies fail IAM checks:\n{}",
+                crate::lint::render_human(&findings, "generated role")
+            ),
+        });
+    }
+    generated.findings = findings;
+    Ok(generated)
+}
+
+/// Composes, packs and renders a role, within IAM's size quotas, without the checks of what it
+/// renders (`catalog check` wants their findings, not the first error).
+pub(crate) fn build(
+    catalog: &Catalog,
+    renderer: &Renderer,
+    request: &RoleRequest,
+    target: Target,
+) -> Result<Generated> {
     let plan = compose::compose(catalog, request, target)?;
     let packed = policy::pack(&plan.statements, MANAGED_POLICY_LIMIT, request.max_policies)?;
     let mut permission_policies = Vec::new();
@@ -263,30 +296,13 @@ pub fn generate_for(
             help: "trust fewer principals".into(),
         });
     }
-    let mut generated = Generated {
+    Ok(Generated {
         plan,
         trust_policy,
         permission_policies,
         policy_statements: packed,
         findings: Vec::new(),
-    };
-    // Everything rendered passes the same checks as `mlrole lint` before anyone sees it.
-    // Deployment references (`${AWS::AccountId}`, Terraform data sources) are not IAM variables:
-    // check the documents as they will be once deployed, with sample values in their place.
-    let (trust, permissions) = generated.deployed_documents();
-    let permissions: Vec<&Value> = permissions.iter().map(Cow::as_ref).collect();
-    let findings = crate::lint::lint_role_documents(&trust, &permissions);
-    if crate::lint::has_errors(&findings) {
-        return Err(Error::Template {
-            template: "permission-policy.json.tera".into(),
-            message: format!(
-                "the rendered policies fail IAM checks:\n{}",
-                crate::lint::render_human(&findings, "generated role")
-            ),
-        });
-    }
-    generated.findings = findings;
-    Ok(generated)
+    })
 }
 
 /// Output formats of `generate`.

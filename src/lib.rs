@@ -8,6 +8,7 @@ pub mod access_policy;
 pub mod boundary;
 pub mod bucket_policy;
 pub mod catalog;
+pub mod catalog_lint;
 pub mod cli;
 pub mod compose;
 pub mod diff;

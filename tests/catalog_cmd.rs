@@ -206,3 +206,46 @@ fn warnings_about_a_user_catalog_reach_stderr_and_deny_warnings_refuses() {
         text(&boundary.stderr)
     );
 }
+
+// `catalog check` used to accept any action name and ARN: an unknown action surfaced only when a
+// team first generated a role. Each user activity is now generated alone with sample values and
+// checked as `generate` checks a role; findings point at the statement's line.
+#[test]
+fn check_runs_the_iam_checks_on_each_user_activity() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    std::fs::create_dir_all(dir.join("activities")).unwrap();
+    let file = dir.join("activities/typos.yaml");
+    std::fs::write(
+        &file,
+        "id: typos\ntitle: Typos\ndescription: Read models.\nparameters:\n  buckets: required\nstatements:\n  - sid: Read\n    why: \"read\"\n    actions: [s3:GetObjekt]\n    resources: [\"arn:${partition}:s3:::${buckets}/*\"]\n  - sid: Wrong\n    why: \"wrong type\"\n    actions: [s3:GetObject]\n    resources: [\"arn:${partition}:sagemaker:${region}:${account}:model/*\"]\n",
+    )
+    .unwrap();
+    let check = || mlrole(&["catalog", "check", dir.to_str().unwrap()]);
+    let failed = check();
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed.stdout));
+    let stderr = text(&failed.stderr);
+    assert!(
+        stderr.contains("typos.yaml:7: error[unknown-action]"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `s3:GetObject`?"), "{stderr}");
+    assert!(
+        stderr.contains("typos.yaml:11: error[resource-type-mismatch]"),
+        "{stderr}"
+    );
+    // Warnings are printed and pass.
+    std::fs::write(
+        &file,
+        "id: typos\ntitle: Typos\ndescription: Write anywhere.\nstatements:\n  - sid: Put\n    why: \"write\"\n    actions: [s3:PutObject]\n    resources: [\"*\"]\n",
+    )
+    .unwrap();
+    let passed = check();
+    assert_eq!(passed.status.code(), Some(0), "{}", text(&passed.stderr));
+    let stdout = text(&passed.stdout);
+    assert!(
+        stdout.contains("typos.yaml:5: warning[star-resource]"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("are valid"), "{stdout}");
+}

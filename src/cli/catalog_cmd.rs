@@ -34,8 +34,9 @@ pub enum SchemaKind {
     Persona,
 }
 
-/// Runs a `catalog` subcommand; returns what to print.
-pub(super) fn run(command: &CatalogCommand) -> Result<String> {
+/// Runs a `catalog` subcommand; returns what to print. `templates` is `--templates`, which the
+/// sample roles of `check` are rendered with.
+pub(super) fn run(command: &CatalogCommand, templates: Option<&Path>) -> Result<String> {
     match command {
         CatalogCommand::Init { dir } => {
             let written = scaffold::init(dir)?;
@@ -49,7 +50,7 @@ pub(super) fn run(command: &CatalogCommand) -> Result<String> {
             ));
             Ok(text)
         }
-        CatalogCommand::Check { dir } => check(dir),
+        CatalogCommand::Check { dir } => check(dir, templates),
         CatalogCommand::Schema { kind } => Ok(match kind {
             SchemaKind::Activity => schema::ACTIVITY,
             SchemaKind::Persona => schema::PERSONA,
@@ -58,7 +59,7 @@ pub(super) fn run(command: &CatalogCommand) -> Result<String> {
     }
 }
 
-fn check(dir: &Path) -> Result<String> {
+fn check(dir: &Path, templates: Option<&Path>) -> Result<String> {
     if !dir.is_dir() {
         return Err(Error::Usage {
             message: format!("`{}` is not a directory", dir.display()),
@@ -66,6 +67,7 @@ fn check(dir: &Path) -> Result<String> {
         });
     }
     let catalog = Catalog::load(Some(dir))?;
+    let notes = iam_checks(dir, &catalog, templates)?;
     let count = |sub: &str| {
         std::fs::read_dir(dir.join(sub))
             .map(|entries| {
@@ -77,11 +79,62 @@ fn check(dir: &Path) -> Result<String> {
             .unwrap_or(0)
     };
     Ok(format!(
-        "{}: {} persona file(s) and {} activity file(s) are valid ({} personas and {} activities with the built-in catalog)\n",
+        "{notes}{}: {} persona file(s) and {} activity file(s) are valid ({} personas and {} activities with the built-in catalog)\n",
         dir.display(),
         count("personas"),
         count("activities"),
         catalog.personas.len(),
         catalog.activities.len()
     ))
+}
+
+/// Generates each activity of `dir` alone with sample values and checks what it renders, as
+/// `generate` would (see [`crate::catalog_lint`]). Errors fail the check with every finding as a
+/// diagnostic; warnings and suggestions come back as text printed before the summary.
+fn iam_checks(dir: &Path, catalog: &Catalog, templates: Option<&Path>) -> Result<String> {
+    let Ok(entries) = std::fs::read_dir(dir.join("activities")) else {
+        return Ok(String::new());
+    };
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    let renderer = crate::render::Renderer::new(templates)?;
+    let mut findings = Vec::new();
+    for file in files {
+        let Some(id) = file.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        let activity = catalog.activity(id)?;
+        let yaml = std::fs::read_to_string(&file).map_err(|source| Error::Io {
+            action: "cannot read",
+            path: file.clone(),
+            source,
+        })?;
+        findings.extend(crate::catalog_lint::check_activity(
+            catalog, &renderer, activity, &yaml,
+        )?);
+    }
+    if findings
+        .iter()
+        .any(|(severity, _)| *severity == crate::lint::Severity::Error)
+    {
+        return Err(Error::Catalog(
+            findings.into_iter().map(|(_, d)| d).collect(),
+        ));
+    }
+    let mut text = String::new();
+    for (_, diagnostic) in findings {
+        let location = match diagnostic.line {
+            Some(line) => format!("{}:{line}", diagnostic.file),
+            None => diagnostic.file.clone(),
+        };
+        text.push_str(&format!("{location}: {}\n", diagnostic.message));
+        if let Some(help) = diagnostic.help {
+            text.push_str(&format!("  help: {help}\n"));
+        }
+    }
+    Ok(text)
 }

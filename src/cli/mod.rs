@@ -167,7 +167,9 @@ pub fn run_with_notes(cli: &Cli, out: &mut dyn Write, notes: &mut dyn Write) -> 
         Command::List { what } => write_out(out, &catalog::list(&catalog()?, *what)),
         Command::Show { what, id } => write_out(out, &catalog::show(&catalog()?, *what, id)?),
         Command::Boundary(args) => boundary::boundary_command(&catalog()?, &renderer()?, args, out),
-        Command::Catalog { command } => write_out(out, &catalog_cmd::run(command)?),
+        Command::Catalog { command } => {
+            write_out(out, &catalog_cmd::run(command, cli.templates.as_deref())?)
+        }
         Command::BucketPolicy(args) => {
             bucket_policy::bucket_policy_command(&renderer()?, args, out)
         }
