@@ -581,22 +581,34 @@ pub fn description(value: &str, field: &str) -> Result<String> {
 
 /// A role path: `/`, or `/segment/.../` of IAM's path characters, at most 512 characters.
 pub fn role_path(value: &str, field: &str) -> Result<String> {
-    let valid = value.len() <= 512
-        && value.starts_with('/')
-        && value.ends_with('/')
-        && !value.contains("//")
-        && all_chars(value, |c| {
-            c.is_ascii_alphanumeric() || "/+=,.@_-".contains(c)
-        });
-    if valid {
-        Ok(value.to_string())
+    // IAM allows any printable ASCII between the slashes; the path reaches ARNs in policies
+    // (trust conditions, PassRole resources), where `*` and `?` would be wildcards, `${` a policy
+    // variable and `"` or `\` break out of a string, so mlrole accepts the characters of role
+    // names only, and says so.
+    let problem = if value.chars().count() > 512 {
+        Some("IAM paths have at most 512 characters".to_string())
+    } else if !value.starts_with('/') || !value.ends_with('/') {
+        Some("an IAM path starts and ends with `/`".to_string())
+    } else if value.contains("//") {
+        Some("an IAM path has no empty segment (`//`)".to_string())
     } else {
-        Err(Error::invalid_with_help(
+        value
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "/+=,.@_-".contains(*c)))
+            .map(|c| {
+                format!(
+                    "`{c}` is not accepted: mlrole takes letters, digits and `+=,.@_-` between the slashes, the characters of role names (IAM allows more punctuation, but the path reaches ARNs in policies, where `*`, `?`, `$`, quotes and backslashes change their meaning)"
+                )
+            })
+    };
+    match problem {
+        None => Ok(value.to_string()),
+        Some(reason) => Err(Error::invalid_with_help(
             field,
             value,
-            "not an IAM path",
-            "starts and ends with `/`, e.g. `/service-role/`",
-        ))
+            reason,
+            "e.g. `/service-role/` or `/ml/team-a/`",
+        )),
     }
 }
 
