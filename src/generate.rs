@@ -371,27 +371,52 @@ impl Produced {
         if self.format != Format::Json {
             let name = match self.format.iac() {
                 Some(iac) => iac.file_name(),
-                None => "review.md",
+                None => REVIEW_FILE,
             };
             return vec![(name.to_string(), self.text.clone())];
         }
         let generated = &self.generated;
-        let mut files = vec![(
-            "trust-policy.json".to_string(),
-            to_pretty(&generated.trust_policy),
-        )];
+        let mut files = vec![(TRUST_FILE.to_string(), to_pretty(&generated.trust_policy))];
         let count = generated.permission_policies.len();
         for (index, (_, document)) in generated.permission_policies.iter().enumerate() {
             let name = if count == 1 {
-                "permission-policy.json".to_string()
+                format!("{PERMISSION_STEM}.json")
             } else {
-                format!("permission-policy-{}.json", index + 1)
+                format!("{PERMISSION_STEM}-{}.json", index + 1)
             };
             files.push((name, to_pretty(document)));
         }
-        files.push(("bundle.json".to_string(), self.text.clone()));
+        files.push((BUNDLE_FILE.to_string(), self.text.clone()));
         files
     }
+}
+
+const TRUST_FILE: &str = "trust-policy.json";
+const BUNDLE_FILE: &str = "bundle.json";
+const REVIEW_FILE: &str = "review.md";
+const PERMISSION_STEM: &str = "permission-policy";
+
+/// Whether `name` is one that [`Produced::files`] gives a file of some role, in any format: an
+/// output folder's files of that name belong to the role in it. Used to keep a command's inputs
+/// out of the files it writes, and so that `--force` takes away the files of the earlier role that
+/// the new one does not write (`permission-policy-2.json` of a role that needed two policies).
+pub fn is_role_file(name: &str) -> bool {
+    let permission = name
+        .strip_prefix(PERMISSION_STEM)
+        .and_then(|rest| rest.strip_suffix(".json"));
+    let numbered = |n: &str| {
+        // `-1`, `-2`, … as `files` writes them: no sign, no leading zero.
+        n.strip_prefix('-').is_some_and(|digits| {
+            !digits.is_empty()
+                && !digits.starts_with('0')
+                && digits.bytes().all(|b| b.is_ascii_digit())
+        })
+    };
+    [TRUST_FILE, BUNDLE_FILE, REVIEW_FILE].contains(&name)
+        || crate::iac::IacFormat::ALL
+            .iter()
+            .any(|iac| iac.file_name() == name)
+        || permission.is_some_and(|rest| rest.is_empty() || numbered(rest))
 }
 
 /// Pretty JSON with a final newline: the byte-stable form of every JSON mlrole writes.

@@ -195,6 +195,8 @@ pub enum IacFormat {
 }
 
 impl IacFormat {
+    pub const ALL: [IacFormat; 2] = [IacFormat::CloudFormation, IacFormat::Terraform];
+
     pub fn target(self) -> crate::compose::Target {
         match self {
             IacFormat::CloudFormation => crate::compose::Target::CloudFormation,

@@ -368,6 +368,105 @@ fn flush_filesystem(_handle: &std::fs::File) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A file a command reads, with the flag that named it, so that no output is written over it.
+#[derive(Clone, Copy, Debug)]
+pub struct Input<'a> {
+    pub flag: &'a str,
+    pub path: &'a Path,
+}
+
+/// Refuses an output file (`flag`, `path`) that is one of the command's `inputs`. `--force` is
+/// for replacing earlier results: `generate --spec spec.yaml -o spec.yaml --force` would otherwise
+/// replace the spec with the role made from it, and the spec would be lost.
+pub fn refuse_input_as_output(flag: &str, path: &Path, inputs: &[Input<'_>]) -> Result<()> {
+    match inputs.iter().find(|input| same_file(path, input.path)) {
+        Some(input) => Err(input_as_output(flag, path, input)),
+        None => Ok(()),
+    }
+}
+
+/// Refuses an output folder (`flag`, `dir`) in which a file the command writes or, with
+/// `--force`, removes (a name `ours` accepts) is one of its `inputs`: `generate --spec
+/// out/bundle.json --out-dir out --force` would lose its spec the same way.
+pub fn refuse_input_in_folder(
+    flag: &str,
+    dir: &Path,
+    ours: fn(&str) -> bool,
+    inputs: &[Input<'_>],
+) -> Result<()> {
+    if inputs.is_empty() {
+        return Ok(());
+    }
+    // A folder that cannot be listed (none yet, or not a folder) holds no input; writing into
+    // it fails on its own with its own error.
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        if !entry.file_name().to_str().is_some_and(ours) {
+            continue;
+        }
+        let target = entry.path();
+        if let Some(input) = inputs.iter().find(|input| same_file(&target, input.path)) {
+            return Err(input_as_output(flag, dir, input));
+        }
+    }
+    Ok(())
+}
+
+fn input_as_output(flag: &str, path: &Path, input: &Input<'_>) -> Error {
+    Error::Usage {
+        message: format!(
+            "`{flag} {}` would write over `{} {}`, which this command reads",
+            path.display(),
+            input.flag,
+            input.path.display()
+        ),
+        help: Some(format!(
+            "choose another path for `{flag}`; `--force` never replaces a command's input"
+        )),
+    }
+}
+
+/// Whether `a` and `b` are the same file: the same path once resolved (`./x` and `x`, a symlink
+/// and its target), or on Unix one file under two names (a hard link).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    if resolved(a) == resolved(b) {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(a), Ok(b)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return a.dev() == b.dev() && a.ino() == b.ino();
+        }
+    }
+    false
+}
+
+/// `path` made absolute as the file system will see it when it is created: `.` and `..` taken
+/// out, and the part that exists resolved through its symlinks (all of it, when it exists).
+pub fn resolved(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut lexical = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            other => lexical.push(other),
+        }
+    }
+    for existing in lexical.ancestors() {
+        if let (Ok(real), Ok(rest)) = (existing.canonicalize(), lexical.strip_prefix(existing)) {
+            return real.join(rest);
+        }
+    }
+    lexical
+}
+
 /// Writes one file atomically.
 pub fn write_one(path: &Path, contents: &str, force: bool) -> Result<()> {
     if !force && path.exists() {

@@ -848,47 +848,16 @@ fn choose_spec_file(
 }
 
 /// Whether `path` (not yet existing, its folder existing) is the role's output file or lies in
-/// its output folder. Both sides are made absolute through their folder, so `./r.json` and
+/// its output folder. Both sides are resolved ([`crate::output::resolved`]), so `./r.json` and
 /// `r.json` are the same file.
 fn writes_into(destination: &Destination, path: &std::path::Path) -> bool {
-    let absolute = |p: &std::path::Path| -> Option<PathBuf> {
-        let folder = match p.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => std::path::Path::new("."),
-        };
-        Some(folder.canonicalize().ok()?.join(p.file_name()?))
-    };
-    let Some(spec) = absolute(path) else {
-        return false;
-    };
     match destination {
         Destination::Stdout => false,
-        Destination::File(file) => absolute(file).is_some_and(|f| f == spec),
-        Destination::Dir(dir) => spec.starts_with(resolved(dir)),
-    }
-}
-
-/// `path` made absolute as the file system will see it when it is created: `.` and `..` taken
-/// out, and the part that exists resolved through its symlinks.
-fn resolved(path: &std::path::Path) -> PathBuf {
-    use std::path::Component;
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut lexical = PathBuf::new();
-    for component in absolute.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                lexical.pop();
-            }
-            other => lexical.push(other),
+        Destination::File(file) => crate::output::same_file(file, path),
+        Destination::Dir(dir) => {
+            crate::output::resolved(path).starts_with(crate::output::resolved(dir))
         }
     }
-    for existing in lexical.ancestors() {
-        if let (Ok(real), Ok(rest)) = (existing.canonicalize(), lexical.strip_prefix(existing)) {
-            return real.join(rest);
-        }
-    }
-    lexical
 }
 
 /// A description's first sentence, cut at a word to fit one terminal line.

@@ -554,3 +554,58 @@ fn lint_refuses_stdin_over_the_size_cap() {
         "{stderr}"
     );
 }
+
+/// An output that is the command's own input is refused, even with `--force`, however the two
+/// paths are spelled: `./x` and `x`, a symlink, a hard link. The spec stays as it was.
+#[cfg(unix)]
+#[test]
+fn an_output_is_never_the_commands_own_input() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = &temp.path().join("work");
+    std::fs::create_dir(dir).unwrap();
+    std::fs::create_dir(temp.path().join("sub")).unwrap();
+    let spec = dir.join("spec.yaml");
+    let text = "persona: compute\nbuckets: [ml-data]\n";
+    std::fs::write(&spec, text).unwrap();
+    std::os::unix::fs::symlink(&spec, dir.join("link.yaml")).unwrap();
+    std::fs::hard_link(&spec, dir.join("hard.yaml")).unwrap();
+    let spec_arg = spec.to_str().unwrap();
+    let dotted = format!("{}/sub/../work/spec.yaml", temp.path().display());
+    let link = dir.join("link.yaml").display().to_string();
+    let hard = dir.join("hard.yaml").display().to_string();
+    let before = snapshot_dir(dir);
+    for command in ["generate", "boundary"] {
+        for output_path in [spec_arg, &dotted, &link, &hard] {
+            let output = mlrole(&[command, "--spec", spec_arg, "-o", output_path, "--force"]);
+            assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+            assert!(
+                stderr(&output).contains(&format!(
+                    "`--output {output_path}` would write over `--spec {spec_arg}`"
+                )),
+                "{}",
+                stderr(&output)
+            );
+            assert_eq!(snapshot_dir(dir), before, "{command} -o {output_path}");
+        }
+    }
+    // A role folder where a file of the role would be a symlink to the spec.
+    let out = temp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::os::unix::fs::symlink(&spec, out.join("permission-policy-3.json")).unwrap();
+    let output = mlrole(&[
+        "generate",
+        "--spec",
+        spec_arg,
+        "--out-dir",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("would write over `--spec"));
+    assert_eq!(std::fs::read_to_string(&spec).unwrap(), text);
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        1,
+        "nothing written into the folder"
+    );
+}

@@ -4,11 +4,13 @@
 use clap::Args;
 use std::io::Write;
 
+use super::generate::refuse_inputs;
 use super::{to_pretty, write_out, GenerateArgs};
 use crate::boundary::{self, Boundary, BoundaryOptions};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::render::Renderer;
+use crate::wizard::Destination;
 
 #[derive(Debug, Args)]
 pub struct BoundaryArgs {
@@ -54,6 +56,12 @@ pub(super) fn boundary_command(
             help: Some("add `--persona ID` (see `mlrole list personas`)".into()),
         });
     }
+    let destination = match (&args.role.output, &args.role.out_dir) {
+        (Some(path), _) => Destination::File(path.clone()),
+        (None, Some(dir)) => Destination::Dir(dir.clone()),
+        (None, None) => Destination::Stdout,
+    };
+    refuse_inputs(&destination, is_boundary_file, &args.role.inputs())?;
     let request = spec.resolve(catalog, &labels)?;
     let options = BoundaryOptions {
         boundary_name: args.boundary_name.clone(),
@@ -61,26 +69,33 @@ pub(super) fn boundary_command(
     };
     let generated = boundary::boundary(catalog, renderer, &request, &options)?;
     let bundle = to_pretty(&generated.bundle());
-    match (&args.role.output, &args.role.out_dir) {
-        (Some(path), _) => crate::output::write_one(path, &bundle, args.role.force),
-        (None, Some(dir)) => {
+    match &destination {
+        Destination::File(path) => crate::output::write_one(path, &bundle, args.role.force),
+        Destination::Dir(dir) => {
             crate::output::write_all(dir, &files(&generated, &bundle), args.role.force).map(|_| ())
         }
-        (None, None) => write_out(out, &bundle),
+        Destination::Stdout => write_out(out, &bundle),
     }
+}
+
+/// The names of the files `--out-dir` writes, in the order of [`files`].
+const FILES: [&str; 3] = [
+    "boundary-policy.json",
+    "role-creation-policy.json",
+    "boundary-bundle.json",
+];
+
+/// Whether `--out-dir` writes a file of this name.
+fn is_boundary_file(name: &str) -> bool {
+    FILES.contains(&name)
 }
 
 /// The files `--out-dir` writes.
 pub fn files(generated: &Boundary, bundle: &str) -> Vec<(String, String)> {
+    let [boundary, creation, bundle_file] = FILES;
     vec![
-        (
-            "boundary-policy.json".to_string(),
-            to_pretty(&generated.boundary_policy),
-        ),
-        (
-            "role-creation-policy.json".to_string(),
-            to_pretty(&generated.creation_policy),
-        ),
-        ("boundary-bundle.json".to_string(), bundle.to_string()),
+        (boundary.to_string(), to_pretty(&generated.boundary_policy)),
+        (creation.to_string(), to_pretty(&generated.creation_policy)),
+        (bundle_file.to_string(), bundle.to_string()),
     ]
 }

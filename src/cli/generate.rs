@@ -11,7 +11,7 @@ use super::write_out;
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::generate::{self, Format, Produced};
-use crate::output::{self, Durability, FlushGroup, Staged};
+use crate::output::{self, Durability, FlushGroup, Input, Staged};
 use crate::render::Renderer;
 use crate::request::{FieldLabels, RoleSpec};
 use crate::wizard::Destination;
@@ -237,6 +237,17 @@ impl GenerateArgs {
         Ok(())
     }
 
+    /// The files this command reads (the `--spec` file): no output may be written over them.
+    pub(super) fn inputs(&self) -> Vec<Input<'_>> {
+        self.spec
+            .iter()
+            .map(|path| Input {
+                flag: "--spec",
+                path,
+            })
+            .collect()
+    }
+
     /// `boundary` and `wizard` share these flags but make one role: `--spec-dir` is refused there.
     pub(super) fn refuse_spec_dir(&self, command: &str) -> Result<()> {
         match &self.spec_dir {
@@ -307,6 +318,12 @@ pub(super) fn generate_command(
         let catalog = Catalog::load(catalog_dir)?;
         return generate_spec_dir(&catalog, renderer, args, spec_dir, out_dir, out, notes);
     }
+    let destination = match (&args.output, &args.out_dir) {
+        (Some(path), _) => Destination::File(path.clone()),
+        (None, Some(dir)) => Destination::Dir(dir.clone()),
+        (None, None) => Destination::Stdout,
+    };
+    refuse_inputs(&destination, generate::is_role_file, &args.inputs())?;
     let flags = args.to_spec();
     let nothing_chosen =
         args.spec.is_none() && flags.persona.is_none() && flags.activities.is_empty();
@@ -338,11 +355,6 @@ pub(super) fn generate_command(
         args.format.unwrap_or_default(),
         args.inline,
     )?;
-    let destination = match (&args.output, &args.out_dir) {
-        (Some(path), _) => Destination::File(path.clone()),
-        (None, Some(dir)) => Destination::Dir(dir.clone()),
-        (None, None) => Destination::Stdout,
-    };
     let warnings = check_findings(&produced, args.deny_warnings, "generated role")?;
     write_result(&produced, &destination, args.force, out)?;
     write_notes(notes, &warnings);
@@ -412,12 +424,18 @@ fn generate_spec_dir(
                 help: Some("rename one of them".into()),
             });
         }
+        let role_dir = out_dir.join(stem);
+        let input = Input {
+            flag: "--spec-dir",
+            path,
+        };
+        output::refuse_input_in_folder("--out-dir", &role_dir, generate::is_role_file, &[input])?;
         let (spec, labels) = flags.clone().over(RoleSpec::from_file(path)?, path);
         let request = spec.resolve(catalog, &labels)?;
         let produced = generate::produce(catalog, renderer, &request, format, args.inline)?;
         let warnings = check_findings(&produced, args.deny_warnings, &path.display().to_string())?;
         let staged = output::stage_all(
-            &out_dir.join(stem),
+            &role_dir,
             &produced.files(),
             args.force,
             Durability::Batch(&group),
@@ -555,5 +573,19 @@ pub(super) fn write_result(
             crate::output::write_all(dir, &produced.files(), force).map(|_| ())
         }
         Destination::Stdout => write_out(out, &produced.text),
+    }
+}
+
+/// Refuses a destination that would write over one of the command's `inputs`; in a folder, over
+/// a file of a name `ours` accepts (the names the command writes there).
+pub(super) fn refuse_inputs(
+    destination: &Destination,
+    ours: fn(&str) -> bool,
+    inputs: &[Input<'_>],
+) -> Result<()> {
+    match destination {
+        Destination::File(path) => output::refuse_input_as_output("--output", path, inputs),
+        Destination::Dir(dir) => output::refuse_input_in_folder("--out-dir", dir, ours, inputs),
+        Destination::Stdout => Ok(()),
     }
 }
