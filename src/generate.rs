@@ -469,3 +469,38 @@ pub fn produce(
         format,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_files_are_the_names_an_out_dir_gets() {
+        for name in [
+            "trust-policy.json",
+            "bundle.json",
+            "review.md",
+            "template.yaml",
+            "main.tf",
+            "permission-policy.json",
+            "permission-policy-1.json",
+            "permission-policy-20.json",
+        ] {
+            assert!(is_role_file(name), "{name}");
+        }
+        for name in [
+            "notes.md",
+            "permission-policy-.json",
+            "permission-policy-01.json",
+            "permission-policy-0.json",
+            "permission-policy-+1.json",
+            "permission-policy-1.json.bak",
+            "permission-policy-x.json",
+            "Bundle.json",
+            ".mlrole-abc123",
+            "boundary-bundle.json",
+        ] {
+            assert!(!is_role_file(name), "{name}");
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! Writing results: atomically (a temporary file in the same folder, then a rename), and never over
 //! an existing file unless the user said `--force`. All targets are checked before any is written,
-//! so a refused run leaves the folder exactly as it was.
+//! so a refused run leaves the folder exactly as it was. A folder holds one result: with `--force`,
+//! the files of an earlier one that the new one does not write are removed once it is in place.
 //!
 //! A file's contents reach the disk before its name appears, so a crash never leaves a short or
 //! empty result. One role flushes each file as it writes it. A batch of roles (`--spec-dir`)
@@ -34,6 +35,9 @@ pub struct Staged {
     dir: PathBuf,
     /// Each temporary file, its target, and whether the target existed before (`--force`).
     files: Vec<(tempfile::TempPath, PathBuf, bool)>,
+    /// Files of an earlier result in the folder that this one does not write (`--force`):
+    /// removed once every new file is in place, so the folder never mixes two results.
+    earlier: Vec<PathBuf>,
     force: bool,
     /// The folder did not exist before: removed again if the role is not placed.
     created_dir: bool,
@@ -42,21 +46,34 @@ pub struct Staged {
     awaiting_flush: Option<(u64, u64)>,
 }
 
-/// Writes `files` (name, contents) into `dir`, creating it if needed.
-pub fn write_all(dir: &Path, files: &[(String, String)], force: bool) -> Result<Vec<PathBuf>> {
-    stage_all(dir, files, force, Durability::EachFile)?.commit()
+/// Writes `files` (name, contents) into `dir`, creating it if needed. `ours` tells the names of
+/// the files the command writes into such a folder (for any result, not only this one): with
+/// `force`, the ones in `dir` that `files` does not hold are removed once `files` are in place;
+/// without, any of them in `dir` is refused.
+pub fn write_all(
+    dir: &Path,
+    files: &[(String, String)],
+    force: bool,
+    ours: fn(&str) -> bool,
+) -> Result<Vec<PathBuf>> {
+    stage_all(dir, files, force, ours, Durability::EachFile)?.commit()
 }
 
-/// Checks the targets and writes every file of `files` into `dir` under a temporary name.
+/// Checks the targets and writes every file of `files` into `dir` under a temporary name; `ours`
+/// as for [`write_all`].
 pub fn stage_all(
     dir: &Path,
     files: &[(String, String)],
     force: bool,
+    ours: fn(&str) -> bool,
     durability: Durability<'_>,
 ) -> Result<Staged> {
     let targets: Vec<PathBuf> = files.iter().map(|(name, _)| dir.join(name)).collect();
+    let earlier = earlier_files(dir, files, ours)?;
     if !force {
-        if let Some(existing) = targets.iter().find(|t| t.exists()) {
+        // A file of an earlier result that this one would not replace is refused too: written
+        // beside it, the new result would be mixed with part of the old one.
+        if let Some(existing) = targets.iter().find(|t| t.exists()).or(earlier.first()) {
             return Err(Error::WouldOverwrite {
                 path: existing.clone(),
                 force: true,
@@ -87,6 +104,7 @@ pub fn stage_all(
     let mut staged = Staged {
         dir: dir.to_path_buf(),
         files: Vec::with_capacity(files.len()),
+        earlier,
         force,
         created_dir,
         awaiting_flush: None,
@@ -139,8 +157,84 @@ impl Staged {
             placed.push((target, existed));
         }
         self.created_dir = false; // the role is in place: the folder stays
+        self.remove_earlier()?;
         Ok(placed.into_iter().map(|(target, _)| target).collect())
     }
+
+    /// Removes the files of the earlier result, now that the new one is in place. The folder is
+    /// flushed first, so that a crash cannot keep the removals but lose the new files' names.
+    fn remove_earlier(&self) -> Result<()> {
+        if self.earlier.is_empty() {
+            return Ok(());
+        }
+        let not_removed = |path: &Path, source| Error::Io {
+            action: "the new files are in place, but the earlier ones stay: cannot remove",
+            path: path.to_path_buf(),
+            source,
+        };
+        sync_folder(&self.dir).map_err(|source| not_removed(&self.dir, source))?;
+        for path in &self.earlier {
+            match std::fs::remove_file(path) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(not_removed(path, error))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The files in `dir` of a name `ours` accepts that `files` does not write (none when `dir` does
+/// not exist yet). Folders are left alone: the command never writes one.
+fn earlier_files(
+    dir: &Path,
+    files: &[(String, String)],
+    ours: fn(&str) -> bool,
+) -> Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let io = |source| Error::Io {
+        action: "cannot read the output folder",
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut earlier = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str().filter(|name| ours(name)) else {
+            continue;
+        };
+        let is_folder = entry.file_type().map_err(io)?.is_dir();
+        if !is_folder && !files.iter().any(|(new, _)| new == name) {
+            earlier.push(entry.path());
+        }
+    }
+    earlier.sort();
+    Ok(earlier)
+}
+
+/// Makes the renames and removals in `dir` so far durable.
+#[cfg(unix)]
+fn sync_folder(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Elsewhere a folder cannot be opened to be flushed; its entries reach the disk with the files.
+#[cfg(not(unix))]
+fn sync_folder(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Whether `dir` holds a file of a name `ours` accepts (false when it cannot be read).
+pub fn holds(dir: &Path, ours: fn(&str) -> bool) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|entry| entry.file_name().to_str().is_some_and(ours))
+    })
 }
 
 /// Removes the files a failed commit had placed that did not exist before, and says in the
@@ -540,6 +634,11 @@ fn without_temp_path(error: std::io::Error) -> std::io::Error {
 mod tests {
     use super::*;
 
+    /// A command that writes no other files than the ones it is given.
+    fn none(_: &str) -> bool {
+        false
+    }
+
     fn files(names: &[&str]) -> Vec<(String, String)> {
         names
             .iter()
@@ -566,7 +665,7 @@ mod tests {
         let dir = temp.path().join("role");
         let group = FlushGroup::default();
         let files_ab = files(&["a.json", "b.json"]);
-        let staged = stage_all(&dir, &files_ab, false, Durability::Batch(&group)).unwrap();
+        let staged = stage_all(&dir, &files_ab, false, none, Durability::Batch(&group)).unwrap();
         let before = listing(&dir);
         assert_eq!(before.len(), 2);
         assert!(
@@ -588,6 +687,7 @@ mod tests {
                 &other,
                 &files(&["c.json"]),
                 false,
+                none,
                 Durability::Batch(&group),
             )
             .unwrap(),
@@ -597,7 +697,16 @@ mod tests {
         let kept = temp.path().join("kept");
         std::fs::create_dir(&kept).unwrap();
         std::fs::write(kept.join("mine.txt"), "mine").unwrap();
-        drop(stage_all(&kept, &files(&["c.json"]), false, Durability::EachFile).unwrap());
+        drop(
+            stage_all(
+                &kept,
+                &files(&["c.json"]),
+                false,
+                none,
+                Durability::EachFile,
+            )
+            .unwrap(),
+        );
         assert_eq!(listing(&kept), ["mine.txt"]);
     }
 
@@ -611,6 +720,7 @@ mod tests {
             &temp.path().join("early"),
             &files(&["a.json"]),
             false,
+            none,
             Durability::Batch(&group),
         )
         .unwrap();
@@ -619,6 +729,7 @@ mod tests {
             &temp.path().join("late"),
             &files(&["b.json"]),
             false,
+            none,
             Durability::Batch(&group),
         )
         .unwrap();
@@ -645,6 +756,7 @@ mod tests {
             dir,
             &files(&["a.json", "b.json", "c.json"]),
             false,
+            none,
             Durability::EachFile,
         )
         .unwrap();
@@ -689,6 +801,7 @@ mod tests {
             dir,
             &files(&["a.json", "c.json"]),
             true,
+            none,
             Durability::EachFile,
         )
         .unwrap_err();
@@ -701,6 +814,7 @@ mod tests {
             dir,
             &files(&["a.json", "b.json", "n.json"]),
             true,
+            none,
             Durability::EachFile,
         )
         .unwrap();
@@ -727,14 +841,14 @@ mod tests {
         let temp = tempfile::tempdir().unwrap();
         let dir = temp.path();
         std::fs::write(dir.join("b.json"), "theirs").unwrap();
-        let error = write_all(dir, &files(&["a.json", "b.json"]), false).unwrap_err();
+        let error = write_all(dir, &files(&["a.json", "b.json"]), false, none).unwrap_err();
         assert!(
             matches!(&error, Error::WouldOverwrite { path, .. } if path.ends_with("b.json")),
             "{error:?}"
         );
         assert_eq!(listing(dir), ["b.json"]);
         assert_eq!(
-            write_all(dir, &files(&["a.json", "b.json"]), true)
+            write_all(dir, &files(&["a.json", "b.json"]), true, none)
                 .unwrap()
                 .len(),
             2

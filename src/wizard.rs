@@ -766,14 +766,8 @@ fn choose_destination(prompter: &mut dyn Prompter) -> Result<(Destination, bool)
         &not_empty,
     )?);
     let exists = if choice == 1 {
-        [
-            "trust-policy.json",
-            "bundle.json",
-            "permission-policy.json",
-            "permission-policy-1.json",
-        ]
-        .iter()
-        .any(|f| path.join(f).exists())
+        // Any role's files, not only the ones the new role writes: `--force` removes the rest.
+        crate::output::holds(&path, crate::generate::is_role_file)
     } else {
         path.exists()
     };

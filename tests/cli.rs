@@ -609,3 +609,110 @@ fn an_output_is_never_the_commands_own_input() {
         "nothing written into the folder"
     );
 }
+
+/// The sorted names of the files in `dir`.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// `--force` over a folder of an earlier role leaves none of that role's files behind (a
+/// `permission-policy-2.json` beside the new `permission-policy.json` would still be attached by
+/// `permission-policy*.json`), and keeps every file whose name mlrole never writes. Without
+/// `--force`, a file of an earlier role is refused even when the new role would not replace it.
+#[test]
+fn force_leaves_no_file_of_the_earlier_role() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("role");
+    let dir_arg = dir.to_str().unwrap();
+    let earlier = [
+        "generate",
+        "--persona",
+        "data-scientist",
+        "--bucket",
+        "ml-data",
+        "--pass-role",
+        PASS_ROLE,
+        "--max-policies",
+        "2",
+        "--out-dir",
+        dir_arg,
+    ];
+    let output = mlrole(&earlier);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        names(&dir),
+        [
+            "bundle.json",
+            "permission-policy-1.json",
+            "permission-policy-2.json",
+            "trust-policy.json"
+        ]
+    );
+    // Files mlrole does not name, and a folder of a role file's name, are not its to remove.
+    std::fs::write(dir.join("notes.md"), "mine").unwrap();
+    std::fs::write(dir.join("permission-policy-02.json"), "mine").unwrap();
+    std::fs::create_dir(dir.join("permission-policy-3.json")).unwrap();
+
+    // Without --force: refused, though the new role writes no `permission-policy-1.json`.
+    std::fs::remove_file(dir.join("trust-policy.json")).unwrap();
+    std::fs::remove_file(dir.join("bundle.json")).unwrap();
+    let before = snapshot_dir(&dir.join("permission-policy-3.json"));
+    let compute = [
+        "generate",
+        "--persona",
+        "compute",
+        "--bucket",
+        "ml-data",
+        "--out-dir",
+        dir_arg,
+    ];
+    let listed = names(&dir);
+    let output = mlrole(&compute);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("permission-policy-1.json") && stderr(&output).contains("--force"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(names(&dir), listed, "nothing changed");
+
+    let mut forced = compute.to_vec();
+    forced.push("--force");
+    let output = mlrole(&forced);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        names(&dir),
+        [
+            "bundle.json",
+            "notes.md",
+            "permission-policy-02.json",
+            "permission-policy-3.json",
+            "permission-policy.json",
+            "trust-policy.json"
+        ]
+    );
+    assert_eq!(snapshot_dir(&dir.join("permission-policy-3.json")), before);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.md")).unwrap(),
+        "mine"
+    );
+
+    // Another format is another role in the folder: its files replace the JSON role's.
+    forced.extend(["--format", "terraform"]);
+    let output = mlrole(&forced);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        names(&dir),
+        [
+            "main.tf",
+            "notes.md",
+            "permission-policy-02.json",
+            "permission-policy-3.json"
+        ]
+    );
+}

@@ -151,3 +151,56 @@ fn a_failing_spec_writes_nothing_and_the_others_are_complete() {
     }
     assert_eq!(temporary_files(&dir.join("out")), Vec::<String>::new());
 }
+
+/// With `--force`, each role folder is left holding its new role only: the files of the role
+/// that was there before and that the new one does not write go (as for `--out-dir`).
+#[test]
+fn force_replaces_each_folders_earlier_role_whole() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    std::fs::create_dir(dir.join("specs")).unwrap();
+    std::fs::write(
+        dir.join("specs/a.yaml"),
+        "persona: compute\nbuckets: [ml-data]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("out/a")).unwrap();
+    for name in [
+        "permission-policy-1.json",
+        "permission-policy-2.json",
+        "main.tf",
+        "keep.txt",
+    ] {
+        std::fs::write(dir.join("out/a").join(name), "earlier").unwrap();
+    }
+    let output = mlrole(
+        &[
+            "generate",
+            "--spec-dir",
+            "specs",
+            "--out-dir",
+            "out",
+            "--force",
+        ],
+        dir,
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("out/a"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "bundle.json",
+            "keep.txt",
+            "permission-policy.json",
+            "trust-policy.json"
+        ]
+    );
+}

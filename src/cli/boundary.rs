@@ -72,7 +72,8 @@ pub(super) fn boundary_command(
     match &destination {
         Destination::File(path) => crate::output::write_one(path, &bundle, args.role.force),
         Destination::Dir(dir) => {
-            crate::output::write_all(dir, &files(&generated, &bundle), args.role.force).map(|_| ())
+            let files = files(&generated, &bundle);
+            crate::output::write_all(dir, &files, args.role.force, is_boundary_file).map(|_| ())
         }
         Destination::Stdout => write_out(out, &bundle),
     }

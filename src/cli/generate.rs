@@ -438,6 +438,7 @@ fn generate_spec_dir(
             &role_dir,
             &produced.files(),
             args.force,
+            generate::is_role_file,
             Durability::Batch(&group),
         )?;
         Ok((staged, warnings))
@@ -570,7 +571,8 @@ pub(super) fn write_result(
     match destination {
         Destination::File(path) => crate::output::write_one(path, &produced.text, force),
         Destination::Dir(dir) => {
-            crate::output::write_all(dir, &produced.files(), force).map(|_| ())
+            crate::output::write_all(dir, &produced.files(), force, generate::is_role_file)
+                .map(|_| ())
         }
         Destination::Stdout => write_out(out, &produced.text),
     }
