@@ -116,7 +116,7 @@ pub fn stage_all(
         Durability::Batch(group) => (Some(group), group.enlist(dir)?),
     };
     for ((_, contents), target) in files.iter().zip(targets) {
-        let temp = stage(dir, contents, device.is_none())?.into_temp_path();
+        let temp = stage(dir, &target, contents, device.is_none())?.into_temp_path();
         let existed = force && target.exists();
         staged.files.push((temp, target, existed));
     }
@@ -573,25 +573,60 @@ pub fn write_one(path: &Path, contents: &str, force: bool) -> Result<()> {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let temp = stage(dir, contents, true)?.into_temp_path();
+    let temp = stage(dir, path, contents, true)?.into_temp_path();
     persist(temp, path, force)
 }
 
-fn stage(dir: &Path, contents: &str, flush_now: bool) -> Result<tempfile::NamedTempFile> {
+/// Writes `contents` under a temporary name in `dir`, to become `target`, with the mode `target`
+/// is to have once renamed (see [`create_mode`]).
+fn stage(
+    dir: &Path,
+    target: &Path,
+    contents: &str,
+    flush_now: bool,
+) -> Result<tempfile::NamedTempFile> {
     let io = |source| Error::Io {
         action: "cannot write into",
         path: dir.to_path_buf(),
         source: without_temp_path(source),
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".mlrole-")
-        .tempfile_in(dir)
-        .map_err(io)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".mlrole-");
+    let replaced = create_mode(&mut builder, target);
+    let mut temp = builder.tempfile_in(dir).map_err(io)?;
+    if let Some(permissions) = replaced {
+        temp.as_file().set_permissions(permissions).map_err(io)?;
+    }
     temp.write_all(contents.as_bytes()).map_err(io)?;
     if flush_now {
         temp.as_file().sync_all().map_err(io)?;
     }
     Ok(temp)
+}
+
+/// A result is an ordinary file: a new one gets the mode any program's new file gets (0666 less
+/// the umask), not the owner-only 0600 of a temporary file, and a file replaced with `--force`
+/// keeps its mode (its permission bits: never set-user-id and the like). Sets the first on
+/// `builder` (the kernel applies the umask as it creates the file) and returns the second, to be
+/// set on the file once created.
+#[cfg(unix)]
+fn create_mode(builder: &mut tempfile::Builder, target: &Path) -> Option<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::metadata(target) {
+        Ok(existing) if existing.is_file() => Some(std::fs::Permissions::from_mode(
+            existing.permissions().mode() & 0o777,
+        )),
+        _ => {
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+            None
+        }
+    }
+}
+
+/// Elsewhere files get the folder's default access: there is no mode to carry over.
+#[cfg(not(unix))]
+fn create_mode(_builder: &mut tempfile::Builder, _target: &Path) -> Option<std::fs::Permissions> {
+    None
 }
 
 fn persist(temp: tempfile::TempPath, target: &Path, force: bool) -> Result<()> {

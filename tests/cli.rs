@@ -716,3 +716,71 @@ fn force_leaves_no_file_of_the_earlier_role() {
         ]
     );
 }
+
+/// The mode of a file written by `mlrole`, run under `umask` (through `sh`, which sets it).
+#[cfg(unix)]
+fn run_with_umask(umask: &str, args: &[&str]) -> Output {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_mlrole"))
+        .args(args)
+        .output()
+        .expect("run mlrole through sh")
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+/// A new file gets the mode a normal create gives (0666 less the umask), not a temporary file's
+/// 0600; a file replaced with `--force` keeps its own mode, whatever the umask.
+#[cfg(unix)]
+#[test]
+fn written_files_get_the_mode_of_a_normal_create_and_replaced_ones_keep_theirs() {
+    use std::os::unix::fs::PermissionsExt;
+    let temp = tempfile::tempdir().unwrap();
+    let role = ["generate", "--persona", "compute", "--bucket", "ml-data"];
+    for (umask, expected) in [("022", 0o644), ("027", 0o640)] {
+        let file = temp.path().join(format!("role-{umask}.json"));
+        let dir = temp.path().join(format!("role-{umask}"));
+        for target in [
+            ["-o", file.to_str().unwrap()],
+            ["--out-dir", dir.to_str().unwrap()],
+        ] {
+            let output = run_with_umask(umask, &[&role[..], &target[..]].concat());
+            assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        }
+        assert_eq!(mode(&file), expected, "-o under umask {umask}");
+        for name in names(&dir) {
+            assert_eq!(
+                mode(&dir.join(&name)),
+                expected,
+                "{name} under umask {umask}"
+            );
+        }
+        // Replaced: the earlier file's mode stays, under a umask that would give another.
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o604)).unwrap();
+        let bundle = dir.join("bundle.json");
+        std::fs::set_permissions(&bundle, std::fs::Permissions::from_mode(0o664)).unwrap();
+        for target in [
+            ["-o", file.to_str().unwrap()],
+            ["--out-dir", dir.to_str().unwrap()],
+        ] {
+            let args = [
+                &role[..],
+                &target[..],
+                &["--role-name", "Other", "--force"][..],
+            ]
+            .concat();
+            let output = run_with_umask("077", &args);
+            assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        }
+        assert!(std::fs::read_to_string(&file).unwrap().contains("Other"));
+        assert_eq!(mode(&file), 0o604);
+        assert_eq!(mode(&bundle), 0o664);
+        assert_eq!(mode(&dir.join("trust-policy.json")), expected);
+    }
+}
