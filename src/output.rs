@@ -462,6 +462,64 @@ fn flush_filesystem(_handle: &std::fs::File) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Refuses an output file path (`flag`, `path`) that cannot be written as a file: a folder, or a
+/// path under a file. Checked before anything else, so that `-o DIR` is not first refused as a
+/// file to overwrite and then, with `--force`, fails as "Is a directory".
+pub fn check_file_path(flag: &str, path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::Usage {
+            message: format!(
+                "`{flag} {}` is a folder; `{flag}` expects a file",
+                path.display()
+            ),
+            help: Some(format!("give `{flag}` the path of a file to write")),
+        });
+    }
+    check_not_under_a_file(flag, path)
+}
+
+/// Refuses an output folder path (`flag`, `dir`) that cannot be a folder: an existing file, or a
+/// path under a file.
+pub fn check_folder_path(flag: &str, dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Usage {
+            message: format!(
+                "`{flag} {}` exists and is not a folder; `{flag}` expects a folder",
+                dir.display()
+            ),
+            help: Some(format!(
+                "give `{flag}` a folder, or a path where one can be made"
+            )),
+        });
+    }
+    check_not_under_a_file(flag, dir)
+}
+
+/// The nearest existing folder above `path` must be a folder: a file there (`-o afile/x.json`)
+/// is a wrong path given on the command line, not a failure to write.
+fn check_not_under_a_file(flag: &str, path: &Path) -> Result<()> {
+    for above in path.ancestors().skip(1) {
+        if above.as_os_str().is_empty() {
+            break;
+        }
+        match std::fs::metadata(above) {
+            Ok(found) if found.is_dir() => break,
+            Ok(_) => {
+                return Err(Error::Usage {
+                    message: format!(
+                        "`{flag} {}`: `{}` is a file, not a folder",
+                        path.display(),
+                        above.display()
+                    ),
+                    help: Some(format!("give `{flag}` a path inside a folder")),
+                })
+            }
+            Err(_) => {}
+        }
+    }
+    Ok(())
+}
+
 /// A file a command reads, with the flag that named it, so that no output is written over it.
 #[derive(Clone, Copy, Debug)]
 pub struct Input<'a> {
@@ -563,6 +621,15 @@ pub fn resolved(path: &Path) -> PathBuf {
 
 /// Writes one file atomically.
 pub fn write_one(path: &Path, contents: &str, force: bool) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::Usage {
+            message: format!(
+                "`{}` is a folder, where a file is to be written",
+                path.display()
+            ),
+            help: Some("choose the path of a file".into()),
+        });
+    }
     if !force && path.exists() {
         return Err(Error::WouldOverwrite {
             path: path.to_path_buf(),

@@ -64,6 +64,9 @@ pub(super) fn access_policy_command(
             ),
         });
     }
+    if let Some(path) = &args.output {
+        crate::output::check_file_path("--output", path)?;
+    }
     let request = AccessSpec {
         persona: args.persona.clone(),
         execution_role: args.execution_role.clone(),

@@ -4,7 +4,7 @@
 use clap::Args;
 use std::io::Write;
 
-use super::generate::refuse_inputs;
+use super::generate::check_destination;
 use super::{to_pretty, write_out, GenerateArgs};
 use crate::boundary::{self, Boundary, BoundaryOptions};
 use crate::catalog::Catalog;
@@ -61,7 +61,7 @@ pub(super) fn boundary_command(
         (None, Some(dir)) => Destination::Dir(dir.clone()),
         (None, None) => Destination::Stdout,
     };
-    refuse_inputs(&destination, is_boundary_file, &args.role.inputs())?;
+    check_destination(&destination, is_boundary_file, &args.role.inputs())?;
     let request = spec.resolve(catalog, &labels)?;
     let options = BoundaryOptions {
         boundary_name: args.boundary_name.clone(),

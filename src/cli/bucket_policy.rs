@@ -53,6 +53,9 @@ pub(super) fn bucket_policy_command(
     args: &BucketPolicyArgs,
     out: &mut dyn Write,
 ) -> Result<()> {
+    if let Some(path) = &args.output {
+        crate::output::check_file_path("--output", path)?;
+    }
     let request = BucketPolicySpec {
         bucket: args.bucket.clone(),
         read_principals: args.read_principals.clone(),

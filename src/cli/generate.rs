@@ -315,6 +315,7 @@ pub(super) fn generate_command(
                 help: "add `--out-dir DIR`".into(),
             });
         };
+        output::check_folder_path("--out-dir", out_dir)?;
         let catalog = Catalog::load(catalog_dir)?;
         return generate_spec_dir(&catalog, renderer, args, spec_dir, out_dir, out, notes);
     }
@@ -323,7 +324,7 @@ pub(super) fn generate_command(
         (None, Some(dir)) => Destination::Dir(dir.clone()),
         (None, None) => Destination::Stdout,
     };
-    refuse_inputs(&destination, generate::is_role_file, &args.inputs())?;
+    check_destination(&destination, generate::is_role_file, &args.inputs())?;
     let flags = args.to_spec();
     let nothing_chosen =
         args.spec.is_none() && flags.persona.is_none() && flags.activities.is_empty();
@@ -578,16 +579,24 @@ pub(super) fn write_result(
     }
 }
 
-/// Refuses a destination that would write over one of the command's `inputs`; in a folder, over
-/// a file of a name `ours` accepts (the names the command writes there).
-pub(super) fn refuse_inputs(
+/// Refuses, before anything is written, a destination that cannot be written (a folder for
+/// `--output`, a file for `--out-dir`, a path under a file) or that would write over one of the
+/// command's `inputs`; in a folder, over a file of a name `ours` accepts (the names the command
+/// writes there).
+pub(super) fn check_destination(
     destination: &Destination,
     ours: fn(&str) -> bool,
     inputs: &[Input<'_>],
 ) -> Result<()> {
     match destination {
-        Destination::File(path) => output::refuse_input_as_output("--output", path, inputs),
-        Destination::Dir(dir) => output::refuse_input_in_folder("--out-dir", dir, ours, inputs),
+        Destination::File(path) => {
+            output::check_file_path("--output", path)?;
+            output::refuse_input_as_output("--output", path, inputs)
+        }
+        Destination::Dir(dir) => {
+            output::check_folder_path("--out-dir", dir)?;
+            output::refuse_input_in_folder("--out-dir", dir, ours, inputs)
+        }
         Destination::Stdout => Ok(()),
     }
 }

@@ -7,7 +7,7 @@ use clap::Args;
 use inquire::error::InquireError;
 use inquire::{Confirm, MultiSelect, Select, Text};
 
-use super::generate::{check_findings, refuse_inputs, write_notes, write_result, GenerateArgs};
+use super::generate::{check_destination, check_findings, write_notes, write_result, GenerateArgs};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::generate;
@@ -81,7 +81,7 @@ pub fn run_session(
             .filter(|r| !r.is_empty()),
     };
     let result = wizard::run(catalog, renderer, prompter, preset)?;
-    refuse_inputs(&result.destination, generate::is_role_file, &flags.inputs())?;
+    check_destination(&result.destination, generate::is_role_file, &flags.inputs())?;
     let request = result.spec.resolve(catalog, &labels)?;
     let produced = generate::produce(catalog, renderer, &request, result.format, result.inline)?;
     let warnings = check_findings(&produced, flags.deny_warnings, "generated role")?;
