@@ -91,7 +91,9 @@ pub fn files() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-/// Writes the scaffold into `dir`. Refuses, writing nothing, when any of the files exists.
+/// Writes the scaffold into `dir`. Refuses, creating nothing, when any of the files exists or a
+/// file stands where one of its folders is to be (`DIR/schemas` a file); if a folder or file then
+/// cannot be made, what it had made is removed again.
 pub fn init(dir: &Path) -> Result<Vec<PathBuf>> {
     let files = files();
     let targets: Vec<PathBuf> = files.iter().map(|(name, _)| dir.join(name)).collect();
@@ -101,17 +103,104 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>> {
             force: false,
         });
     }
+    let file_in_the_way = targets.iter().find_map(|target| {
+        target
+            .ancestors()
+            .skip(1)
+            .take_while(|above| !above.as_os_str().is_empty())
+            .find(|above| above.exists() && !above.is_dir())
+    });
+    if let Some(file) = file_in_the_way {
+        return Err(Error::Usage {
+            message: format!(
+                "`{}` is a file, where `catalog init {}` needs a folder",
+                file.display(),
+                dir.display()
+            ),
+            help: Some("move that file away, or choose another catalog directory".into()),
+        });
+    }
+    let mut made = Made::default();
     for target in &targets {
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| Error::Io {
-                action: "cannot create folder",
-                path: parent.to_path_buf(),
-                source,
-            })?;
+            made.folders(parent)?;
         }
     }
     for ((_, contents), target) in files.iter().zip(&targets) {
         output::write_one(target, contents, false)?;
+        made.files.push(target.clone());
     }
+    made.kept = true;
     Ok(targets)
+}
+
+/// The folders and files `init` has made so far, removed again on drop unless `kept`, so that a
+/// failed `init` leaves nothing behind.
+#[derive(Default)]
+struct Made {
+    folders: Vec<PathBuf>,
+    files: Vec<PathBuf>,
+    kept: bool,
+}
+
+impl Made {
+    /// Creates `folder` and the folders above it that do not exist, outermost first.
+    fn folders(&mut self, folder: &Path) -> Result<()> {
+        let missing: Vec<&Path> = folder
+            .ancestors()
+            .take_while(|above| !above.as_os_str().is_empty() && !above.exists())
+            .collect();
+        for folder in missing.into_iter().rev() {
+            std::fs::create_dir(folder).map_err(|source| Error::Io {
+                action: "cannot create folder",
+                path: folder.to_path_buf(),
+                source,
+            })?;
+            self.folders.push(folder.to_path_buf());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Made {
+    fn drop(&mut self) {
+        if self.kept {
+            return;
+        }
+        for file in &self.files {
+            let _ = std::fs::remove_file(file);
+        }
+        // Innermost first; `remove_dir` leaves a folder that something else put a file in.
+        for folder in self.folders.iter().rev() {
+            let _ = std::fs::remove_dir(folder);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a failed `init` had made goes again, innermost first; a folder that was there stays.
+    #[test]
+    fn made_folders_and_files_are_removed_unless_kept() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("catalog");
+        let mut made = Made::default();
+        made.folders(&dir.join("personas")).unwrap();
+        made.folders(&dir.join("activities")).unwrap();
+        let file = dir.join("personas/a.yaml");
+        std::fs::write(&file, "a").unwrap();
+        made.files.push(file);
+        assert_eq!(made.folders.len(), 3);
+        drop(made);
+        assert!(!dir.exists());
+        assert!(temp.path().exists());
+
+        let mut kept = Made::default();
+        kept.folders(&dir.join("schemas")).unwrap();
+        kept.kept = true;
+        drop(kept);
+        assert!(dir.join("schemas").is_dir());
+    }
 }

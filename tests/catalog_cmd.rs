@@ -81,6 +81,35 @@ fn init_never_overwrites() {
     );
 }
 
+/// A file where one of the catalog's folders is to go is refused before anything is created:
+/// no `personas/` or `activities/` is left behind.
+#[test]
+fn init_creates_nothing_when_a_folder_is_a_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat4");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("schemas"), "mine").unwrap();
+    let output = init(&dir);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("schemas` is a file"),
+        "{}",
+        text(&output.stderr)
+    );
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["schemas"], "nothing created");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("schemas")).unwrap(),
+        "mine"
+    );
+    // The catalog directory itself a file.
+    let output = init(&dir.join("schemas").join("sub"));
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+}
+
 #[test]
 fn a_broken_file_fails_with_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
