@@ -365,6 +365,10 @@ pub struct Produced {
 }
 
 impl Produced {
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
     /// The files `--out-dir` holds, by name. Built on demand: a role printed to stdout (the common
     /// case) never serializes its documents a second time.
     pub fn files(&self) -> Vec<(String, String)> {
@@ -417,6 +421,29 @@ pub fn is_role_file(name: &str) -> bool {
             .iter()
             .any(|iac| iac.file_name() == name)
         || permission.is_some_and(|rest| rest.is_empty() || numbered(rest))
+}
+
+/// Whether `name` is a file [`Produced::files`] gives a role of the JSON format: the trust
+/// policy, the bundle, and the permission policies however many there are.
+fn is_json_role_file(name: &str) -> bool {
+    [TRUST_FILE, BUNDLE_FILE].contains(&name)
+        || (is_role_file(name) && name.starts_with(PERMISSION_STEM))
+}
+
+impl Format {
+    /// The files of an output folder that a role of this format replaces with `--force`: its own
+    /// names only, so that the JSON files and `main.tf` of one role can sit side by side, while a
+    /// JSON role that now needs one policy takes away the `permission-policy-2.json` of the last.
+    pub fn owns(self) -> fn(&str) -> bool {
+        match self {
+            Format::Json => is_json_role_file,
+            Format::Cloudformation => {
+                |name| name == crate::iac::IacFormat::CloudFormation.file_name()
+            }
+            Format::Terraform => |name| name == crate::iac::IacFormat::Terraform.file_name(),
+            Format::Markdown => |name| name == REVIEW_FILE,
+        }
+    }
 }
 
 /// Pretty JSON with a final newline: the byte-stable form of every JSON mlrole writes.

@@ -112,7 +112,7 @@ pub fn run(
     };
     let (destination, force) = match preset.destination {
         Some(destination) => (destination, preset.force),
-        None => choose_destination(prompter)?,
+        None => choose_destination(prompter, format)?,
     };
     let save_spec = choose_spec_file(prompter, &destination)?;
     Ok(WizardResult {
@@ -728,7 +728,7 @@ fn choose_format(prompter: &mut dyn Prompter) -> Result<Format> {
     Ok(Format::ALL.get(choice).copied().unwrap_or_default())
 }
 
-fn choose_destination(prompter: &mut dyn Prompter) -> Result<(Destination, bool)> {
+fn choose_destination(prompter: &mut dyn Prompter, format: Format) -> Result<(Destination, bool)> {
     let options = vec![
         "print the bundle (JSON) on standard output".to_string(),
         "write trust-policy.json, permission-policy*.json and bundle.json into a folder"
@@ -766,8 +766,9 @@ fn choose_destination(prompter: &mut dyn Prompter) -> Result<(Destination, bool)
         &not_empty,
     )?);
     let exists = if choice == 1 {
-        // Any role's files, not only the ones the new role writes: `--force` removes the rest.
-        crate::output::holds(&path, crate::generate::is_role_file)
+        // Any of the format's role files, not only the ones the new role writes: `--force`
+        // removes the rest.
+        crate::output::holds(&path, format.owns())
     } else {
         path.exists()
     };

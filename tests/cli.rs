@@ -702,19 +702,25 @@ fn force_leaves_no_file_of_the_earlier_role() {
         "mine"
     );
 
-    // Another format is another role in the folder: its files replace the JSON role's.
+    // Another format's files sit beside the JSON ones: a Terraform run writes `main.tf` and
+    // takes nothing away; a JSON run then leaves `main.tf`.
+    let json = forced.clone();
     forced.extend(["--format", "terraform"]);
     let output = mlrole(&forced);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert_eq!(
-        names(&dir),
-        [
-            "main.tf",
-            "notes.md",
-            "permission-policy-02.json",
-            "permission-policy-3.json"
-        ]
-    );
+    let both = [
+        "bundle.json",
+        "main.tf",
+        "notes.md",
+        "permission-policy-02.json",
+        "permission-policy-3.json",
+        "permission-policy.json",
+        "trust-policy.json",
+    ];
+    assert_eq!(names(&dir), both);
+    let output = mlrole(&json);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(names(&dir), both);
 }
 
 /// The mode of a file written by `mlrole`, run under `umask` (through `sh`, which sets it).

@@ -153,7 +153,8 @@ fn a_failing_spec_writes_nothing_and_the_others_are_complete() {
 }
 
 /// With `--force`, each role folder is left holding its new role only: the files of the role
-/// that was there before and that the new one does not write go (as for `--out-dir`).
+/// that was there before, in the same format, that the new one does not write go (as for
+/// `--out-dir`); files of other formats stay beside it.
 #[test]
 fn force_replaces_each_folders_earlier_role_whole() {
     let temp = tempfile::tempdir().unwrap();
@@ -199,8 +200,14 @@ fn force_replaces_each_folders_earlier_role_whole() {
         [
             "bundle.json",
             "keep.txt",
+            "main.tf",
             "permission-policy.json",
             "trust-policy.json"
         ]
+    );
+    // `main.tf` is another format's file: a JSON role leaves it.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out/a/main.tf")).unwrap(),
+        "earlier"
     );
 }

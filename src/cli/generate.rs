@@ -439,7 +439,7 @@ fn generate_spec_dir(
             &role_dir,
             &produced.files(),
             args.force,
-            generate::is_role_file,
+            format.owns(),
             Durability::Batch(&group),
         )?;
         Ok((staged, warnings))
@@ -572,7 +572,7 @@ pub(super) fn write_result(
     match destination {
         Destination::File(path) => crate::output::write_one(path, &produced.text, force),
         Destination::Dir(dir) => {
-            crate::output::write_all(dir, &produced.files(), force, generate::is_role_file)
+            crate::output::write_all(dir, &produced.files(), force, produced.format().owns())
                 .map(|_| ())
         }
         Destination::Stdout => write_out(out, &produced.text),
