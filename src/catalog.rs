@@ -270,13 +270,23 @@ fn network_problems(
             .join(", ")
     };
     for action in actions {
-        let pattern = action.to_ascii_lowercase();
-        let gated: Vec<&(&str, &[Network])> = NETWORK_GATED
-            .iter()
-            .filter(|(name, _)| {
-                crate::reference::pattern::glob_match(&pattern, &name.to_ascii_lowercase())
-            })
-            .collect();
+        // Only a wildcard needs the glob matcher (it allocates; this runs on every action of
+        // every activity `generate` loads).
+        let wildcard = action.contains(['*', '?']);
+        let gated: Vec<&(&str, &[Network])> = if wildcard {
+            let pattern = action.to_ascii_lowercase();
+            NETWORK_GATED
+                .iter()
+                .filter(|(name, _)| {
+                    crate::reference::pattern::glob_match(&pattern, &name.to_ascii_lowercase())
+                })
+                .collect()
+        } else {
+            NETWORK_GATED
+                .iter()
+                .filter(|(name, _)| name.eq_ignore_ascii_case(action))
+                .collect()
+        };
         if !gated.is_empty() && action.contains(['*', '?']) {
             let covered: Vec<&str> = gated.iter().map(|(name, _)| *name).collect();
             problems.push((
