@@ -73,7 +73,11 @@ pub fn stage_all(
     if !force {
         // A file of an earlier result that this one would not replace is refused too: written
         // beside it, the new result would be mixed with part of the old one.
-        if let Some(existing) = targets.iter().find(|t| t.exists()).or(earlier.first()) {
+        if let Some(existing) = targets
+            .iter()
+            .find(|t| std::fs::symlink_metadata(t).is_ok())
+            .or(earlier.first())
+        {
             return Err(Error::WouldOverwrite {
                 path: existing.clone(),
                 force: true,
@@ -466,7 +470,8 @@ fn flush_filesystem(_handle: &std::fs::File) -> std::io::Result<()> {
 /// path under a file. Checked before anything else, so that `-o DIR` is not first refused as a
 /// file to overwrite and then, with `--force`, fails as "Is a directory".
 pub fn check_file_path(flag: &str, path: &Path) -> Result<()> {
-    if path.is_dir() {
+    let named_as_folder = path.as_os_str().to_str().is_some_and(|p| p.ends_with('/'));
+    if path.is_dir() || named_as_folder {
         return Err(Error::Usage {
             message: format!(
                 "`{flag} {}` is a folder; `{flag}` expects a file",
@@ -475,13 +480,33 @@ pub fn check_file_path(flag: &str, path: &Path) -> Result<()> {
             help: Some(format!("give `{flag}` the path of a file to write")),
         });
     }
+    // A device, FIFO or socket (`-o /dev/stdout`): writing by rename would replace it with a
+    // regular file, which `--force` must not do to something that is not mlrole's output.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(Error::Usage {
+            message: format!(
+                "`{flag} {}` is not a regular file (a device, pipe or socket); mlrole writes files by renaming a new one into place, which would replace it",
+                path.display()
+            ),
+            help: Some(format!(
+                "leave out `{flag}` to write to standard output, or give the path of a regular file"
+            )),
+        });
+    }
     check_not_under_a_file(flag, path)
 }
 
 /// Refuses an output folder path (`flag`, `dir`) that cannot be a folder: an existing file, or a
 /// path under a file.
 pub fn check_folder_path(flag: &str, dir: &Path) -> Result<()> {
-    if dir.exists() && !dir.is_dir() {
+    // `afile/` does not "exist" (ENOTDIR); the file it names does.
+    let trimmed = dir
+        .as_os_str()
+        .to_str()
+        .map(|p| p.trim_end_matches('/'))
+        .filter(|p| !p.is_empty())
+        .map_or(dir, Path::new);
+    if trimmed.exists() && !trimmed.is_dir() {
         return Err(Error::Usage {
             message: format!(
                 "`{flag} {}` exists and is not a folder; `{flag}` expects a folder",
@@ -630,7 +655,8 @@ pub fn write_one(path: &Path, contents: &str, force: bool) -> Result<()> {
             help: Some("choose the path of a file".into()),
         });
     }
-    if !force && path.exists() {
+    // A dangling symlink is a file there too (`exists` follows it and says no).
+    if !force && std::fs::symlink_metadata(path).is_ok() {
         return Err(Error::WouldOverwrite {
             path: path.to_path_buf(),
             force: true,

@@ -414,6 +414,13 @@ fn generate_spec_dir(
     // Every spec's files are written under temporary names first, then made durable with one
     // flush per filesystem, then renamed into place: a spec that fails at any step leaves nothing.
     let group = FlushGroup::default();
+    let inputs: Vec<Input<'_>> = specs
+        .iter()
+        .map(|(_, path)| Input {
+            flag: "--spec-dir",
+            path,
+        })
+        .collect();
     let stage = |stem: &str, path: &Path| -> Result<(Staged, String)> {
         if stems[stem] > 1 {
             return Err(Error::Usage {
@@ -426,11 +433,20 @@ fn generate_spec_dir(
             });
         }
         let role_dir = out_dir.join(stem);
-        let input = Input {
-            flag: "--spec-dir",
-            path,
-        };
-        output::refuse_input_in_folder("--out-dir", &role_dir, generate::is_role_file, &[input])?;
+        // A role folder that is a symlink would take `--force`'s replacements and removals out
+        // of `--out-dir`.
+        if std::fs::symlink_metadata(&role_dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Error::Usage {
+                message: format!(
+                    "`{}` is a symbolic link: `--spec-dir` writes each role into a real folder of `--out-dir`",
+                    role_dir.display()
+                ),
+                help: Some("remove the link, or choose another `--out-dir`".into()),
+            });
+        }
+        // Every spec of the folder, not only this one: one role's files must not land on
+        // (or, with `--force`, remove) another role's spec.
+        output::refuse_input_in_folder("--out-dir", &role_dir, generate::is_role_file, &inputs)?;
         let (spec, labels) = flags.clone().over(RoleSpec::from_file(path)?, path);
         let request = spec.resolve(catalog, &labels)?;
         let produced = generate::produce(catalog, renderer, &request, format, args.inline)?;
