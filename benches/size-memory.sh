@@ -18,7 +18,7 @@ peak "generate data-scientist" "$bin" generate --persona data-scientist --accoun
   --region us-east-1 --bucket ml-data --pass-role arn:aws:iam::111122223333:role/service-role/SageMaker-Compute \
   -o "$work/bundle.json"
 peak "lint bundle" "$bin" lint "$work/bundle.json"
-"$bin" generate --persona compute --bucket ml-data -o "$work/compute.json"
+"$bin" generate --persona compute --account 111122223333 --bucket ml-data -o "$work/compute.json"
 peak "lint 2 bundles" "$bin" lint "$work/bundle.json" "$work/compute.json"
 # The largest policy mlrole reads (the input cap is 1 MiB): 13,000 statements, 1,027,038 bytes.
 python3 - "$work/largest.json" <<'EOF'

@@ -191,6 +191,26 @@ impl<'a> Slots<'a> {
     }
 }
 
+/// Whether an ARN holds `${` in its first five segments, where IAM does not substitute policy
+/// variables ("only in the resource portion of the ARN ... after the fifth colon").
+pub fn variable_before_resource_part(arn: &str) -> bool {
+    let mut colons = 0;
+    let bytes = arn.as_bytes();
+    for (at, byte) in bytes.iter().enumerate() {
+        match byte {
+            b':' => {
+                colons += 1;
+                if colons == 5 {
+                    return false;
+                }
+            }
+            b'$' if bytes.get(at + 1) == Some(&b'{') => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// `manage-ml-jobs` → `ManageMlJobs`.
 pub fn pascal_case(id: &str) -> String {
     id.split(|c: char| !c.is_ascii_alphanumeric())
@@ -240,6 +260,22 @@ fn compose_with(
                 }
             }
         }
+    }
+    let policy_variables_only = target == Target::Policy;
+    if let Some(needing) = statements.iter().find(|s| {
+        policy_variables_only && s.resources.iter().any(|r| variable_before_resource_part(r))
+    }) {
+        // IAM substitutes policy variables in a Resource only after the fifth colon: a
+        // `${aws:PrincipalAccount}` in the account segment stays literal text and the statement
+        // would match nothing.
+        return Err(Error::Missing {
+            what: "`--account ID`".into(),
+            needed_by: format!(
+                "statement `{}` (IAM does not fill policy variables such as `{OWN_ACCOUNT_VARIABLE}` into the account part of a Resource ARN, so without the account it would match nothing)",
+                needing.sid
+            ),
+            help: "add `--account ID` (12 digits), or generate `--format cloudformation` or `--format terraform`, which take the account from the deployment".into(),
+        });
     }
     if statements.is_empty() {
         return Err(Error::Usage {

@@ -201,16 +201,21 @@ fn choose_location(
     environment_region: Option<&str>,
 ) -> Result<()> {
     if spec.account.is_none() {
-        let check = optional(|v| validate::account_id(v, "account"));
+        // Required: IAM does not fill a policy variable into the account part of a Resource ARN,
+        // so there is no "caller's own account" stand-in (CloudFormation and Terraform output
+        // would not need it, but the format is chosen later).
+        let check = |v: &str| {
+            validate::account_id(v, "account")
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
         let question = Question {
             message: "AWS account id",
-            help: Some(
-                "12 digits; leave empty to use the caller's own account (${aws:PrincipalAccount})",
-            ),
+            help: Some("12 digits: the account the role's resources are in"),
             flag: "--account",
         };
         let account = prompter.text(&question, None, &check)?;
-        spec.account = (!account.is_empty()).then_some(account);
+        spec.account = Some(account);
     }
     if spec.region.is_none() {
         let check = optional(|v| validate::region(v, "region"));
@@ -687,11 +692,6 @@ pub fn review(generated: &Generated, spec: &RoleSpec) -> String {
         ));
     }
     let mut warnings = Vec::new();
-    if spec.account.is_none() {
-        warnings.push(
-            "no account: ARNs use the caller's own account (${aws:PrincipalAccount})".to_string(),
-        );
-    }
     if spec.region.is_none() {
         warnings.push("no region: ARNs match any region".to_string());
     }

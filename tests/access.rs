@@ -239,7 +239,13 @@ fn trust_from_a_spec_file_equals_the_flags() {
         format!("persona: compute\naccount: \"{ACCOUNT}\"\nbuckets: [b-1]\ntrust_principals: [\"{PARTNER_ACCOUNT}\", {PARTNER_ROLE}]\nrequire_mfa: true\nexternal_id: {EXTERNAL_ID}\n"),
     )
     .unwrap();
-    let from_spec = mlrole(&["generate", "--spec", spec.to_str().unwrap()]);
+    let from_spec = mlrole(&[
+        "generate",
+        "--account",
+        "111122223333",
+        "--spec",
+        spec.to_str().unwrap(),
+    ]);
     assert_eq!(from_spec.status.code(), Some(0), "{}", stderr(&from_spec));
     let from_flags = mlrole(&[
         "generate",
@@ -264,7 +270,13 @@ fn trust_from_a_spec_file_equals_the_flags() {
         format!("persona: compute\nbuckets: [b-1]\ntrust_principals: [{GROUP_ARN}]\n"),
     )
     .unwrap();
-    let output = mlrole(&["generate", "--spec", spec.to_str().unwrap()]);
+    let output = mlrole(&[
+        "generate",
+        "--account",
+        "111122223333",
+        "--spec",
+        spec.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr(&output).contains("`trust_principals` in")
@@ -326,7 +338,15 @@ fn the_wizard_keeps_trust_and_its_command_reproduces_it() {
 
 #[test]
 fn trust_refusals_exit_2_and_name_the_flag() {
-    let base = ["generate", "--persona", "compute", "--bucket", "b-1"];
+    let base = [
+        "generate",
+        "--account",
+        "111122223333",
+        "--persona",
+        "compute",
+        "--bucket",
+        "b-1",
+    ];
     let cases: &[(&[&str], &[&str])] = &[
         (
             &["--trust-principal", GROUP_ARN],
@@ -418,6 +438,8 @@ fn trust_refusals_exit_2_and_name_the_flag() {
     }
     let output = mlrole(&[
         "generate",
+        "--account",
+        "111122223333",
         "--persona",
         "compute",
         "--bucket",
@@ -1157,7 +1179,15 @@ fn a_custom_access_template_cannot_widen_the_grant() {
 
 #[test]
 fn too_many_trusted_principals_exceed_the_trust_policy_quota() {
-    let mut args = strings(&["generate", "--persona", "compute", "--bucket", "b-1"]);
+    let mut args = strings(&[
+        "generate",
+        "--account",
+        "111122223333",
+        "--persona",
+        "compute",
+        "--bucket",
+        "b-1",
+    ]);
     for n in 0..60 {
         args.extend([
             "--trust-principal".into(),

@@ -225,6 +225,8 @@ fn boundary_snapshot() {
 fn boundary_needs_a_persona() {
     let output = mlrole(&[
         "boundary",
+        "--account",
+        "111122223333",
         "--activity",
         "s3-bucket-access",
         "--bucket",

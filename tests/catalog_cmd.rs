@@ -46,6 +46,8 @@ fn the_scaffold_passes_check_and_generates() {
         "--catalog",
         dir_arg,
         "generate",
+        "--account",
+        "111122223333",
         "--persona",
         "team-analyst",
         "--read-bucket",
@@ -197,6 +199,8 @@ fn warnings_about_a_user_catalog_reach_stderr_and_deny_warnings_refuses() {
             "--catalog",
             dir.to_str().unwrap(),
             "generate",
+            "--account",
+            "111122223333",
             "--activity",
             "put-anywhere",
             "-o",
@@ -216,12 +220,22 @@ fn warnings_about_a_user_catalog_reach_stderr_and_deny_warnings_refuses() {
     assert!(stderr.contains("s3:PutObject"), "{stderr}");
     assert!(out.exists());
     // The built-in catalog gives no such note.
-    let clean = mlrole(&["generate", "--persona", "compute", "--bucket", "ml-data"]);
+    let clean = mlrole(&[
+        "generate",
+        "--account",
+        "111122223333",
+        "--persona",
+        "compute",
+        "--bucket",
+        "ml-data",
+    ]);
     assert_eq!(clean.status.code(), Some(0));
     assert!(clean.stderr.is_empty(), "{}", text(&clean.stderr));
     // boundary has no use for the flag and says so.
     let boundary = mlrole(&[
         "boundary",
+        "--account",
+        "111122223333",
         "--persona",
         "compute",
         "--bucket",

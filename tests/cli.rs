@@ -47,6 +47,8 @@ fn usage_errors_exit_2_and_name_the_flag() {
         (
             &[
                 "generate",
+                "--account",
+                "111122223333",
                 "--persona",
                 "data-scientst",
                 "--pass-role",
@@ -57,6 +59,8 @@ fn usage_errors_exit_2_and_name_the_flag() {
         (
             &[
                 "generate",
+                "--account",
+                "111122223333",
                 "--activity",
                 "s3-bucket-access",
                 "--bucket",
@@ -67,6 +71,8 @@ fn usage_errors_exit_2_and_name_the_flag() {
         (
             &[
                 "generate",
+                "--account",
+                "111122223333",
                 "--persona",
                 "data-scientist",
                 "--bucket",
@@ -89,6 +95,8 @@ fn usage_errors_exit_2_and_name_the_flag() {
         (
             &[
                 "generate",
+                "--account",
+                "111122223333",
                 "--persona",
                 "compute",
                 "--bucket",
@@ -101,6 +109,8 @@ fn usage_errors_exit_2_and_name_the_flag() {
         (
             &[
                 "generate",
+                "--account",
+                "111122223333",
                 "--persona",
                 "compute",
                 "--bucket",
@@ -115,6 +125,8 @@ fn usage_errors_exit_2_and_name_the_flag() {
         (
             &[
                 "generate",
+                "--account",
+                "111122223333",
                 "--persona",
                 "compute",
                 "--bucket",
@@ -127,6 +139,8 @@ fn usage_errors_exit_2_and_name_the_flag() {
         (
             &[
                 "generate",
+                "--account",
+                "111122223333",
                 "--persona",
                 "compute",
                 "--bucket",
@@ -141,6 +155,8 @@ fn usage_errors_exit_2_and_name_the_flag() {
         (
             &[
                 "generate",
+                "--account",
+                "111122223333",
                 "--persona",
                 "compute",
                 "--bucket",
@@ -153,6 +169,8 @@ fn usage_errors_exit_2_and_name_the_flag() {
         (
             &[
                 "generate",
+                "--account",
+                "111122223333",
                 "--activity",
                 "manage-ml-jobs",
                 "--pass-role",
@@ -160,7 +178,10 @@ fn usage_errors_exit_2_and_name_the_flag() {
             ],
             "not an IAM role ARN",
         ),
-        (&["generate", "--bogus-flag"], "unexpected argument"),
+        (
+            &["generate", "--account", "111122223333", "--bogus-flag"],
+            "unexpected argument",
+        ),
     ];
     for (args, expected) in cases {
         let output = mlrole(args);
@@ -183,6 +204,8 @@ fn usage_errors_exit_2_and_name_the_flag() {
 fn error_messages_are_reviewed() {
     let output = mlrole(&[
         "generate",
+        "--account",
+        "111122223333",
         "--persona",
         "data-scientist",
         "--bucket",
@@ -191,6 +214,8 @@ fn error_messages_are_reviewed() {
     insta::assert_snapshot!("error-missing-pass-role", stderr(&output));
     let output = mlrole(&[
         "generate",
+        "--account",
+        "111122223333",
         "--persona",
         "compute",
         "--bucket",
@@ -201,6 +226,8 @@ fn error_messages_are_reviewed() {
         "--error-format",
         "json",
         "generate",
+        "--account",
+        "111122223333",
         "--persona",
         "compute",
         "--bucket",
@@ -216,8 +243,21 @@ fn error_messages_are_reviewed() {
 #[test]
 fn usage_errors_follow_the_error_format() {
     for args in [
-        &["--error-format", "json", "generate", "--bogus"][..],
-        &["generate", "--bogus", "--error-format=json"],
+        &[
+            "--error-format",
+            "json",
+            "generate",
+            "--account",
+            "111122223333",
+            "--bogus",
+        ][..],
+        &[
+            "generate",
+            "--account",
+            "111122223333",
+            "--bogus",
+            "--error-format=json",
+        ],
         &["--error-format", "json", "bucket-policy"],
         &["--error-format", "json", "list", "bogus"],
         &["--error-format", "json", "catalog"],
@@ -242,7 +282,7 @@ fn usage_errors_follow_the_error_format() {
         "`mlrole catalog` requires a subcommand"
     );
     // The human format stays clap's own, and `--help` is still help, not an error.
-    let output = mlrole(&["generate", "--bogus"]);
+    let output = mlrole(&["generate", "--account", "111122223333", "--bogus"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).starts_with("error: unexpected argument '--bogus' found"));
     let output = mlrole(&["--error-format", "json", "generate", "--help"]);
@@ -264,6 +304,8 @@ fn out_dir_is_written_whole_and_never_overwritten_without_force() {
     let dir_arg = dir.to_str().unwrap();
     let args = [
         "generate",
+        "--account",
+        "111122223333",
         "--persona",
         "data-scientist",
         "--bucket",
@@ -315,6 +357,8 @@ fn out_dir_is_written_whole_and_never_overwritten_without_force() {
     let fresh = temp.path().join("fresh");
     let output = mlrole(&[
         "generate",
+        "--account",
+        "111122223333",
         "--persona",
         "compute",
         "--bucket",
@@ -338,6 +382,8 @@ fn output_file_is_atomic_and_no_clobber() {
     std::fs::write(&path, "keep me").unwrap();
     let output = mlrole(&[
         "generate",
+        "--account",
+        "111122223333",
         "--persona",
         "compute",
         "--bucket",
@@ -349,6 +395,8 @@ fn output_file_is_atomic_and_no_clobber() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep me");
     let output = mlrole(&[
         "generate",
+        "--account",
+        "111122223333",
         "--persona",
         "compute",
         "--bucket",
@@ -387,7 +435,13 @@ fn spec_file_equals_flags_and_flags_win() {
         "--tag",
         "team=ml",
     ]);
-    let from_spec = mlrole(&["generate", "--spec", spec.to_str().unwrap()]);
+    let from_spec = mlrole(&[
+        "generate",
+        "--account",
+        "111122223333",
+        "--spec",
+        spec.to_str().unwrap(),
+    ]);
     assert_eq!(from_spec.status.code(), Some(0), "{}", stderr(&from_spec));
     assert_eq!(
         stdout(&from_flags),
@@ -397,6 +451,8 @@ fn spec_file_equals_flags_and_flags_win() {
 
     let overridden = mlrole(&[
         "generate",
+        "--account",
+        "111122223333",
         "--spec",
         spec.to_str().unwrap(),
         "--region",
@@ -413,7 +469,13 @@ fn spec_file_equals_flags_and_flags_win() {
         "{\"persona\": \"compute\", \"buckets\": [\"b-1\"], \"bukets\": []}",
     )
     .unwrap();
-    let output = mlrole(&["generate", "--spec", json_spec.to_str().unwrap()]);
+    let output = mlrole(&[
+        "generate",
+        "--account",
+        "111122223333",
+        "--spec",
+        json_spec.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(1));
     let message = stderr(&output);
     assert!(
@@ -423,7 +485,13 @@ fn spec_file_equals_flags_and_flags_win() {
 
     let bad_value = temp.path().join("bad.yaml");
     std::fs::write(&bad_value, "persona: compute\nbuckets: [Bad_Bucket]\n").unwrap();
-    let output = mlrole(&["generate", "--spec", bad_value.to_str().unwrap()]);
+    let output = mlrole(&[
+        "generate",
+        "--account",
+        "111122223333",
+        "--spec",
+        bad_value.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr(&output).contains("`buckets` in"),
@@ -474,6 +542,8 @@ fn user_catalog_and_templates_override_the_built_ins() {
         "--templates",
         templates.to_str().unwrap(),
         "generate",
+        "--account",
+        "111122223333",
         "--activity",
         "read-reports",
         "--read-bucket",
@@ -501,6 +571,8 @@ fn user_catalog_and_templates_override_the_built_ins() {
         "--templates",
         templates.to_str().unwrap(),
         "generate",
+        "--account",
+        "111122223333",
         "--activity",
         "read-reports",
         "--read-bucket",
@@ -517,6 +589,8 @@ fn user_catalog_and_templates_override_the_built_ins() {
         "--templates",
         templates.to_str().unwrap(),
         "generate",
+        "--account",
+        "111122223333",
         "--persona",
         "compute",
         "--bucket",
@@ -594,6 +668,8 @@ fn an_output_is_never_the_commands_own_input() {
     std::os::unix::fs::symlink(&spec, out.join("permission-policy-3.json")).unwrap();
     let output = mlrole(&[
         "generate",
+        "--account",
+        "111122223333",
         "--spec",
         spec_arg,
         "--out-dir",
@@ -631,6 +707,8 @@ fn force_leaves_no_file_of_the_earlier_role() {
     let dir_arg = dir.to_str().unwrap();
     let earlier = [
         "generate",
+        "--account",
+        "111122223333",
         "--persona",
         "data-scientist",
         "--bucket",
@@ -664,6 +742,8 @@ fn force_leaves_no_file_of_the_earlier_role() {
     let before = snapshot_dir(&dir.join("permission-policy-3.json"));
     let compute = [
         "generate",
+        "--account",
+        "111122223333",
         "--persona",
         "compute",
         "--bucket",
@@ -748,7 +828,15 @@ fn mode(path: &Path) -> u32 {
 fn written_files_get_the_mode_of_a_normal_create_and_replaced_ones_keep_theirs() {
     use std::os::unix::fs::PermissionsExt;
     let temp = tempfile::tempdir().unwrap();
-    let role = ["generate", "--persona", "compute", "--bucket", "ml-data"];
+    let role = [
+        "generate",
+        "--account",
+        "111122223333",
+        "--persona",
+        "compute",
+        "--bucket",
+        "ml-data",
+    ];
     for (umask, expected) in [("022", 0o644), ("027", 0o640)] {
         let file = temp.path().join(format!("role-{umask}.json"));
         let dir = temp.path().join(format!("role-{umask}"));

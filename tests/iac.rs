@@ -298,6 +298,8 @@ fn iac_sizes_are_those_of_the_deployed_policies() {
     let mlops = |format: &str| {
         mlrole(&[
             "generate",
+            "--account",
+            "111122223333",
             "--persona",
             "mlops",
             "--bucket",

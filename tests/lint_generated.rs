@@ -11,8 +11,9 @@ use mlrole::request::{FieldLabels, RoleSpec};
 fn spec(persona: Option<&str>, activities: &[String], network: bool, located: bool) -> RoleSpec {
     let mut args = generate_args(persona, activities, network);
     if !located {
-        let position = args.iter().position(|a| a == "--account").unwrap();
-        args.drain(position..position + 4);
+        // Without a region (ARNs take `*`); the account stays: a JSON role needs it.
+        let position = args.iter().position(|a| a == "--region").unwrap();
+        args.drain(position..position + 2);
     }
     use clap::Parser;
     let cli = mlrole::cli::Cli::try_parse_from(&args).unwrap();

@@ -23,6 +23,8 @@ fn kendra_index_ids_are_strict() {
     ] {
         let output = mlrole(&[
             "generate",
+            "--account",
+            "111122223333",
             "--activity",
             "canvas-kendra-access",
             "--kendra-index",
@@ -44,7 +46,13 @@ fn required_parameters_name_their_flag() {
         ("canvas-ai-services", "--bedrock-role ROLE_ARN"),
         ("canvas-forecast-access", "--forecast-role ROLE_ARN"),
     ] {
-        let output = mlrole(&["generate", "--activity", activity]);
+        let output = mlrole(&[
+            "generate",
+            "--account",
+            "111122223333",
+            "--activity",
+            activity,
+        ]);
         assert_eq!(output.status.code(), Some(2), "{activity}");
         assert!(
             stderr(&output).contains(flag),
@@ -73,6 +81,8 @@ fn companion_roles_must_be_roles_of_the_account() {
 fn unused_values_are_refused() {
     let output = mlrole(&[
         "generate",
+        "--account",
+        "111122223333",
         "--activity",
         "s3-bucket-access",
         "--bucket",
@@ -93,7 +103,15 @@ const DATA_KEY: &str =
 /// hint names the activities that read it.
 #[test]
 fn values_nothing_reads_are_refused_with_their_readers() {
-    let compute = ["generate", "--persona", "compute", "--bucket", "b-1"];
+    let compute = [
+        "generate",
+        "--account",
+        "111122223333",
+        "--persona",
+        "compute",
+        "--bucket",
+        "b-1",
+    ];
     for (extra, flag, reader) in [
         (
             &["--domain-id", "d-abcdefghijkl"][..],
@@ -120,7 +138,15 @@ fn values_nothing_reads_are_refused_with_their_readers() {
         );
         assert!(text.contains(reader), "{text}");
     }
-    let canvas = ["generate", "--persona", "canvas-bedrock", "--bucket", "b-1"];
+    let canvas = [
+        "generate",
+        "--account",
+        "111122223333",
+        "--persona",
+        "canvas-bedrock",
+        "--bucket",
+        "b-1",
+    ];
     let vpc = [
         "--vpc-subnet",
         "subnet-0aaa1111",
@@ -142,6 +168,8 @@ fn values_nothing_reads_are_refused_with_their_readers() {
 fn the_kms_pair_is_required_per_activity() {
     let studio_and_s3 = [
         "generate",
+        "--account",
+        "111122223333",
         "--activity",
         "run-studio-apps",
         "--activity",
@@ -163,6 +191,8 @@ fn the_kms_pair_is_required_per_activity() {
     }
     let jobs = [
         "generate",
+        "--account",
+        "111122223333",
         "--activity",
         "manage-ml-jobs",
         "--pass-role",
@@ -195,11 +225,19 @@ fn spec_files_carry_the_new_lists_and_flags_win() {
     )
     .unwrap();
     let spec_arg = spec.to_str().unwrap();
-    let from_spec = mlrole(&["generate", "--spec", spec_arg]);
+    let from_spec = mlrole(&["generate", "--account", "111122223333", "--spec", spec_arg]);
     assert_eq!(from_spec.status.code(), Some(0), "{}", stderr(&from_spec));
     assert!(String::from_utf8_lossy(&from_spec.stdout)
         .contains("index/aaaabbbb-ef01-2345-6789-abcdef012345"));
-    let overridden = mlrole(&["generate", "--spec", spec_arg, "--kendra-index", INDEX]);
+    let overridden = mlrole(&[
+        "generate",
+        "--account",
+        "111122223333",
+        "--spec",
+        spec_arg,
+        "--kendra-index",
+        INDEX,
+    ]);
     let out = String::from_utf8_lossy(&overridden.stdout);
     assert!(out.contains(&format!("index/{INDEX}")));
     assert!(
@@ -212,7 +250,7 @@ fn spec_files_carry_the_new_lists_and_flags_win() {
         "activities: [canvas-kendra-access]\nkendra_indexes: [\"bad\\\"id\"]\n",
     )
     .unwrap();
-    let bad = mlrole(&["generate", "--spec", spec_arg]);
+    let bad = mlrole(&["generate", "--account", "111122223333", "--spec", spec_arg]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(
         stderr(&bad).contains("`kendra_indexes` in"),
@@ -228,6 +266,8 @@ fn spec_files_carry_the_new_lists_and_flags_win() {
 fn a_persona_requires_only_what_its_selected_activities_read() {
     let output = mlrole(&[
         "generate",
+        "--account",
+        "111122223333",
         "--persona",
         "data-scientist",
         "--bucket",
@@ -238,7 +278,15 @@ fn a_persona_requires_only_what_its_selected_activities_read() {
         "manage-models",
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let output = mlrole(&["generate", "--persona", "data-scientist", "--bucket", "b-1"]);
+    let output = mlrole(&[
+        "generate",
+        "--account",
+        "111122223333",
+        "--persona",
+        "data-scientist",
+        "--bucket",
+        "b-1",
+    ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("`--pass-role`"));
 }
@@ -263,6 +311,8 @@ fn the_trust_policy_reads_its_placeholders_too() {
         "--catalog",
         catalog,
         "generate",
+        "--account",
+        "111122223333",
         "--persona",
         "domain-jobs",
         "--bucket",

@@ -28,7 +28,15 @@ fn spec_dir_writes_one_folder_per_spec_identical_to_spec() {
         std::fs::write(dir.join("specs").join(name), text).unwrap();
     }
     let output = mlrole(
-        &["generate", "--spec-dir", "specs", "--out-dir", "out"],
+        &[
+            "generate",
+            "--account",
+            "111122223333",
+            "--spec-dir",
+            "specs",
+            "--out-dir",
+            "out",
+        ],
         dir,
     );
     assert!(
@@ -48,14 +56,31 @@ fn spec_dir_writes_one_folder_per_spec_identical_to_spec() {
     assert_eq!(folders, ["compute", "ds", "mlops"]);
     for (name, _) in &specs[..3] {
         let stem = name.split('.').next().unwrap();
-        let single = mlrole(&["generate", "--spec", &format!("specs/{name}")], dir);
+        let single = mlrole(
+            &[
+                "generate",
+                "--account",
+                "111122223333",
+                "--spec",
+                &format!("specs/{name}"),
+            ],
+            dir,
+        );
         assert!(single.status.success());
         let bundle = std::fs::read(dir.join("out").join(stem).join("bundle.json")).unwrap();
         assert_eq!(bundle, single.stdout, "{name}");
     }
     // A second run refuses to overwrite, and says so per spec; --force replaces.
     let again = mlrole(
-        &["generate", "--spec-dir", "specs", "--out-dir", "out"],
+        &[
+            "generate",
+            "--account",
+            "111122223333",
+            "--spec-dir",
+            "specs",
+            "--out-dir",
+            "out",
+        ],
         dir,
     );
     assert_eq!(again.status.code(), Some(1));
@@ -63,6 +88,8 @@ fn spec_dir_writes_one_folder_per_spec_identical_to_spec() {
     let forced = mlrole(
         &[
             "generate",
+            "--account",
+            "111122223333",
             "--spec-dir",
             "specs",
             "--out-dir",
@@ -108,7 +135,15 @@ fn a_failing_spec_writes_nothing_and_the_others_are_complete() {
     std::fs::create_dir_all(dir.join("out/c")).unwrap();
     std::fs::write(dir.join("out/c/bundle.json"), "mine").unwrap();
     let output = mlrole(
-        &["generate", "--spec-dir", "specs", "--out-dir", "out"],
+        &[
+            "generate",
+            "--account",
+            "111122223333",
+            "--spec-dir",
+            "specs",
+            "--out-dir",
+            "out",
+        ],
         dir,
     );
     assert_eq!(output.status.code(), Some(1));
@@ -130,7 +165,15 @@ fn a_failing_spec_writes_nothing_and_the_others_are_complete() {
         "mine"
     );
     let single = mlrole(
-        &["generate", "--spec", "specs/a.yaml", "--out-dir", "single"],
+        &[
+            "generate",
+            "--account",
+            "111122223333",
+            "--spec",
+            "specs/a.yaml",
+            "--out-dir",
+            "single",
+        ],
         dir,
     );
     assert!(single.status.success());
@@ -177,6 +220,8 @@ fn force_replaces_each_folders_earlier_role_whole() {
     let output = mlrole(
         &[
             "generate",
+            "--account",
+            "111122223333",
             "--spec-dir",
             "specs",
             "--out-dir",

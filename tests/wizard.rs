@@ -268,7 +268,7 @@ fn changed_activities_become_activity_and_without_activity_flags() {
     let answers = vec![
         Answer::Select(compute),
         Answer::Text("Team-Compute"),
-        Answer::Text(""),
+        Answer::Text("111122223333"), // account (required)
         Answer::Text(""),
         Answer::Select(0),                              // partition aws
         Answer::Multi(vec![index("s3-bucket-access")]), // drop the default, add another
@@ -399,9 +399,22 @@ fn no_input_takes_defaults_and_names_the_first_missing_flag() {
         "{error}"
     );
 
+    // The account has no default: IAM does not fill a variable into an ARN's account part.
+    let preset = Preset {
+        spec: RoleSpec {
+            persona: Some("compute".into()),
+            buckets: vec!["b-1".into()],
+            ..RoleSpec::default()
+        },
+        ..Preset::default()
+    };
+    let error = wizard::run(&catalog, &renderer, &mut NoInput, preset).unwrap_err();
+    assert!(error.to_string().contains("pass `--account`"), "{error}");
+
     let preset = Preset {
         spec: RoleSpec {
             persona: Some("data-scientist".into()),
+            account: Some("111122223333".into()),
             buckets: vec!["b-1".into()],
             ..RoleSpec::default()
         },
@@ -413,6 +426,7 @@ fn no_input_takes_defaults_and_names_the_first_missing_flag() {
     let preset = Preset {
         spec: RoleSpec {
             persona: Some("compute".into()),
+            account: Some("111122223333".into()),
             buckets: vec!["b-1".into()],
             ..RoleSpec::default()
         },
@@ -425,13 +439,21 @@ fn no_input_takes_defaults_and_names_the_first_missing_flag() {
 #[test]
 fn no_input_from_the_command_line_and_ci() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_mlrole"))
-        .args(["wizard", "--persona", "mlops"])
+        .args(["wizard", "--account", "111122223333", "--persona", "mlops"])
         .env("CI", "true")
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&output.stderr).contains("pass `--bucket` or `--read-bucket`"));
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_mlrole"))
-        .args(["wizard", "--persona", "mlops", "--bucket", "b-1"])
+        .args([
+            "wizard",
+            "--account",
+            "111122223333",
+            "--persona",
+            "mlops",
+            "--bucket",
+            "b-1",
+        ])
         .env("CI", "true")
         .output()
         .unwrap();
@@ -683,9 +705,15 @@ fn a_whole_session_in_a_pseudo_terminal() {
 
     // The saved spec reproduces the same bundle.
     let saved = wait_for_file(&spec_file);
-    let from_spec =
-        mlrole::cli::run_args(["mlrole", "generate", "--spec", spec_file.to_str().unwrap()])
-            .unwrap();
+    let from_spec = mlrole::cli::run_args([
+        "mlrole",
+        "generate",
+        "--account",
+        "111122223333",
+        "--spec",
+        spec_file.to_str().unwrap(),
+    ])
+    .unwrap();
     assert_eq!(from_spec, written, "saved spec:\n{saved}");
 }
 
@@ -697,7 +725,7 @@ fn escape_in_a_pseudo_terminal_cancels_with_130() {
     let temp = tempfile::tempdir().unwrap();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mlrole"));
     command
-        .args(["generate", "--out-dir", "role"])
+        .args(["generate", "--account", "111122223333", "--out-dir", "role"])
         .env_remove("CI")
         .env("TERM", "xterm")
         .current_dir(temp.path());

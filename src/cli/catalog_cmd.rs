@@ -45,7 +45,7 @@ pub(super) fn run(command: &CatalogCommand, templates: Option<&Path>) -> Result<
                 text.push_str(&format!("created {}\n", path.display()));
             }
             text.push_str(&format!(
-                "next: edit the files, then `mlrole catalog check {0}` and `mlrole --catalog {0} generate --persona team-analyst --read-bucket NAME`\n",
+                "next: edit the files, then `mlrole catalog check {0}` and `mlrole --catalog {0} generate --persona team-analyst --account ID --read-bucket NAME`\n",
                 dir.display()
             ));
             Ok(text)
