@@ -203,7 +203,7 @@ fn fit_in_one_policy(
     if fits(&scoped) {
         return Ok((scoped, notes));
     }
-    notes.push(format!("still too big, so read-only actions of {} were widened to their prefix (e.g. `sagemaker:Describe*`), only for prefixes the persona already uses", READ_WIDENED_SERVICES.join(", ")));
+    notes.push(format!("still too big, so read-only actions of {} were widened to their prefix (e.g. `sagemaker:Describe*`), only for prefixes the persona already uses; on `*`, only List actions widen (to `List*`), so scoped Describe and Get actions never reach every resource", READ_WIDENED_SERVICES.join(", ")));
     let reads = renumber(merge_by(&widen_reads(&scoped), coarse_key));
     if fits(&reads) {
         return Ok((reads, notes));
@@ -291,12 +291,40 @@ pub fn widen_read_action(action: &str) -> String {
     }
 }
 
+/// Whether every action `pattern` matches in the IAM reference works on `"*"` only.
+fn only_unscoped_actions(pattern: &str) -> bool {
+    crate::reference::try_get().is_ok_and(|reference| {
+        let matched = reference.expand_wildcard(pattern);
+        !matched.is_empty()
+            && matched
+                .iter()
+                .all(|action| !action.supports_resource_level_permissions())
+    })
+}
+
 fn widen_reads(statements: &[PlannedStatement]) -> Vec<PlannedStatement> {
     statements
         .iter()
         .map(|s| {
             let mut s = s.clone();
-            let widened: Vec<String> = s.actions.iter().map(|a| widen_read_action(a)).collect();
+            // On "*", `sagemaker:Describe*` would reach every resource of the Describe actions
+            // the role has only on scoped resources: there an action widens only to `List*`
+            // (names and summaries, not contents) or to a prefix all of whose actions support
+            // no resource-level permission anyway.
+            let on_star = s.resources.iter().any(|r| r == "*");
+            let widened: Vec<String> = s
+                .actions
+                .iter()
+                .map(|a| {
+                    let prefix = widen_read_action(a);
+                    let listing = prefix.ends_with(":List*");
+                    if on_star && !listing && !only_unscoped_actions(&prefix) {
+                        a.clone()
+                    } else {
+                        prefix
+                    }
+                })
+                .collect();
             s.actions = union_sorted(&widened, &[], true);
             s
         })

@@ -230,6 +230,10 @@ const NETWORK_GATED: &[(&str, &[Network])] = &[
     ("sagemaker:CreateDataQualityJobDefinition", &ALL_NETWORK),
     ("sagemaker:CreateEndpointConfig", &[Network::KmsVolume]),
     ("sagemaker:CreateHyperParameterTuningJob", &ALL_NETWORK),
+    (
+        "sagemaker:CreateLabelingJob",
+        &[Network::KmsVolume, Network::KmsData],
+    ),
     ("sagemaker:CreateModel", &[Network::Vpc]),
     ("sagemaker:CreateModelBiasJobDefinition", &ALL_NETWORK),
     (
@@ -238,6 +242,10 @@ const NETWORK_GATED: &[(&str, &[Network])] = &[
     ),
     ("sagemaker:CreateModelQualityJobDefinition", &ALL_NETWORK),
     ("sagemaker:CreateMonitoringSchedule", &ALL_NETWORK),
+    (
+        "sagemaker:CreateNotebookInstance",
+        &[Network::Vpc, Network::KmsVolume],
+    ),
     ("sagemaker:CreateProcessingJob", &ALL_NETWORK),
     ("sagemaker:CreateTrainingJob", &ALL_NETWORK),
     (
@@ -248,6 +256,33 @@ const NETWORK_GATED: &[(&str, &[Network])] = &[
 ];
 
 const ALL_NETWORK: [Network; 3] = [Network::Vpc, Network::KmsVolume, Network::KmsData];
+
+/// Whether the IAM reference lists, for `action`, every condition key the conditions of `network`
+/// read (the VPC conditions read both VPC keys).
+fn carries_keys(action: &str, network: Network) -> bool {
+    let keys: &[&str] = match network {
+        Network::Vpc => &["sagemaker:VpcSubnets", "sagemaker:VpcSecurityGroupIds"],
+        Network::KmsVolume => &["sagemaker:VolumeKmsKeyArn"],
+        Network::KmsData => &["sagemaker:OutputKmsKeyArn"],
+    };
+    let Ok(reference) = crate::reference::try_get() else {
+        return false;
+    };
+    let Some(found) = reference.action(action) else {
+        return false;
+    };
+    keys.iter().all(|key| {
+        found
+            .condition_keys
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(key))
+            || found.resource_types.iter().any(|rt| {
+                rt.condition_keys
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case(key))
+            })
+    })
+}
 
 /// Problems with a statement's `network:` entries: a gated action without the entries it needs,
 /// a wildcard covering gated actions (their families differ, so no one set of entries fits), or
@@ -260,6 +295,17 @@ fn network_problems(
 ) -> Vec<(String, String, String)> {
     let mut problems = Vec::new();
     if effect != Effect::Allow {
+        // The network conditions are written for Allow ("only inside these subnets"); on a Deny
+        // they would deny exactly the compliant requests and let the others through.
+        if !network.is_empty() {
+            if let Some(action) = actions.first() {
+                problems.push((
+                    action.clone(),
+                    "`network:` applies to Allow statements only: on a Deny its conditions would deny the requests inside the given subnets and keys, and let the others through".into(),
+                    "remove `network:` from the Deny statement (write its conditions yourself, negated)".into(),
+                ));
+            }
+        }
         return problems;
     }
     let names = |entries: &[Network]| {
@@ -317,10 +363,14 @@ fn network_problems(
                 ),
             ));
         }
+        // An entry is fine on an action that needs it, or whose requests carry its keys
+        // according to the IAM reference (CreateEndpointConfig may take `vpc` too).
         let unsupported: Vec<Network> = network
             .iter()
             .copied()
-            .filter(|n| !gated.iter().any(|(_, needs)| needs.contains(n)))
+            .filter(|n| {
+                !gated.iter().any(|(_, needs)| needs.contains(n)) && !carries_keys(action, *n)
+            })
             .collect();
         if !unsupported.is_empty() {
             problems.push((

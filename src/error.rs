@@ -105,6 +105,10 @@ pub enum Error {
     #[error("{errors} finding(s) at error level")]
     Findings { errors: usize },
 
+    /// `--deny-warnings`: the checks of a generated role found warnings; nothing was written.
+    #[error("the checks of the generated role found warnings, and `--deny-warnings` refuses it:\n{report}")]
+    DeniedWarnings { report: String },
+
     /// A decision or scenario did not come out as the user expected (`--expect`, `verify`).
     #[error("{message}")]
     Expectation { message: String },
@@ -159,6 +163,9 @@ impl Error {
             Error::WouldOverwrite { force: false, .. } => {
                 Some("this command never replaces existing files: choose another path".into())
             }
+            Error::DeniedWarnings { .. } => Some(
+                "fix the catalog statements the findings name (see the bundle's `provenance` for the activity), or drop `--deny-warnings`".into(),
+            ),
             _ => None,
         }
     }

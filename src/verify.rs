@@ -149,6 +149,17 @@ pub fn run_against(scenario_label: &str, scenario: &Scenario, bundle: &Value) ->
     let mut outcomes = Vec::new();
     for (expected_allow, requests) in [(true, &scenario.allow), (false, &scenario.deny)] {
         for request in requests {
+            if let Some(problem) = request
+                .principal
+                .as_deref()
+                .and_then(crate::simulate::requester_problem)
+            {
+                return Err(Error::Spec(Diagnostic::new(
+                    scenario_label.to_string(),
+                    None,
+                    format!("request `{}`: principal: {problem}", request.name),
+                )));
+            }
             let mut evaluated = Request::new(
                 request.principal.as_deref().unwrap_or(&principal),
                 &request.action,

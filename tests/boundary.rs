@@ -306,6 +306,11 @@ fn boundary_confines_an_allow_everything_job_role() {
                 "arn:aws:sagemaker:eu-west-1:111122223333:training-job/x",
             ),
             ("iam:CreateUser", "arn:aws:iam::111122223333:user/mallory"),
+            // Widening reads on "*" put `sagemaker:Describe*` there (review of 2026-11-29).
+            (
+                "sagemaker:DescribeTrainingJob",
+                "arn:aws:sagemaker:eu-west-1:111122223333:training-job/x",
+            ),
         ] {
             let decision = set.decide(&Request::new(session, action, resource));
             assert_ne!(decision, Decision::Allow, "{name}: {action} on {resource}");

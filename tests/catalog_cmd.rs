@@ -211,7 +211,7 @@ fn warnings_about_a_user_catalog_reach_stderr_and_deny_warnings_refuses() {
     };
     let denied = run(&["--deny-warnings"]);
     assert_eq!(denied.status.code(), Some(1), "{}", text(&denied.stderr));
-    assert!(text(&denied.stderr).contains("`--deny-warnings` refuses them"));
+    assert!(text(&denied.stderr).contains("`--deny-warnings` refuses it"));
     assert!(!out.exists(), "nothing written when refused");
     let written = run(&[]);
     assert_eq!(written.status.code(), Some(0), "{}", text(&written.stderr));

@@ -211,6 +211,21 @@ fn verify_passes_built_ins_and_fails_a_wrong_expectation() {
     let policy = bundle(temp.path());
     let output = mlrole(&["verify", "--bundle", &policy, scenario.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(4));
+
+    // A scenario's principal is checked as `--principal` is (review of 2026-11-29).
+    let group = temp.path().join("group.yaml");
+    std::fs::write(
+        &group,
+        "role:\n  persona: compute\n  account: \"111122223333\"\n  region: us-east-1\n  buckets: [ml-data]\nallow:\n  - name: a group reads\n    action: s3:GetObject\n    resource: arn:aws:s3:::ml-data/train.csv\n    principal: arn:aws:iam::111122223333:group/g\ndeny: []\n",
+    )
+    .unwrap();
+    let output = mlrole(&["verify", group.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("is an IAM group"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 // Review of 2026-11-29: `--principal` took a group ARN (README: refused wherever mlrole takes a

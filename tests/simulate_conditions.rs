@@ -519,6 +519,16 @@ fn arn_condition_values_need_six_components() {
         .with("aws:SourceArn", arn)));
     let not_like = json!({"ArnNotLike": {"aws:SourceArn": "arn:aws:sagemaker:*"}});
     assert!(holds(not_like, |r| r.with("aws:SourceArn", arn)));
+    // A variable may stand for several components: matched once filled in (a review found
+    // `ArnEquals aws:SourceArn ${aws:PrincipalArn}` matching nothing after the change above).
+    let whole = json!({"ArnEquals": {"aws:SourceArn": "${aws:PrincipalArn}"}});
+    let role = "arn:aws:iam::111122223333:role/R";
+    assert!(holds(whole.clone(), |r| r
+        .with("aws:SourceArn", role)
+        .with("aws:PrincipalArn", role)));
+    assert!(!holds(whole, |r| r
+        .with("aws:SourceArn", arn)
+        .with("aws:PrincipalArn", role)));
 }
 
 // Review of 2026-11-29: lint refused `ForAnyValue:Null`, simulate evaluated it.

@@ -372,12 +372,7 @@ pub(super) fn check_findings(produced: &Produced, deny: bool, label: &str) -> Re
     }
     let report = crate::lint::render_human(findings, label);
     if deny {
-        return Err(Error::Template {
-            template: "permission-policy.json.tera".into(),
-            message: format!(
-                "the rendered policies have findings and `--deny-warnings` refuses them:\n{report}"
-            ),
-        });
+        return Err(Error::DeniedWarnings { report });
     }
     Ok(format!(
         "warning: the role was written, but the checks of what it renders found this (`--deny-warnings` refuses such a role):\n{report}"

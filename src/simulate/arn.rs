@@ -13,7 +13,9 @@
 //!
 //! A condition value of an `Arn*` operator that does not have six segments
 //! (e.g. `arn:aws:sagemaker:*`) matches nothing: the operators compare the
-//! six components one by one, and such a value has no sixth to compare.
+//! six components one by one, and such a value has no sixth to compare. A
+//! value with a policy variable (`${aws:PrincipalArn}`) is matched whole once
+//! filled in, since the variable may stand for several segments.
 //! Choice where the docs are silent: a `Resource` entry without six
 //! segments (e.g. `arn:aws:s3*`) is matched as one glob against the whole
 //! ARN text, as iam-simulate does.
@@ -190,6 +192,10 @@ impl ArnPattern {
             ArnPattern::Segments(Box::new(arr))
         } else if resource_only {
             ArnPattern::Whole(seg(pattern, false))
+        } else if vars && has_variable(pattern) {
+            // A variable may stand for several segments (`${aws:PrincipalArn}`): the count is
+            // only known once it is filled, so the value is matched whole, as before.
+            ArnPattern::Whole(seg(pattern, true))
         } else {
             ArnPattern::Never
         }
