@@ -127,7 +127,7 @@ codes! {
     InvalidConditionOperator = "invalid-condition-operator", Error, Some("Invalid condition operator"),
         "An unknown condition operator or qualifier, or an invalid combination (e.g. NullIfExists).";
     InvalidConditionValue = "invalid-condition-value", Error, None,
-        "A condition value that the operator cannot read (e.g. a non-number for NumericLessThan).";
+        "A condition value that the operator cannot read (e.g. a non-number for NumericLessThan, or an ARN value with fewer than six components).";
     ConditionTypeMismatch = "condition-type-mismatch", Warning, Some("Type mismatch"),
         "The operator's type does not fit the key's type (e.g. a Date operator on a String key).";
     UnknownConditionKey = "unknown-condition-key", Error, Some("Invalid global condition key / Invalid service condition key"),
@@ -145,7 +145,7 @@ codes! {
     WildcardWithoutLike = "wildcard-without-like", Warning, Some("Wildcard without like operator"),
         "A `*` or `?` in a value of an Equals operator is matched literally; use a Like operator.";
     InvalidPolicyVariable = "invalid-policy-variable", Error, Some("Missing brace in variable / Empty variable / Unsupported space in variable"),
-        "A malformed `${...}` policy variable (unclosed, empty, spaces) or one naming an unknown key.";
+        "A malformed `${...}` policy variable (unclosed, empty, spaces), one naming an unknown key, or one before the fifth colon of a Resource ARN, where IAM does not substitute it.";
     TooManyFindings = "too-many-findings", Warning, None,
         "More findings than the 1,000 reported per document; the rest are counted, and this finding takes the worst severity among them.";
     PolicyTooLarge = "policy-too-large", Error, Some("Policy size exceeds identity policy quota"),

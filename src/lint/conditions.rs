@@ -239,6 +239,11 @@ fn value_problem(cat: Cat, value: &Value) -> Option<&'static str> {
         (Cat::Null, _) => Some("it needs \"true\" (key absent) or \"false\" (key present)"),
         (Cat::Ip, Value::String(s)) if is_ip(s) => None,
         (Cat::Ip, _) => Some("it needs an IPv4/IPv6 address or CIDR block"),
+        // ARN operators compare six components; a shorter value matches nothing (and a negated
+        // one therefore always holds), which `simulate` decides the same way.
+        (Cat::Arn, Value::String(s)) if s != "*" && s.split(':').count() < 6 => Some(
+            "an ARN operator compares six components (arn:partition:service:region:account:resource), and a value with fewer matches nothing",
+        ),
         _ => None,
     }
 }

@@ -51,6 +51,18 @@ fn check_syntax(ctx: &mut Ctx, stmt: &Stmt<'_>, item: &Item<'_>) -> bool {
         );
         return false;
     }
+    if crate::compose::variable_before_resource_part(arn) {
+        ctx.push(
+            stmt.loc(),
+            Code::InvalidPolicyVariable,
+            &item.path,
+            format!(
+                "`{arn}` has a policy variable before its fifth colon, where IAM does not substitute it: the entry matches only ARNs that hold this text"
+            ),
+            "write the partition, service, region and account themselves; variables work only in the resource part, after the fifth colon",
+        );
+        return false;
+    }
     // A quote, backslash or control character in an ARN is an injection attempt or a copy
     // mistake: no AWS resource name has one, so the statement could never match what was meant.
     if let Some(bad) = arn
