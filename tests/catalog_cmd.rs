@@ -292,3 +292,38 @@ fn check_runs_the_iam_checks_on_each_user_activity() {
     );
     assert!(stdout.contains("are valid"), "{stdout}");
 }
+
+// Review of 2026-11-29: the wizard's "same role without questions" line dropped `--catalog`,
+// so the printed command failed with "unknown persona".
+#[test]
+fn the_wizards_equivalent_command_keeps_the_catalog() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    assert_eq!(init(&dir).status.code(), Some(0));
+    let out = tmp.path().join("role.json");
+    let output = mlrole(&[
+        "--catalog",
+        dir.to_str().unwrap(),
+        "wizard",
+        "--no-input",
+        "--persona",
+        "team-analyst",
+        "--account",
+        "111122223333",
+        "--read-bucket",
+        "ml-data",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("mlrole "))
+        .unwrap_or_default();
+    assert!(
+        line.trim_start()
+            .starts_with(&format!("mlrole --catalog {} generate", dir.display())),
+        "{stderr}"
+    );
+}

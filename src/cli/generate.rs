@@ -304,6 +304,7 @@ pub(super) fn generate_command(
     args: &GenerateArgs,
     out: &mut dyn Write,
     notes: &mut dyn Write,
+    global: &[String],
 ) -> Result<()> {
     if let Some(spec_dir) = &args.spec_dir {
         // Checked here rather than by clap, so that `boundary` and `wizard`, which share these
@@ -337,6 +338,7 @@ pub(super) fn generate_command(
             args,
             out,
             notes,
+            global,
         );
     }
     let (spec, labels) = args.spec_with_labels(flags)?;

@@ -152,13 +152,25 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
 pub fn run_with_notes(cli: &Cli, out: &mut dyn Write, notes: &mut dyn Write) -> Result<()> {
     // Only the commands that need the catalog or templates pay for loading them.
     let catalog = || Catalog::load(cli.catalog.as_deref());
+    // The global flags a printed equivalent command must repeat.
+    let mut global = Vec::new();
+    for (flag, dir) in [("--catalog", &cli.catalog), ("--templates", &cli.templates)] {
+        if let Some(dir) = dir {
+            global.extend([flag.to_string(), dir.display().to_string()]);
+        }
+    }
     let renderer = || Renderer::new(cli.templates.as_deref());
     match &cli.command {
-        Command::Generate(args) => {
-            generate::generate_command(cli.catalog.as_deref(), &renderer()?, args, out, notes)
-        }
+        Command::Generate(args) => generate::generate_command(
+            cli.catalog.as_deref(),
+            &renderer()?,
+            args,
+            out,
+            notes,
+            &global,
+        ),
         Command::Wizard(args) => {
-            wizard::wizard_command(&catalog()?, &renderer()?, args, out, notes)
+            wizard::wizard_command(&catalog()?, &renderer()?, args, out, notes, &global)
         }
         Command::Simulate(args) => simulate::simulate_command(args, out),
         Command::Lint(args) => lint::lint_command(args, out),

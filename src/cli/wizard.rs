@@ -39,6 +39,7 @@ pub(super) fn wizard_command(
     args: &WizardArgs,
     out: &mut dyn Write,
     notes: &mut dyn Write,
+    global: &[String],
 ) -> Result<()> {
     args.generate.refuse_spec_dir("wizard")?;
     let interactive = !args.no_input && can_prompt();
@@ -49,7 +50,15 @@ pub(super) fn wizard_command(
     } else {
         &mut no_input
     };
-    run_session(catalog, renderer, prompter, &args.generate, out, notes)
+    run_session(
+        catalog,
+        renderer,
+        prompter,
+        &args.generate,
+        out,
+        notes,
+        global,
+    )
 }
 
 /// Runs the flow with any prompter, then writes the role, the spec file if asked, and prints the
@@ -61,6 +70,7 @@ pub fn run_session(
     flags: &GenerateArgs,
     out: &mut dyn Write,
     notes: &mut dyn Write,
+    global: &[String],
 ) -> Result<()> {
     // A spec file fills what the flags leave open, as for `generate`.
     let (spec, labels) = flags.spec_with_labels(flags.to_spec())?;
@@ -99,10 +109,11 @@ pub fn run_session(
             other => other,
         })?;
     }
-    let command: Vec<String> = wizard::equivalent_command(&result)
-        .iter()
-        .map(|a| wizard::shell_quote(a))
-        .collect();
+    // `--catalog` and `--templates` go right after `mlrole`, so the command finds the same
+    // activities and renders with the same templates.
+    let mut equivalent = wizard::equivalent_command(&result);
+    equivalent.splice(1..1, global.iter().cloned());
+    let command: Vec<String> = equivalent.iter().map(|a| wizard::shell_quote(a)).collect();
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(
         stderr,
