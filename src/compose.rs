@@ -268,6 +268,19 @@ fn compose_with(
         // IAM substitutes policy variables in a Resource only after the fifth colon: a
         // `${aws:PrincipalAccount}` in the account segment stays literal text and the statement
         // would match nothing.
+        if request.account.is_some() {
+            // The account is given: the variable comes from the catalog itself.
+            return Err(Error::Usage {
+                message: format!(
+                    "statement `{}` has a policy variable before the fifth colon of a Resource ARN, where IAM does not substitute it, so it would match nothing",
+                    needing.sid
+                ),
+                help: Some(
+                    "in the activity, use `${partition}`, `${region}` and `${account}` there; policy variables work only in the resource part"
+                        .into(),
+                ),
+            });
+        }
         return Err(Error::Missing {
             what: "`--account ID`".into(),
             needed_by: format!(

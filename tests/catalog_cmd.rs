@@ -327,3 +327,24 @@ fn the_wizards_equivalent_command_keeps_the_catalog() {
         "{stderr}"
     );
 }
+
+// A user activity that writes a policy variable into an ARN's account part matches nothing in
+// IAM; with --account given, the error says so instead of asking for --account.
+#[test]
+fn a_variable_in_a_catalog_arns_account_part_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cat");
+    std::fs::create_dir_all(dir.join("activities")).unwrap();
+    std::fs::write(
+        dir.join("activities/var-account.yaml"),
+        "id: var-account\ntitle: Var Account\ndescription: Read jobs.\nstatements:\n  - sid: Read\n    why: \"read\"\n    actions: [sagemaker:DescribeTrainingJob]\n    resources: [\"arn:${partition}:sagemaker:${region}:${aws:PrincipalAccount}:training-job/*\"]\n",
+    )
+    .unwrap();
+    let output = mlrole(&["catalog", "check", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stderr).contains("policy variable before the fifth colon"),
+        "{}",
+        text(&output.stderr)
+    );
+}
