@@ -333,7 +333,7 @@ fn network_problems(
                 .filter(|(name, _)| name.eq_ignore_ascii_case(action))
                 .collect()
         };
-        if !gated.is_empty() && action.contains(['*', '?']) {
+        if !gated.is_empty() && wildcard {
             let covered: Vec<&str> = gated.iter().map(|(name, _)| *name).collect();
             problems.push((
                 action.clone(),
