@@ -8,10 +8,10 @@
 //! opens the bucket to it, without any permission policy changing. So a bundle's trust policy is
 //! compared along with its permission policies, and every statement's `Principal` is part of its
 //! grants. A `NotPrincipal` (likewise `NotAction`, `NotResource`) set is kept whole as one grant
-//! rather than split per entry: "everyone
-//! but A and B" is not the union of "everyone but A" and "everyone but B", so any change to the
-//! set is a removal and an addition, which counts as growth for an Allow (the new set is new) and
-//! for a Deny (the old Deny is dropped). That overstates some narrowing changes, never a widening.
+//! rather than split per entry: "everyone but A and B" is not the union of "everyone but A" and
+//! "everyone but B", so any change to the set is a removal and an addition, which counts as
+//! growth for an Allow (the new set is new) and for a Deny (the old Deny is dropped). That
+//! overstates some narrowing changes, never a widening.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -69,8 +69,6 @@ impl Generated {
         }
     }
 
-    /// The bundle's policy documents as they will be once deployed (see
-    /// [`with_sample_deployment`]); borrowed where nothing needs replacing.
     /// The checks of `mlrole lint` on the role's documents. Deployment references
     /// (`${AWS::AccountId}`, Terraform data sources) are not IAM variables: the documents are
     /// checked as they will be once deployed, with sample values in their place.
@@ -80,6 +78,8 @@ impl Generated {
         crate::lint::lint_role_documents(&trust, &permissions)
     }
 
+    /// The bundle's policy documents as they will be once deployed (see
+    /// [`with_sample_deployment`]); borrowed where nothing needs replacing.
     fn deployed_documents(&self) -> (Cow<'_, Value>, Vec<Cow<'_, Value>>) {
         (
             with_sample_deployment(&self.trust_policy),
