@@ -106,9 +106,10 @@ pub(super) fn show(catalog: &Catalog, what: ShowWhat, id: &str) -> Result<String
                 .iter()
                 .map(|(name, requirement)| (name.as_str(), *requirement == Requirement::Required))
                 .collect();
-            let undeclared = activity
-                .parameters_read()
-                .into_iter()
+            let read = activity.parameters_read();
+            let undeclared = read
+                .iter()
+                .copied()
                 .filter(|name| !always.contains(name) && !declared.iter().any(|(d, _)| d == name))
                 .map(|name| (name, false));
             let parameters: Vec<(&str, bool)> =
@@ -125,11 +126,10 @@ pub(super) fn show(catalog: &Catalog, what: ShowWhat, id: &str) -> Result<String
                     ));
                 }
                 // The pairs `generate` enforces (see `RoleRequest::check_parameters`).
-                let read = activity.parameters_read();
                 if read.contains("vpc_subnets") {
                     text.push_str("  (VPC subnets and security groups are given together)\n");
                 }
-                if read.contains("volume_kms_keys") && read.contains("data_kms_keys") {
+                if activity.reads_both_key_kinds() {
                     text.push_str("  (volume and data KMS keys are given together)\n");
                 }
             }

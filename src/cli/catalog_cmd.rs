@@ -125,16 +125,8 @@ fn iam_checks(dir: &Path, catalog: &Catalog, templates: Option<&Path>) -> Result
             findings.into_iter().map(|(_, d)| d).collect(),
         ));
     }
-    let mut text = String::new();
-    for (_, diagnostic) in findings {
-        let location = match diagnostic.line {
-            Some(line) => format!("{}:{line}", diagnostic.file),
-            None => diagnostic.file.clone(),
-        };
-        text.push_str(&format!("{location}: {}\n", diagnostic.message));
-        if let Some(help) = diagnostic.help {
-            text.push_str(&format!("  help: {help}\n"));
-        }
-    }
-    Ok(text)
+    Ok(findings
+        .into_iter()
+        .map(|(_, diagnostic)| format!("{diagnostic}\n"))
+        .collect())
 }
