@@ -56,11 +56,7 @@ pub(super) fn boundary_command(
             help: Some("add `--persona ID` (see `mlrole list personas`)".into()),
         });
     }
-    let destination = match (&args.role.output, &args.role.out_dir) {
-        (Some(path), _) => Destination::File(path.clone()),
-        (None, Some(dir)) => Destination::Dir(dir.clone()),
-        (None, None) => Destination::Stdout,
-    };
+    let destination = args.role.destination();
     check_destination(&destination, is_boundary_file, &args.role.inputs())?;
     let request = spec.resolve(catalog, &labels)?;
     let options = BoundaryOptions {

@@ -237,6 +237,15 @@ impl GenerateArgs {
         Ok(())
     }
 
+    /// Where `-o FILE` or `--out-dir DIR` send the result; standard output without either.
+    pub(super) fn destination(&self) -> Destination {
+        match (&self.output, &self.out_dir) {
+            (Some(path), _) => Destination::File(path.clone()),
+            (None, Some(dir)) => Destination::Dir(dir.clone()),
+            (None, None) => Destination::Stdout,
+        }
+    }
+
     /// The files this command reads (the `--spec` file): no output may be written over them.
     pub(super) fn inputs(&self) -> Vec<Input<'_>> {
         self.spec
@@ -320,11 +329,7 @@ pub(super) fn generate_command(
         let catalog = Catalog::load(catalog_dir)?;
         return generate_spec_dir(&catalog, renderer, args, spec_dir, out_dir, out, notes);
     }
-    let destination = match (&args.output, &args.out_dir) {
-        (Some(path), _) => Destination::File(path.clone()),
-        (None, Some(dir)) => Destination::Dir(dir.clone()),
-        (None, None) => Destination::Stdout,
-    };
+    let destination = args.destination();
     check_destination(&destination, generate::is_role_file, &args.inputs())?;
     let flags = args.to_spec();
     let nothing_chosen =

@@ -77,10 +77,10 @@ pub fn run_session(
     let preset = Preset {
         spec,
         labels: labels.clone(),
-        destination: match (&flags.output, &flags.out_dir) {
-            (Some(file), _) => Some(Destination::File(file.clone())),
-            (None, Some(dir)) => Some(Destination::Dir(dir.clone())),
-            (None, None) => None,
+        // Without `-o` or `--out-dir` the wizard asks where the role goes.
+        destination: match flags.destination() {
+            Destination::Stdout => None,
+            given => Some(given),
         },
         force: flags.force,
         format: flags.format,
