@@ -185,24 +185,11 @@ fn names_deployment_reference(text: &str) -> bool {
 }
 
 fn replace_deployment_references(value: &Value) -> Value {
-    const SAMPLES: [(&str, &str); 8] = [
-        ("${AWS::AccountId}", "123456789012"),
-        ("${AWS::Region}", "us-east-1"),
-        ("${AWS::Partition}", "aws"),
-        ("${AWS::URLSuffix}", "amazonaws.com"),
-        (
-            "${data.aws_caller_identity.current.account_id}",
-            "123456789012",
-        ),
-        ("${data.aws_region.current.name}", "us-east-1"),
-        ("${data.aws_partition.current.partition}", "aws"),
-        ("${data.aws_partition.current.dns_suffix}", "amazonaws.com"),
-    ];
     match value {
         Value::String(text) if names_deployment_reference(text) => Value::String(
-            SAMPLES
+            policy::DEPLOYMENT_REFERENCES
                 .iter()
-                .fold(text.clone(), |acc, (reference, sample)| {
+                .fold(text.clone(), |acc, (reference, sample, _)| {
                     acc.replace(reference, sample)
                 }),
         ),

@@ -44,25 +44,34 @@ pub fn iam_size(document: &Value) -> usize {
     }
 }
 
-/// The deployment references CloudFormation and Terraform output leaves in its policies, each with
-/// the longest value it takes once deployed: a 12-digit account, `us-isof-south-1`, `aws-us-gov`,
+/// The deployment references CloudFormation and Terraform output leaves in its policies, each
+/// with a sample value of its shape (what the linter checks in its place) and the length of the
+/// longest value it takes once deployed: a 12-digit account, `us-isof-south-1`, `aws-us-gov`,
 /// `amazonaws.com.cn`. Sized with these, a role accepted fits IAM's quotas in every account,
 /// region and partition, and a role refused does not fit in some; sized as written (a Terraform
 /// account reference is 46 characters) roles that fit everywhere were refused.
-const DEPLOYED_LENGTHS: [(&str, usize); 8] = [
-    ("${AWS::AccountId}", 12),
-    ("${AWS::Region}", 15),
-    ("${AWS::Partition}", 10),
-    ("${AWS::URLSuffix}", 16),
-    ("${data.aws_caller_identity.current.account_id}", 12),
-    ("${data.aws_region.current.name}", 15),
-    ("${data.aws_partition.current.partition}", 10),
-    ("${data.aws_partition.current.dns_suffix}", 16),
+pub(crate) const DEPLOYMENT_REFERENCES: [(&str, &str, usize); 8] = [
+    ("${AWS::AccountId}", "123456789012", 12),
+    ("${AWS::Region}", "us-east-1", 15),
+    ("${AWS::Partition}", "aws", 10),
+    ("${AWS::URLSuffix}", "amazonaws.com", 16),
+    (
+        "${data.aws_caller_identity.current.account_id}",
+        "123456789012",
+        12,
+    ),
+    ("${data.aws_region.current.name}", "us-east-1", 15),
+    ("${data.aws_partition.current.partition}", "aws", 10),
+    (
+        "${data.aws_partition.current.dns_suffix}",
+        "amazonaws.com",
+        16,
+    ),
 ];
 
 /// [`iam_size`] of a document once deployed, each deployment reference counted at the longest
-/// value it takes (see [`DEPLOYED_LENGTHS`]). Equal to `iam_size` for documents without one, such
-/// as every `--format json` role.
+/// value it takes (see [`DEPLOYMENT_REFERENCES`]). Equal to `iam_size` for documents without one,
+/// such as every `--format json` role.
 pub fn deployed_size(document: &Value) -> usize {
     iam_size(document).saturating_add_signed(deployed_difference(document))
 }
@@ -73,10 +82,10 @@ fn deployed_difference(value: &Value) -> isize {
         // most strings hold none.
         Value::String(text) => memchr::memchr_iter(b'$', text.as_bytes())
             .filter_map(|at| {
-                DEPLOYED_LENGTHS
+                DEPLOYMENT_REFERENCES
                     .iter()
-                    .find(|(reference, _)| text[at..].starts_with(reference))
-                    .map(|(reference, longest)| *longest as isize - reference.len() as isize)
+                    .find(|(reference, _, _)| text[at..].starts_with(reference))
+                    .map(|(reference, _, longest)| *longest as isize - reference.len() as isize)
             })
             .sum(),
         Value::Array(items) => items.iter().map(deployed_difference).sum(),
