@@ -208,6 +208,20 @@ pub enum Network {
 }
 
 impl Network {
+    /// The condition keys the setting's conditions read, each with the list parameter whose
+    /// values it is compared with: one table for composing the conditions, for what an activity
+    /// reads, and for which actions may carry the setting.
+    pub fn condition_keys(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Network::Vpc => &[
+                ("sagemaker:VpcSubnets", "vpc_subnets"),
+                ("sagemaker:VpcSecurityGroupIds", "vpc_security_groups"),
+            ],
+            Network::KmsVolume => &[("sagemaker:VolumeKmsKeyArn", "volume_kms_keys")],
+            Network::KmsData => &[("sagemaker:OutputKmsKeyArn", "data_kms_keys")],
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Network::Vpc => "vpc",
@@ -260,18 +274,13 @@ const ALL_NETWORK: [Network; 3] = [Network::Vpc, Network::KmsVolume, Network::Km
 /// Whether the IAM reference lists, for `action`, every condition key the conditions of `network`
 /// read (the VPC conditions read both VPC keys).
 fn carries_keys(action: &str, network: Network) -> bool {
-    let keys: &[&str] = match network {
-        Network::Vpc => &["sagemaker:VpcSubnets", "sagemaker:VpcSecurityGroupIds"],
-        Network::KmsVolume => &["sagemaker:VolumeKmsKeyArn"],
-        Network::KmsData => &["sagemaker:OutputKmsKeyArn"],
-    };
     let Ok(reference) = crate::reference::try_get() else {
         return false;
     };
     let Some(found) = reference.action(action) else {
         return false;
     };
-    keys.iter().all(|key| {
+    network.condition_keys().iter().all(|(key, _)| {
         found
             .condition_keys
             .iter()
@@ -419,11 +428,12 @@ impl Activity {
                 When::KmsData => Some(Network::KmsData),
             };
             for network in gate.iter().chain(&statement.network) {
-                read.extend(match network {
-                    Network::Vpc => &["vpc_subnets", "vpc_security_groups"][..],
-                    Network::KmsVolume => &["volume_kms_keys"],
-                    Network::KmsData => &["data_kms_keys"],
-                });
+                read.extend(
+                    network
+                        .condition_keys()
+                        .iter()
+                        .map(|(_, parameter)| *parameter),
+                );
             }
         }
         read

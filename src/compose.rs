@@ -386,40 +386,22 @@ fn add_network_conditions(conditions: &mut Conditions, network: Network, request
             .or_default()
             .extend(values);
     };
-    match network {
-        Network::Vpc if request.vpc_enabled() => {
-            add(
-                "ForAllValues:StringEquals",
-                "sagemaker:VpcSubnets",
-                request.list("vpc_subnets").to_vec(),
-            );
-            add(
-                "ForAllValues:StringEquals",
-                "sagemaker:VpcSecurityGroupIds",
-                request.list("vpc_security_groups").to_vec(),
-            );
-            add("Null", "sagemaker:VpcSubnets", vec!["false".into()]);
-            add(
-                "Null",
-                "sagemaker:VpcSecurityGroupIds",
-                vec!["false".into()],
-            );
+    let keys = network.condition_keys();
+    // The setting is on when its first list is given (the VPC pair comes together).
+    let on = keys
+        .first()
+        .is_some_and(|(_, parameter)| !request.list(parameter).is_empty());
+    if !on {
+        return;
+    }
+    for (key, parameter) in keys {
+        let values = request.list(parameter).to_vec();
+        if network == Network::Vpc {
+            add("ForAllValues:StringEquals", key, values);
+            add("Null", key, vec!["false".into()]);
+        } else {
+            add("ArnEquals", key, values);
         }
-        Network::KmsVolume if !request.list("volume_kms_keys").is_empty() => {
-            add(
-                "ArnEquals",
-                "sagemaker:VolumeKmsKeyArn",
-                request.list("volume_kms_keys").to_vec(),
-            );
-        }
-        Network::KmsData if !request.list("data_kms_keys").is_empty() => {
-            add(
-                "ArnEquals",
-                "sagemaker:OutputKmsKeyArn",
-                request.list("data_kms_keys").to_vec(),
-            );
-        }
-        _ => {}
     }
 }
 
