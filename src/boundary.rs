@@ -228,8 +228,13 @@ fn coarse_key(statement: &PlannedStatement) -> (Effect, Conditions, bool) {
     (
         statement.effect,
         statement.conditions.clone(),
-        statement.resources.iter().any(|r| r == "*"),
+        on_every_resource(statement),
     )
+}
+
+/// Whether the statement is on `"*"`.
+fn on_every_resource(statement: &PlannedStatement) -> bool {
+    statement.resources.iter().any(|r| r == "*")
 }
 
 /// Services whose resources a boundary never widens: data (S3), roles (IAM) and keys (KMS).
@@ -311,7 +316,7 @@ fn widen_reads(statements: &[PlannedStatement]) -> Vec<PlannedStatement> {
             // the role has only on scoped resources: there an action widens only to `List*`
             // (names and summaries, not contents) or to a prefix all of whose actions support
             // no resource-level permission anyway.
-            let on_star = s.resources.iter().any(|r| r == "*");
+            let on_star = on_every_resource(&s);
             let widened: Vec<String> = s
                 .actions
                 .iter()
