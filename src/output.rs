@@ -234,11 +234,18 @@ fn sync_folder(_dir: &Path) -> std::io::Result<()> {
 
 /// Whether `dir` holds a file of a name `ours` accepts (false when it cannot be read).
 pub fn holds(dir: &Path, ours: fn(&str) -> bool) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|entries| {
-        entries
-            .flatten()
-            .any(|entry| entry.file_name().to_str().is_some_and(ours))
-    })
+    named(dir, ours).next().is_some()
+}
+
+/// The entries of `dir` of a name `ours` accepts; none when `dir` cannot be listed (no folder
+/// yet, or not a folder: writing into it then fails with its own error).
+fn named(dir: &Path, ours: fn(&str) -> bool) -> impl Iterator<Item = PathBuf> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(move |entry| entry.file_name().to_str().is_some_and(ours))
+        .map(|entry| entry.path())
 }
 
 /// Removes the files a failed commit had placed that did not exist before, and says in the
@@ -574,16 +581,7 @@ pub fn refuse_input_in_folder(
     if inputs.is_empty() {
         return Ok(());
     }
-    // A folder that cannot be listed (none yet, or not a folder) holds no input; writing into
-    // it fails on its own with its own error.
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(());
-    };
-    for entry in entries.flatten() {
-        if !entry.file_name().to_str().is_some_and(ours) {
-            continue;
-        }
-        let target = entry.path();
+    for target in named(dir, ours) {
         if let Some(input) = inputs.iter().find(|input| same_file(&target, input.path)) {
             return Err(input_as_output(flag, dir, input));
         }
