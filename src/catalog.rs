@@ -881,7 +881,7 @@ impl FileCheck<'_> {
                 let help = if error.message.contains("unknown field") {
                     Some("remove the key, or check its spelling against the catalog schema in README.md".into())
                 } else {
-                    None
+                    error.help.map(String::from)
                 };
                 let mut diagnostic =
                     Diagnostic::new(self.file.label.clone(), error.line, error.message);

@@ -114,6 +114,7 @@ impl RoleSpec {
         })?;
         yaml::from_str(&text).map_err(|error| {
             let mut diagnostic = Diagnostic::new(label, error.line, error.message.clone());
+            diagnostic.help = error.help.map(String::from);
             if error.message.contains("unknown field") {
                 diagnostic.help = Some("spec keys are the flag names in snake_case plural for lists, e.g. `buckets`, `pass_roles`".into());
             }

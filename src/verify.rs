@@ -97,8 +97,11 @@ impl Report {
 
 /// Parses a scenario file (YAML or JSON).
 pub fn parse_scenario(label: &str, text: &str) -> Result<Scenario> {
-    crate::yaml::from_str(text)
-        .map_err(|error| Error::Spec(Diagnostic::new(label, error.line, error.message)))
+    crate::yaml::from_str(text).map_err(|error| {
+        let mut diagnostic = Diagnostic::new(label, error.line, error.message);
+        diagnostic.help = error.help.map(String::from);
+        Error::Spec(diagnostic)
+    })
 }
 
 /// The role's ARN as the evaluator's principal.
