@@ -16,6 +16,7 @@ pub mod error;
 pub mod generate;
 pub mod iac;
 pub mod input;
+pub mod json_keys;
 pub mod lint;
 pub mod output;
 pub mod params;

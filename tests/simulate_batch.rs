@@ -413,3 +413,73 @@ fn batch_refuses_requesters_iam_never_authenticates() {
     assert!(bare.contains("`alice` is not a principal"), "{bare}");
     assert_eq!(lines[2]["decision"], "allow");
 }
+
+// A key given twice anywhere in a line (a policy inline or as a JSON string, the request, its
+// context) is an error answer naming where, never an answer about one of the two values; the
+// batch runner and the line-by-line reference agree, also right after the same set was cached.
+#[test]
+fn keys_given_twice_are_error_answers_on_every_path() {
+    let request = r#"{"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "arn:aws:s3:::b1/x"}"#;
+    let valid = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b1/*"}]}"#;
+    let widened = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b1/*", "Resource": "*"}]}"#;
+    let mut input = String::new();
+    for i in 0..40 {
+        input.push_str(&format!(
+            "{{\"id\": {i}, \"identity_policies\": [{valid}], \"request\": {request}}}\n"
+        ));
+    }
+    let bad = [
+        format!(
+            "{{\"id\": \"inline\", \"identity_policies\": [{widened}], \"request\": {request}}}"
+        ),
+        format!(
+            "{{\"id\": \"string\", \"identity_policies\": [{}], \"request\": {request}}}",
+            Value::from(widened)
+        ),
+        format!(
+            "{{\"id\": \"context\", \"identity_policies\": [{valid}], \"request\": {}}}",
+            request.replace(
+                '}',
+                r#", "context": {"aws:SourceIp": "10.0.0.1", "aws:SourceIp": "10.9.9.9"}}"#
+            )
+        ),
+    ];
+    for line in &bad {
+        input.push_str(line);
+        input.push('\n');
+    }
+    let expected: String = input
+        .lines()
+        .map(|l| format!("{}\n", mlrole::simulate::evaluate_line(l)))
+        .collect();
+    for threads in [1, 2] {
+        let mut out = Vec::new();
+        mlrole::simulate::run_batch_threads(input.as_bytes(), &mut out, threads)
+            .unwrap_or_else(|e| panic!("batch failed: {e}"));
+        assert_eq!(String::from_utf8_lossy(&out), expected, "threads={threads}");
+    }
+    let answers: Vec<Value> = expected
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    assert!(answers[..40].iter().all(|a| a["decision"] == "allow"));
+    let errors: Vec<&str> = answers[40..]
+        .iter()
+        .map(|a| a["error"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        errors[0],
+        "identity_policies[0].Statement[0]: `Resource` is given twice in this object; give it once"
+    );
+    assert!(
+        errors[1].starts_with(
+            "identity_policies[0]: invalid JSON: the key \"Resource\" is given twice in one object"
+        ),
+        "{}",
+        errors[1]
+    );
+    assert_eq!(
+        errors[2],
+        "request.context: `aws:SourceIp` is given twice in this object; give it once"
+    );
+}

@@ -91,11 +91,28 @@ fn read_text(path: &Path) -> Result<String> {
     })
 }
 
+/// Reads a policy or bundle file. A key given twice is refused: the parsed value would hold
+/// only one of its values, and an answer or diff from it would not be about the file.
 pub(super) fn read_json(path: &Path) -> Result<Value> {
     let text = read_text(path)?;
-    serde_json::from_str(&text).map_err(|e| {
+    let value = serde_json::from_str(&text).map_err(|e| {
         Error::Spec(Diagnostic::new(path.display().to_string(), Some(e.line()), format!("invalid JSON: {e}")).with_help("a policy file holds one IAM JSON policy document, or a bundle written by `mlrole generate`"))
-    })
+    })?;
+    if let Some(duplicate) = crate::json_keys::duplicate_keys(&text).first() {
+        return Err(Error::Spec(
+            Diagnostic::new(
+                path.display().to_string(),
+                None,
+                format!(
+                    "`{}` is given twice in {}; which of the two values IAM uses is not documented",
+                    duplicate.key,
+                    duplicate.object_name()
+                ),
+            )
+            .with_help("give the key once: merge the two values into one; `mlrole lint` lists every repeated key"),
+        ));
+    }
+    Ok(value)
 }
 
 fn load(set: &mut PolicySet, path: &Path, kind: PolicyType) -> Result<()> {

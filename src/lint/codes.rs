@@ -48,6 +48,8 @@ macro_rules! codes {
 codes! {
     JsonSyntax = "json-syntax", Error, Some("Json syntax error"),
         "The text is not valid JSON.";
+    DuplicateKey = "duplicate-key", Error, None,
+        "An object names a key twice (two `StringLike` blocks in one Condition, two `Resource` elements); JSON readers keep one of the values, and IAM does not document which.";
     InvalidDocument = "invalid-document", Error, None,
         "The document is not a JSON object, or a bundle entry is not shaped as expected.";
     MissingVersion = "missing-version", Warning, Some("Missing version"),

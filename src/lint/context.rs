@@ -100,14 +100,4 @@ pub(crate) fn join(prefix: &str, rel: &str) -> String {
 }
 
 /// Path of an object member: `.Name` for plain names, `["odd key"]` otherwise.
-pub(crate) fn member(parent: &str, key: &str) -> String {
-    let plain = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    match (plain, parent.is_empty()) {
-        (true, true) => key.to_string(),
-        (true, false) => format!("{parent}.{key}"),
-        (false, _) => format!("{parent}[{}]", serde_json::Value::from(key)),
-    }
-}
+pub(crate) use crate::json_keys::member;

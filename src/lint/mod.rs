@@ -109,6 +109,7 @@ pub fn lint_document(doc_text: &str, kind: DocumentKind) -> Vec<Finding> {
     if let Some(quota) = size::quota_for(kind) {
         size::check(&mut findings, "", size_of(doc_text), quota, kind);
     }
+    findings.extend(duplicate_key_findings(doc_text));
     findings
 }
 
@@ -130,15 +131,38 @@ pub fn lint_file_contents(text: &str) -> Vec<Finding> {
         Ok(v) => v,
         Err(e) => return vec![json_error(&e)],
     };
-    if bundle::is_bundle(&value) {
-        return bundle::lint(&value);
-    }
-    let kind = detect_kind(&value);
-    let mut findings = lint_value(&value, kind);
-    if let Some(quota) = size::quota_for(kind) {
-        size::check(&mut findings, "", size_of(text), quota, kind);
-    }
+    let mut findings = if bundle::is_bundle(&value) {
+        bundle::lint(&value)
+    } else {
+        let kind = detect_kind(&value);
+        let mut findings = lint_value(&value, kind);
+        if let Some(quota) = size::quota_for(kind) {
+            size::check(&mut findings, "", size_of(text), quota, kind);
+        }
+        findings
+    };
+    findings.extend(duplicate_key_findings(text));
     findings
+}
+
+/// The parsed document kept one value of each repeated key, so the rest of the lint saw only
+/// that one; these findings say so.
+fn duplicate_key_findings(text: &str) -> Vec<Finding> {
+    crate::json_keys::duplicate_keys(text)
+        .into_iter()
+        .map(|duplicate| {
+            Finding::new(
+                Code::DuplicateKey,
+                duplicate.path(),
+                format!(
+                    "`{}` is given twice in {}; JSON readers keep only one of its values, and IAM does not document which, so the other was not checked",
+                    duplicate.key,
+                    duplicate.object_name()
+                ),
+                "give the key once: merge the two values (or, for condition operators, the two blocks) into one",
+            )
+        })
+        .collect()
 }
 
 /// Lints a parsed bundle (see [`lint_file_contents`] for its shape), for

@@ -1019,6 +1019,14 @@ pub fn evaluate_line(line: &str) -> Value {
         Err(e) => return json!({"id": Value::Null, "error": format!("invalid JSON: {e}")}),
     };
     let id = v.get("id").cloned().unwrap_or(Value::Null);
+    // `v` kept one value of a repeated key; answering from it would answer another question.
+    if let Some(duplicate) = crate::json_keys::duplicate_keys(line).first() {
+        return json!({"id": id, "error": format!(
+            "{}: `{}` is given twice in this object; give it once",
+            duplicate.object_or_line(),
+            duplicate.key
+        )});
+    }
     match case(&v) {
         Ok((set, req)) => {
             let ev = set.evaluate(&req);

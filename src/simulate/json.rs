@@ -4,12 +4,13 @@
 //! every object a hash index and every key and string its own allocation;
 //! compiling a policy only walks the document once, so [`Json`] keeps
 //! objects as vectors in document order and borrows strings from the input
-//! text where it can. Its semantics match `Value`'s exactly: a repeated key
-//! keeps its first position and takes the last value (`IndexMap::insert`),
-//! numbers are `serde_json::Number`s, and [`Json::to_value`] rebuilds the
-//! same `Value` (used only to quote a value in an error message).
+//! text where it can. It reads what `Value` reads, except that a key given
+//! twice in one object is an error (`Value` would keep the last value, and
+//! which one IAM uses is not documented); numbers are `serde_json::Number`s,
+//! and [`Json::to_value`] rebuilds the same `Value` (used only to quote a
+//! value in an error message).
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -200,7 +201,12 @@ impl<'de: 'a, 'a> Visitor<'de> for JsonVisitor<'a> {
                 None => out.iter().position(|(x, _)| *x == k),
             };
             match at {
-                Some(i) => out[i].1 = v,
+                Some(_) => {
+                    return Err(M::Error::custom(format_args!(
+                        "the key {} is given twice in one object",
+                        Value::from(k.as_ref())
+                    )))
+                }
                 None => {
                     if let Some(ix) = &mut index {
                         ix.insert(k.clone(), out.len());
@@ -248,12 +254,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_key_given_twice_is_an_error_in_small_and_large_objects() {
+        for (text, key) in [
+            (r#"{"a":1,"b":[true,null,"x\n"],"a":{"c":2.5,"d":-3}}"#, "a"),
+            (
+                r#"{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k17":17,"k3":"again"}"#,
+                "k3",
+            ),
+            (r#"[{"x":{"Effect":1,"Eff\u0065ct":2}}]"#, "Effect"),
+        ] {
+            let error = parse(text).map(|_| ()).map_err(|e| e.to_string());
+            let expected = format!("the key \"{key}\" is given twice in one object");
+            assert!(
+                error
+                    .as_ref()
+                    .err()
+                    .is_some_and(|e| e.starts_with(&expected)),
+                "{text}: {error:?}"
+            );
+        }
+        // Keys are case-sensitive, as in `Value`.
+        assert!(parse(r#"{"Effect":1,"effect":2}"#).is_ok());
+    }
+
+    #[test]
     fn same_tree_as_value() {
         for text in [
-            r#"{"a":1,"b":[true,null,"x\n"],"a":{"c":2.5,"d":-3}}"#,
+            r#"{"a":1,"b":[true,null,"x\n"],"c":{"c":2.5,"d":-3}}"#,
             r#"[1e400, 18446744073709551615, -9223372036854775808, 0.1]"#,
             r#""\ud83d\ude00 esc \" q""#,
-            r#"{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k17":17,"k3":"again","k17":"last"}"#,
+            r#"{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k17":17,"k18":"again","k19":"last"}"#,
         ] {
             let v: Result<Value, _> = serde_json::from_str(text);
             let j = parse(text).map(|j| j.to_value());
