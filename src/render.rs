@@ -151,6 +151,20 @@ impl Renderer {
                 error.column()
             ),
         })?;
+        // A user's template can write a key twice; the parsed document would silently keep one.
+        // The built-in templates write each key once.
+        if matches!(self.templates, Templates::Custom(_)) {
+            if let Some(duplicate) = crate::json_keys::duplicate_keys(&text).first() {
+                return Err(Error::Template {
+                    template: template.into(),
+                    message: format!(
+                        "rendered `{}` twice in {}",
+                        duplicate.key,
+                        duplicate.object_name()
+                    ),
+                });
+            }
+        }
         check_policy_shape(&document).map_err(|message| Error::Template {
             template: template.into(),
             message: format!("rendered an invalid policy: {message}"),
