@@ -256,3 +256,42 @@ fn force_replaces_each_folders_earlier_role_whole() {
         "earlier"
     );
 }
+
+// A spec whose file name is not UTF-8 fails by name (its role's folder is named after it); it
+// is not left out silently, and the other specs are generated.
+#[cfg(unix)]
+#[test]
+fn a_spec_file_name_that_is_not_utf8_fails_by_name() {
+    use std::os::unix::ffi::OsStrExt;
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let specs = dir.join("specs");
+    std::fs::create_dir(&specs).unwrap();
+    let spec = "persona: compute\nbuckets: [ml-data]\n";
+    std::fs::write(specs.join("good.yaml"), spec).unwrap();
+    let odd = std::ffi::OsStr::from_bytes(b"bad\xff.yaml");
+    if std::fs::write(specs.join(odd), spec).is_err() {
+        return; // a file system that only takes UTF-8 names cannot hold such a spec
+    }
+    let output = mlrole(
+        &[
+            "generate",
+            "--account",
+            "111122223333",
+            "--spec-dir",
+            "specs",
+            "--out-dir",
+            "out",
+        ],
+        dir,
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("is not UTF-8"), "{stderr}");
+    assert!(stderr.contains("1 of 2 spec(s) failed"), "{stderr}");
+    let written: Vec<String> = std::fs::read_dir(dir.join("out"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(written, ["good"]);
+}

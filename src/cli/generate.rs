@@ -424,6 +424,16 @@ fn generate_spec_dir(
         })
         .collect();
     let stage = |stem: &str, path: &Path| -> Result<(Staged, String)> {
+        if path.file_stem().and_then(|name| name.to_str()).is_none() {
+            return Err(Error::Usage {
+                message: format!(
+                    "the file name `{}` is not UTF-8, and its role's folder in `{}` is named after it",
+                    path.display(),
+                    out_dir.display()
+                ),
+                help: Some("rename the spec file".into()),
+            });
+        }
         if stems[stem] > 1 {
             return Err(Error::Usage {
                 message: format!(
@@ -519,10 +529,11 @@ fn spec_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml" | "json")
         );
+        // A name that is not UTF-8 is kept (lossily) so that `stage` refuses it by name rather
+        // than the spec being left out without a word.
         let stem = path
             .file_stem()
-            .and_then(|s| s.to_str())
-            .map(str::to_string);
+            .map(|stem| stem.to_string_lossy().into_owned());
         match stem {
             Some(stem) if is_spec && !stem.starts_with('.') && path.is_file() => {
                 specs.push((stem, path))
