@@ -39,8 +39,9 @@ pub struct Staged {
     /// removed once every new file is in place, so the folder never mixes two results.
     earlier: Vec<PathBuf>,
     force: bool,
-    /// The folder did not exist before: removed again if the role is not placed.
-    created_dir: bool,
+    /// The folder and those of its ancestors this run created: removed again (when empty) if
+    /// the role is not placed.
+    created: CreatedFolders,
     /// The filesystem whose group flush these files wait for (`None`: already flushed), and
     /// the group's flush count when the last of them was written.
     awaiting_flush: Option<(u64, u64)>,
@@ -99,18 +100,13 @@ pub fn stage_all(
             help: Some("choose another output folder".into()),
         });
     }
-    let created_dir = !dir.exists();
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-        action: "cannot create folder",
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let created = create_folders(dir)?;
     let mut staged = Staged {
         dir: dir.to_path_buf(),
         files: Vec::with_capacity(files.len()),
         earlier,
         force,
-        created_dir,
+        created,
         awaiting_flush: None,
     };
     // The group opens its handle on the filesystem before any file is written, so that its
@@ -160,7 +156,7 @@ impl Staged {
             }
             placed.push((target, existed));
         }
-        self.created_dir = false; // the role is in place: the folder stays
+        std::mem::take(&mut self.created).keep(); // the role is in place: the folders stay
         self.remove_earlier()?;
         Ok(placed.into_iter().map(|(target, _)| target).collect())
     }
@@ -278,13 +274,60 @@ fn take_back(placed: &[(PathBuf, bool)], error: Error) -> Error {
 
 impl Drop for Staged {
     fn drop(&mut self) {
-        // Temporary files first (each deletes itself), then the folder if this run made it and
-        // it is empty; `remove_dir` refuses a folder that holds anything.
+        // Temporary files first (each deletes itself), then the folders (`CreatedFolders`).
         self.files.clear();
-        if self.created_dir {
-            let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// Folders a run created, deepest last. Dropped, it removes those that are empty, deepest
+/// first (`remove_dir` refuses a folder that holds anything), so a failed run leaves no folder
+/// behind; [`CreatedFolders::keep`] keeps them.
+#[derive(Debug, Default)]
+#[must_use]
+pub struct CreatedFolders(Vec<PathBuf>);
+
+impl CreatedFolders {
+    pub fn keep(mut self) {
+        self.0.clear();
+    }
+}
+
+impl Drop for CreatedFolders {
+    fn drop(&mut self) {
+        for folder in self.0.iter().rev() {
+            let _ = std::fs::remove_dir(folder);
         }
     }
+}
+
+/// Creates `dir` and whichever of its ancestors are missing, one by one, so that exactly those
+/// can be removed again: `--out-dir new/../roles` must not leave `new` behind when it fails.
+/// A folder another process creates meanwhile is used, not counted.
+pub fn create_folders(dir: &Path) -> Result<CreatedFolders> {
+    let mut missing = Vec::new();
+    let mut at = Some(dir);
+    while let Some(path) = at {
+        if path.as_os_str().is_empty() || std::fs::symlink_metadata(path).is_ok() {
+            break;
+        }
+        missing.push(path);
+        at = path.parent();
+    }
+    let mut created = CreatedFolders::default();
+    for path in missing.into_iter().rev() {
+        match std::fs::create_dir(path) {
+            Ok(()) => created.0.push(path.to_path_buf()),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists && path.is_dir() => {}
+            Err(source) => {
+                return Err(Error::Io {
+                    action: "cannot create folder",
+                    path: dir.to_path_buf(),
+                    source,
+                })
+            }
+        }
+    }
+    Ok(created)
 }
 
 /// Filesystems written by a batch, each flushed once before any of the batch's files is put in
@@ -918,6 +961,41 @@ mod tests {
 
     /// With `--force`, a commit that fails takes back the files that are new and says which
     /// replaced ones stay; a folder where a file is to go is refused before anything is written.
+    #[test]
+    fn created_folders_are_removed_unless_kept_and_existing_ones_never() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path();
+        std::fs::create_dir(root.join("there")).unwrap();
+        let deep = root.join("new/../there/a/b");
+        let created = create_folders(&deep).unwrap();
+        assert!(root.join("new").is_dir() && root.join("there/a/b").is_dir());
+        drop(created);
+        assert!(!root.join("new").exists() && !root.join("there/a").exists());
+        assert!(root.join("there").is_dir());
+
+        create_folders(&deep).unwrap().keep();
+        assert!(root.join("new").is_dir() && root.join("there/a/b").is_dir());
+
+        // A folder that is not empty when dropped stays (another run wrote into it).
+        let other = create_folders(&root.join("x/y")).unwrap();
+        std::fs::write(root.join("x/keep.txt"), "mine").unwrap();
+        drop(other);
+        assert!(root.join("x/keep.txt").is_file() && !root.join("x/y").exists());
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_created_leaves_none_of_its_new_ancestors() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path();
+        std::fs::write(root.join("taken"), "a file").unwrap();
+        let error = create_folders(&root.join("new/../taken/role")).unwrap_err();
+        assert!(
+            error.to_string().contains("cannot create folder"),
+            "{error}"
+        );
+        assert!(!root.join("new").exists());
+    }
+
     #[test]
     fn a_failed_forced_commit_names_what_stays() {
         let temp = tempfile::tempdir().unwrap();

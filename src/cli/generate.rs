@@ -416,6 +416,9 @@ fn generate_spec_dir(
     // Every spec's files are written under temporary names first, then made durable with one
     // flush per filesystem, then renamed into place: a spec that fails at any step leaves nothing.
     let group = FlushGroup::default();
+    // Made once here, not by the workers: a failing spec removes the folders it created, and
+    // `--out-dir` itself must not go while another worker is about to write into it.
+    let out_dir_created = output::create_folders(out_dir)?;
     let inputs: Vec<Input<'_>> = specs
         .iter()
         .map(|(_, path)| Input {
@@ -485,6 +488,9 @@ fn generate_spec_dir(
             })
         })
         .collect();
+    if results.iter().any(Result::is_ok) {
+        out_dir_created.keep();
+    }
     let total = specs.len();
     let failures: Vec<(PathBuf, Error)> = specs
         .into_iter()
