@@ -198,8 +198,21 @@ fn check_properties(name: &str, args: &[String], output: &str) {
                 let parts: Vec<&str> = resource.splitn(6, ':').collect();
                 assert_eq!(parts.len(), 6, "{name}: malformed ARN {resource}");
                 assert_eq!(parts[1], "aws", "{name}: partition of {resource}");
+                // Only a Bedrock model reached through the region's own inference profiles may
+                // sit in another region, and only under an ARN condition naming such a profile.
+                let bound_to_region_by_condition = parts[2] == "bedrock"
+                    && conditions
+                        .and_then(|c| c.get("ArnLike"))
+                        .and_then(Value::as_object)
+                        .is_some_and(|keys| {
+                            !keys.is_empty()
+                                && keys.values().flat_map(as_list).all(|arn| {
+                                    let p: Vec<&str> = arn.splitn(6, ':').collect();
+                                    p.len() == 6 && p[3] == REGION && p[4] == ACCOUNT
+                                })
+                        });
                 assert!(
-                    parts[3].is_empty() || parts[3] == REGION,
+                    parts[3].is_empty() || parts[3] == REGION || bound_to_region_by_condition,
                     "{name}: {resource} is outside {REGION}"
                 );
                 assert!(
