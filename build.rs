@@ -12,6 +12,10 @@
 #[allow(dead_code)]
 mod yaml;
 
+#[path = "src/json_keys.rs"]
+#[allow(dead_code)]
+mod json_keys;
+
 mod reference {
     #[path = "../src/reference/expand.rs"]
     pub mod expand;

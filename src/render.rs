@@ -154,7 +154,7 @@ impl Renderer {
         // A user's template can write a key twice; the parsed document would silently keep one.
         // The built-in templates write each key once.
         if matches!(self.templates, Templates::Custom(_)) {
-            if let Some(duplicate) = crate::json_keys::duplicate_keys(&text).first() {
+            if let Some(duplicate) = crate::json_keys::duplicate_keys(&text).first.first() {
                 return Err(Error::Template {
                     template: template.into(),
                     message: format!(

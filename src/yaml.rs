@@ -1,6 +1,8 @@
 //! The one place that parses YAML. serde_yaml is archived upstream; keeping it behind this module
 //! means swapping it for another parser touches nothing else.
 
+use std::cell::RefCell;
+
 use serde::de::DeserializeOwned;
 
 /// A YAML problem: the parser's message without its location suffix, and the 1-based line.
@@ -16,63 +18,78 @@ pub struct YamlError {
 /// any mapping.
 ///
 /// serde_yaml keeps the last of two equal keys when it fills a map type (tags, a condition's
-/// keys), so `cloudwatch:namespace` given twice would silently lose the narrower value. Its own
-/// `Value` refuses them, with the path and line; a document is read into it first for that.
+/// keys), so `cloudwatch:namespace` given twice would silently lose the narrower value. The
+/// document is read once more first, comparing each mapping's keys as the strings a map gets.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
-    serde_yaml::from_str::<serde_yaml::Value>(text).map_err(|error| {
-        let mut error = yaml_error(error);
-        if let Some(key) = duplicated_key(&error.message) {
-            error.help =
-                Some("a key may appear once in a mapping: keep one of them, or merge their values");
-            error.line = error.line.map(|start| repeat_line(text, start, key));
-        }
-        error
-    })?;
+    let repeated = RefCell::new(None);
+    crate::json_keys::refuse_repeats(serde_yaml::Deserializer::from_str(text), &repeated).map_err(
+        |error| {
+            let mut error = yaml_error(error);
+            if let Some(key) = repeated.borrow().as_deref() {
+                error.help = Some(
+                    "a key may appear once in a mapping: keep one of them, or merge their values",
+                );
+                error.line = error.line.map(|start| repeat_line(text, start, key));
+            }
+            error
+        },
+    )?;
     serde_yaml::from_str(text).map_err(yaml_error)
 }
 
-/// The key of serde_yaml's `duplicate entry with key "K"` message.
-fn duplicated_key(message: &str) -> Option<&str> {
-    let (_, quoted) = message.split_once("duplicate entry with key \"")?;
-    quoted.strip_suffix('"')
-}
-
 /// serde_yaml reports the line where the mapping starts; the line that repeats the key is the
-/// one to edit. Found for block mappings (the key at the start of a line, at the mapping's
-/// indentation); otherwise the mapping's line stays.
+/// one to edit. Found where each key starts a line (block mappings, JSON laid out one member per
+/// line): the second line that names the key at the first one's indentation, outside brackets
+/// opened after it. Otherwise (a mapping on one line) the mapping's line stays.
 fn repeat_line(text: &str, mapping_line: usize, key: &str) -> usize {
-    let lines: Vec<&str> = text.lines().collect();
-    let Some(first) = lines.get(mapping_line.saturating_sub(1)) else {
-        return mapping_line;
+    let spellings = [key.to_string(), format!("\"{key}\""), format!("'{key}'")];
+    let names_key = |content: &str| {
+        spellings.iter().any(|spelling| {
+            content
+                .strip_prefix(spelling.as_str())
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
     };
-    let content = first.trim_start_matches([' ', '-']);
-    let indent = first.len() - content.len();
-    let names_key = |line: &str| {
-        [key.to_string(), format!("\"{key}\""), format!("'{key}'")]
-            .iter()
-            .any(|spelling| {
-                line.strip_prefix(spelling.as_str())
-                    .is_some_and(|rest| rest.trim_start().starts_with(':'))
-            })
-    };
-    let mut seen = names_key(content);
-    for (offset, line) in lines.iter().enumerate().skip(mapping_line) {
-        let body = line.trim_start();
-        if body.is_empty() || body.starts_with('#') {
+    let mut first: Option<usize> = None;
+    let mut depth = 0usize;
+    for (offset, line) in text
+        .lines()
+        .enumerate()
+        .skip(mapping_line.saturating_sub(1))
+    {
+        // A key's column: after the indentation, a list item's `- ` and a JSON object's `{`.
+        let content = line.trim_start_matches([' ', '\t', '-', '{']);
+        if content.is_empty() || content.starts_with('#') {
             continue;
         }
-        let line_indent = line.len() - body.len();
-        if line_indent < indent {
-            break;
+        let column = line.len() - content.len();
+        match first {
+            None if names_key(content) => first = Some(column),
+            None => continue,
+            Some(at) if column < at => break,
+            Some(at) if depth == 0 && column == at && names_key(content) => return offset + 1,
+            Some(_) => {}
         }
-        if line_indent == indent && names_key(body) {
-            if seen {
-                return offset + 1;
-            }
-            seen = true;
-        }
+        depth = bracket_depth(depth, content);
     }
     mapping_line
+}
+
+/// `depth` after the flow brackets of `line` (outside quotes) open and close.
+fn bracket_depth(mut depth: usize, line: &str) -> usize {
+    let mut quote: Option<char> = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '#') => break,
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    depth
 }
 
 fn yaml_error(error: serde_yaml::Error) -> YamlError {
@@ -109,7 +126,7 @@ pub fn check_syntax(text: &str) -> Result<(), YamlError> {
 /// pre-parsed, because parsing YAML was most of `generate`'s run time; JSON parses many times
 /// faster into the same types.
 pub fn to_json(text: &str) -> Result<String, YamlError> {
-    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(yaml_error)?;
+    let value: serde_yaml::Value = from_str(text)?;
     serde_json::to_string(&value).map_err(|error| YamlError {
         message: error.to_string(),
         line: None,
@@ -126,7 +143,7 @@ mod tests {
     fn a_key_given_twice_is_refused_at_its_second_line_even_where_a_map_would_keep_one() {
         let text = "tags:\n  team: a\n  # a comment\n\n  team: b\n";
         let error = from_str::<BTreeMap<String, BTreeMap<String, String>>>(text).unwrap_err();
-        assert_eq!(error.message, "tags: duplicate entry with key \"team\"");
+        assert_eq!(error.message, "tags: the key `team` is given twice");
         assert_eq!(error.line, Some(5));
         assert!(error.help.is_some());
     }
@@ -148,8 +165,43 @@ mod tests {
     #[test]
     fn a_flow_mapping_keeps_the_mapping_line() {
         let error = from_str::<serde_yaml::Value>("k: 0\ntags: {a: 1, a: 2}\n").unwrap_err();
-        assert_eq!(error.message, "tags: duplicate entry with key \"a\"");
+        assert_eq!(error.message, "tags: the key `a` is given twice");
         assert_eq!(error.line, Some(2));
+    }
+
+    #[test]
+    fn the_repeat_is_found_in_json_laid_out_one_member_per_line() {
+        let text = "{\n  \"persona\": \"compute\",\n  \"tags\": {\n    \"team\": \"a\",\n    \"other\": {\"team\": 1},\n    \"team\": \"b\"\n  }\n}\n";
+        let error = from_str::<serde_yaml::Value>(text).unwrap_err();
+        assert_eq!(error.message, "tags: the key `team` is given twice");
+        assert_eq!(error.line, Some(6));
+    }
+
+    #[test]
+    fn a_key_inside_a_flow_collection_opened_after_the_first_is_not_the_repeat() {
+        let text = "tags:\n  team: a\n  other: [\n  team: b]\n  team: c\n";
+        let error = from_str::<serde_yaml::Value>(text).unwrap_err();
+        assert_eq!(error.line, Some(5));
+    }
+
+    #[test]
+    fn keys_are_compared_as_the_strings_a_map_gets() {
+        // `1` and `"1"` are one tag key; `0x10` and `16` are two (serde_yaml's own check had
+        // it the other way round, comparing them as numbers).
+        let same =
+            from_str::<BTreeMap<String, BTreeMap<String, String>>>("tags:\n  1: a\n  \"1\": b\n")
+                .unwrap_err();
+        assert_eq!(same.message, "tags: the key `1` is given twice");
+        assert_eq!(same.line, Some(3));
+        let distinct: BTreeMap<String, BTreeMap<String, String>> =
+            from_str("tags:\n  0x10: a\n  16: b\n  1.0: c\n  1.00: d\n  true: e\n").unwrap();
+        assert_eq!(distinct["tags"].len(), 5);
+    }
+
+    #[test]
+    fn tagged_values_and_anchors_are_read_as_before() {
+        let text = "a: &x {k: 1}\nb: *x\nc: !Ref y\n";
+        assert!(from_str::<serde_yaml::Value>(text).is_ok());
     }
 
     #[test]

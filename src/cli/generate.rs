@@ -409,9 +409,12 @@ fn generate_spec_dir(
     let flags = args.to_spec();
     let format = args.format.unwrap_or_default();
     // Two files with the same stem (`a.yaml`, `a.json`) would share `OUT/a/`: both fail.
-    let mut stems: BTreeMap<&str, usize> = BTreeMap::new();
-    for (stem, _) in &specs {
-        *stems.entry(stem.as_str()).or_default() += 1;
+    // Counted by the names themselves: lossy forms of two names can be equal.
+    let mut stems: BTreeMap<&std::ffi::OsStr, usize> = BTreeMap::new();
+    for (_, path) in &specs {
+        *stems
+            .entry(path.file_stem().unwrap_or_default())
+            .or_default() += 1;
     }
     // Every spec's files are written under temporary names first, then made durable with one
     // flush per filesystem, then renamed into place: a spec that fails at any step leaves nothing.
@@ -437,7 +440,7 @@ fn generate_spec_dir(
                 help: Some("rename the spec file".into()),
             });
         }
-        if stems[stem] > 1 {
+        if stems.get(path.file_stem().unwrap_or_default()) > Some(&1) {
             return Err(Error::Usage {
                 message: format!(
                     "another spec file in `{}` has the same name `{stem}`, and both would write `{}`",

@@ -98,7 +98,7 @@ pub(super) fn read_json(path: &Path) -> Result<Value> {
     let value = serde_json::from_str(&text).map_err(|e| {
         Error::Spec(Diagnostic::new(path.display().to_string(), Some(e.line()), format!("invalid JSON: {e}")).with_help("a policy file holds one IAM JSON policy document, or a bundle written by `mlrole generate`"))
     })?;
-    if let Some(duplicate) = crate::json_keys::duplicate_keys(&text).first() {
+    if let Some(duplicate) = crate::json_keys::duplicate_keys(&text).first.first() {
         return Err(Error::Spec(
             Diagnostic::new(
                 path.display().to_string(),

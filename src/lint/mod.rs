@@ -105,11 +105,13 @@ pub fn lint_document(doc_text: &str, kind: DocumentKind) -> Vec<Finding> {
         Ok(v) => v,
         Err(e) => return vec![json_error(&e)],
     };
+    if let Some(findings) = duplicate_key_findings(doc_text) {
+        return findings;
+    }
     let mut findings = lint_value(&value, kind);
     if let Some(quota) = size::quota_for(kind) {
         size::check(&mut findings, "", size_of(doc_text), quota, kind);
     }
-    findings.extend(duplicate_key_findings(doc_text));
     findings
 }
 
@@ -131,38 +133,62 @@ pub fn lint_file_contents(text: &str) -> Vec<Finding> {
         Ok(v) => v,
         Err(e) => return vec![json_error(&e)],
     };
-    let mut findings = if bundle::is_bundle(&value) {
-        bundle::lint(&value)
-    } else {
-        let kind = detect_kind(&value);
-        let mut findings = lint_value(&value, kind);
-        if let Some(quota) = size::quota_for(kind) {
-            size::check(&mut findings, "", size_of(text), quota, kind);
-        }
-        findings
-    };
-    findings.extend(duplicate_key_findings(text));
+    if let Some(findings) = duplicate_key_findings(text) {
+        return findings;
+    }
+    if bundle::is_bundle(&value) {
+        return bundle::lint(&value);
+    }
+    let kind = detect_kind(&value);
+    let mut findings = lint_value(&value, kind);
+    if let Some(quota) = size::quota_for(kind) {
+        size::check(&mut findings, "", size_of(text), quota, kind);
+    }
     findings
 }
 
-/// The parsed document kept one value of each repeated key, so the rest of the lint saw only
-/// that one; these findings say so.
-fn duplicate_key_findings(text: &str) -> Vec<Finding> {
-    crate::json_keys::duplicate_keys(text)
+/// A document with a repeated key gets only these findings, as one that is not JSON gets only
+/// `json-syntax`: the parsed value kept one of each repeated key's values, so any other finding
+/// would be about a document that is not the file. At most [`context::MAX_FINDINGS`], the rest
+/// counted in a `too-many-findings` finding.
+fn duplicate_key_findings(text: &str) -> Option<Vec<Finding>> {
+    let duplicates = crate::json_keys::duplicate_keys(text);
+    if duplicates.total == 0 {
+        return None;
+    }
+    let shown = duplicates.first.len().min(context::MAX_FINDINGS);
+    let mut findings: Vec<Finding> = duplicates
+        .first
         .into_iter()
+        .take(shown)
         .map(|duplicate| {
             Finding::new(
                 Code::DuplicateKey,
                 duplicate.path(),
                 format!(
-                    "`{}` is given twice in {}; JSON readers keep only one of its values, and IAM does not document which, so the other was not checked",
+                    "`{}` is given twice in {}; JSON readers keep only one of its values, and IAM does not document which, so the document is not linted further",
                     duplicate.key,
                     duplicate.object_name()
                 ),
                 "give the key once: merge the two values (or, for condition operators, the two blocks) into one",
             )
         })
-        .collect()
+        .collect();
+    if duplicates.total > shown {
+        let mut summary = Finding::new(
+            Code::TooManyFindings,
+            "",
+            format!(
+                "{} more finding(s) not shown: mlrole reports the first {} of a document",
+                duplicates.total - shown,
+                context::MAX_FINDINGS
+            ),
+            "fix the findings above and lint again; a policy this broken is probably not the file you meant",
+        );
+        summary.severity = Code::DuplicateKey.severity();
+        findings.push(summary);
+    }
+    Some(findings)
 }
 
 /// Lints a parsed bundle (see [`lint_file_contents`] for its shape), for
@@ -273,5 +299,40 @@ mod tests {
             assert!(!code.doc().is_empty());
             assert_eq!(Code::from_name(name), Some(*code));
         }
+    }
+
+    #[test]
+    fn repeated_keys_are_the_only_findings_and_keep_the_cap() {
+        // Found by review: 1,200 statements with `Effect` twice gave 2,002 findings.
+        let statement =
+            r#"{"Effect":"Allow","Effect":"Deny","Action":"s3:GetObject","Resource":"*"}"#;
+        let text = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+            vec![statement; 1200].join(",")
+        );
+        for findings in [
+            lint_file_contents(&text),
+            lint_document(&text, DocumentKind::Identity),
+        ] {
+            assert_eq!(findings.len(), context::MAX_FINDINGS + 1);
+            assert!(findings[..context::MAX_FINDINGS]
+                .iter()
+                .all(|f| f.code == Code::DuplicateKey));
+            let summary = &findings[context::MAX_FINDINGS];
+            assert_eq!(summary.code, Code::TooManyFindings);
+            assert_eq!(summary.severity, Severity::Error);
+            assert!(
+                summary.message.starts_with("200 more finding(s)"),
+                "{}",
+                summary.message
+            );
+        }
+        assert_eq!(
+            lint_file_contents(r#"{"Version":"2012-10-17","Statement":[],"Statement":[]}"#)
+                .iter()
+                .map(|f| (f.code, f.path.as_str()))
+                .collect::<Vec<_>>(),
+            [(Code::DuplicateKey, "Statement")]
+        );
     }
 }

@@ -428,6 +428,16 @@ struct Answer<'a> {
     unknown_keys: Option<&'a [String]>,
 }
 
+/// A line's `id`, echoed as given. Read through [`Json`], so that a key repeated inside it sends
+/// the line to the reference path, which refuses it, where a `Value` would keep one of the two.
+struct LineId(Value);
+
+impl<'de> Deserialize<'de> for LineId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<LineId, D::Error> {
+        Json::deserialize(deserializer).map(|id| LineId(id.to_value()))
+    }
+}
+
 /// Top-level fields of a line, borrowed from the line text. Here and in
 /// [`LineTrees`] and [`RequestIn`], a field the format does not name sends the
 /// line to the reference path: skipping it would not count how deeply it
@@ -437,7 +447,7 @@ struct Answer<'a> {
 #[serde(deny_unknown_fields)]
 struct LineIn<'a> {
     #[serde(default)]
-    id: Option<Value>,
+    id: Option<LineId>,
     #[serde(borrow, default)]
     identity_policies: Option<&'a RawValue>,
     #[serde(borrow, default)]
@@ -456,7 +466,7 @@ struct LineIn<'a> {
 #[serde(deny_unknown_fields)]
 struct LineTrees<'a> {
     #[serde(default)]
-    id: Option<Value>,
+    id: Option<LineId>,
     #[serde(borrow, default)]
     identity_policies: Option<Json<'a>>,
     #[serde(borrow, default)]
@@ -844,7 +854,7 @@ fn fast_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Deci
             l.resource_policy.as_ref().unwrap_or(&null),
             l.permissions_boundary.as_ref().unwrap_or(&null),
         ])?;
-        return answer_request(l.id.as_ref(), l.request?.0, &set, out);
+        return answer_request(l.id.as_ref().map(|id| &id.0), l.request?.0, &set, out);
     }
     if let Some((reduced, set)) = hot_line(line, cache) {
         // A hit: repeated policies are back, so is the cache.
@@ -853,7 +863,7 @@ fn fast_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Deci
             return None;
         }
         let l: LineIn = serde_json::from_str(&reduced).ok()?;
-        return answer(l.id.as_ref(), l.request, &set.set, out);
+        return answer(l.id.as_ref().map(|id| &id.0), l.request, &set.set, out);
     }
     let l: LineIn = serde_json::from_str(line).ok()?;
     let set = cache.get([
@@ -865,7 +875,7 @@ fn fast_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Deci
     if !set.fits_in_a_line() {
         return None;
     }
-    answer(l.id.as_ref(), l.request, &set.set, out)
+    answer(l.id.as_ref().map(|id| &id.0), l.request, &set.set, out)
 }
 
 /// Policy texts shorter than this are left in place by [`hot_line`].
@@ -1020,12 +1030,8 @@ pub fn evaluate_line(line: &str) -> Value {
     };
     let id = v.get("id").cloned().unwrap_or(Value::Null);
     // `v` kept one value of a repeated key; answering from it would answer another question.
-    if let Some(duplicate) = crate::json_keys::duplicate_keys(line).first() {
-        return json!({"id": id, "error": format!(
-            "{}: `{}` is given twice in this object; give it once",
-            duplicate.object_or_line(),
-            duplicate.key
-        )});
+    if let Some(duplicate) = crate::json_keys::duplicate_keys(line).first.first() {
+        return json!({"id": id, "error": repeated_key_error("", duplicate)});
     }
     match case(&v) {
         Ok((set, req)) => {
@@ -1044,6 +1050,24 @@ pub fn evaluate_line(line: &str) -> Value {
         }
         Err(e) => json!({"id": id, "error": e}),
     }
+}
+
+/// The error answer for a key repeated in an object of a line, or of a policy given as a JSON
+/// string at `prefix` (`identity_policies[0]`; empty for the line itself).
+fn repeated_key_error(prefix: &str, duplicate: &crate::json_keys::DuplicateKey) -> String {
+    let object = match (prefix.is_empty(), duplicate.object.is_empty()) {
+        (true, true) => "line".to_string(),
+        (true, false) => duplicate.object.clone(),
+        (false, true) => prefix.to_string(),
+        (false, false) if duplicate.object.starts_with('[') => {
+            format!("{prefix}{}", duplicate.object)
+        }
+        (false, false) => format!("{prefix}.{}", duplicate.object),
+    };
+    format!(
+        "{object}: `{}` is given twice in this object; give it once",
+        duplicate.key
+    )
 }
 
 /// Where a policy sits in a batch line (`identity_policies[2]`, `resource_policy`): its default
@@ -1083,7 +1107,13 @@ fn policy_doc(v: &Json<'_>, at: PolicyAt<'_>, kind: PolicyType) -> Result<Policy
     let parsed;
     let doc = match doc {
         Json::Str(s) => {
-            parsed = json::parse(s).map_err(|e| format!("{at}: invalid JSON: {e}"))?;
+            parsed = json::parse(s).map_err(|e| {
+                // A repeated key is valid JSON, refused for another reason: say which.
+                match crate::json_keys::duplicate_keys(s).first.first() {
+                    Some(duplicate) => repeated_key_error(&at.to_string(), duplicate),
+                    None => format!("{at}: invalid JSON: {e}"),
+                }
+            })?;
             &parsed
         }
         other => other,
