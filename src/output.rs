@@ -35,9 +35,10 @@ pub struct Staged {
     dir: PathBuf,
     /// Each temporary file, its target, and whether the target existed before (`--force`).
     files: Vec<(tempfile::TempPath, PathBuf, bool)>,
-    /// Files of an earlier result in the folder that this one does not write (`--force`):
-    /// removed once every new file is in place, so the folder never mixes two results.
-    earlier: Vec<PathBuf>,
+    /// Tells the names of the files the command writes into such a folder; with `--force`,
+    /// those in the folder that this role does not write (an earlier result's) are removed
+    /// once every new file is in place, so the folder never mixes two results.
+    ours: fn(&str) -> bool,
     force: bool,
     /// The folder and those of its ancestors this run created: removed again (when empty) if
     /// the role is not placed.
@@ -70,7 +71,8 @@ pub fn stage_all(
     durability: Durability<'_>,
 ) -> Result<Staged> {
     let targets: Vec<PathBuf> = files.iter().map(|(name, _)| dir.join(name)).collect();
-    let earlier = earlier_files(dir, files, ours)?;
+    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    let earlier = earlier_files(dir, &names, ours)?;
     if !force {
         // A file of an earlier result that this one would not replace is refused too: written
         // beside it, the new result would be mixed with part of the old one.
@@ -104,7 +106,7 @@ pub fn stage_all(
     let mut staged = Staged {
         dir: dir.to_path_buf(),
         files: Vec::with_capacity(files.len()),
-        earlier,
+        ours,
         force,
         created,
         awaiting_flush: None,
@@ -145,6 +147,21 @@ impl Staged {
                 })?;
             }
         }
+        // Another run may write a role into this folder at the same time. Under the lock, the
+        // folder is looked at again, and this role placed and the earlier one removed whole.
+        let _lock = lock_folder(&self.dir)?;
+        let names: Vec<&str> = self
+            .files
+            .iter()
+            .filter_map(|(_, target, _)| target.file_name()?.to_str())
+            .collect();
+        let earlier = earlier_files(&self.dir, &names, self.ours)?;
+        if let (false, Some(existing)) = (self.force, earlier.first()) {
+            return Err(Error::WouldOverwrite {
+                path: existing.clone(),
+                force: true,
+            });
+        }
         let files = std::mem::take(&mut self.files);
         let mut placed: Vec<(PathBuf, bool)> = Vec::with_capacity(files.len());
         let mut rest = files.into_iter();
@@ -157,14 +174,14 @@ impl Staged {
             placed.push((target, existed));
         }
         std::mem::take(&mut self.created).keep(); // the role is in place: the folders stay
-        self.remove_earlier()?;
+        self.remove_earlier(&earlier)?;
         Ok(placed.into_iter().map(|(target, _)| target).collect())
     }
 
     /// Removes the files of the earlier result, now that the new one is in place. The folder is
     /// flushed first, so that a crash cannot keep the removals but lose the new files' names.
-    fn remove_earlier(&self) -> Result<()> {
-        if self.earlier.is_empty() {
+    fn remove_earlier(&self, earlier: &[PathBuf]) -> Result<()> {
+        if earlier.is_empty() {
             return Ok(());
         }
         let not_removed = |path: &Path, source| Error::Io {
@@ -173,7 +190,7 @@ impl Staged {
             source,
         };
         sync_folder(&self.dir).map_err(|source| not_removed(&self.dir, source))?;
-        for path in &self.earlier {
+        for path in earlier {
             match std::fs::remove_file(path) {
                 Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
                     return Err(not_removed(path, error))
@@ -185,13 +202,9 @@ impl Staged {
     }
 }
 
-/// The files in `dir` of a name `ours` accepts that `files` does not write (none when `dir` does
+/// The files in `dir` of a name `ours` accepts that are not among `names` (none when `dir` does
 /// not exist yet). Folders are left alone: the command never writes one.
-fn earlier_files(
-    dir: &Path,
-    files: &[(String, String)],
-    ours: fn(&str) -> bool,
-) -> Result<Vec<PathBuf>> {
+fn earlier_files(dir: &Path, names: &[&str], ours: fn(&str) -> bool) -> Result<Vec<PathBuf>> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
@@ -208,12 +221,34 @@ fn earlier_files(
             continue;
         };
         let is_folder = entry.file_type().map_err(io)?.is_dir();
-        if !is_folder && !files.iter().any(|(new, _)| new == name) {
+        if !is_folder && !names.contains(&name) {
             earlier.push(entry.path());
         }
     }
     earlier.sort();
     Ok(earlier)
+}
+
+/// Holds an exclusive lock on `dir` until dropped, so that two runs writing a role into the
+/// same folder take turns. An advisory `flock`: other mlrole runs respect it, other programs
+/// do not need to.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn lock_folder(dir: &Path) -> Result<std::fs::File> {
+    let io = |source| Error::Io {
+        action: "cannot lock the output folder",
+        path: dir.to_path_buf(),
+        source,
+    };
+    let folder = std::fs::File::open(dir).map_err(io)?;
+    rustix::fs::flock(&folder, rustix::fs::FlockOperation::LockExclusive)
+        .map_err(|errno| io(errno.into()))?;
+    Ok(folder)
+}
+
+/// Elsewhere runs are not serialised (see README, "Outputs").
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn lock_folder(_dir: &Path) -> Result<()> {
+    Ok(())
 }
 
 /// Makes the renames and removals in `dir` so far durable.
@@ -961,6 +996,46 @@ mod tests {
 
     /// With `--force`, a commit that fails takes back the files that are new and says which
     /// replaced ones stay; a folder where a file is to go is refused before anything is written.
+    /// `p-*.json` and `a.json` are the files this test's "command" writes.
+    fn role_files(name: &str) -> bool {
+        name == "a.json" || (name.starts_with("p-") && name.ends_with(".json"))
+    }
+
+    // Two runs writing roles of different shapes into one folder at once (`--force`): the
+    // folder ends with one role whole, never one role's files beside the other's.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn concurrent_forced_runs_into_one_folder_leave_one_whole_role() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("role");
+        let three: Vec<(String, String)> = ["a.json", "p-1.json", "p-2.json"]
+            .iter()
+            .map(|name| (name.to_string(), "three".to_string()))
+            .collect();
+        let two: Vec<(String, String)> = ["a.json", "p-1.json"]
+            .iter()
+            .map(|name| (name.to_string(), "two".to_string()))
+            .collect();
+        for _ in 0..200 {
+            std::thread::scope(|scope| {
+                for files in [&three, &two] {
+                    let dir = &dir;
+                    scope.spawn(move || write_all(dir, files, true, role_files).unwrap());
+                }
+            });
+            let mut found: Vec<(String, String)> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|entry| {
+                    let path = entry.unwrap().path();
+                    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                    (name, std::fs::read_to_string(&path).unwrap())
+                })
+                .collect();
+            found.sort();
+            assert!(found == three || found == two, "{found:?}");
+        }
+    }
+
     #[test]
     fn created_folders_are_removed_unless_kept_and_existing_ones_never() {
         let temp = tempfile::tempdir().unwrap();
