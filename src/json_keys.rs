@@ -330,10 +330,20 @@ impl<'de> Visitor<'de> for FirstRepeat<'_> {
         self.deserialize(deserializer)
     }
 
-    /// A tagged YAML value (`!Ref x`) is left as it is.
+    fn visit_i128<E>(self, _: i128) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u128<E>(self, _: u128) -> Result<(), E> {
+        Ok(())
+    }
+
+    /// A tagged YAML value (`!Ref x`, `!T {a: 1}`): its content is read like any other, since a
+    /// map filled from it would keep one of two repeated keys all the same.
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
         let (IgnoredAny, variant) = data.variant()?;
-        variant.newtype_variant::<IgnoredAny>().map(|_| ())
+        variant.newtype_variant_seed(FirstRepeat {
+            repeated: self.repeated,
+        })
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
