@@ -162,6 +162,11 @@ impl Staged {
                 force: true,
             });
         }
+        // The earlier role's other files go aside before anything is placed: a file that cannot
+        // be moved (immutable, another user's in a sticky folder) stops the run with the folder
+        // unchanged, and a crash from here on leaves the earlier role short of files, never the
+        // new role beside one of them.
+        let aside = set_aside(&self.dir, &earlier)?;
         let files = std::mem::take(&mut self.files);
         let mut placed: Vec<(PathBuf, bool)> = Vec::with_capacity(files.len());
         let mut rest = files.into_iter();
@@ -169,36 +174,69 @@ impl Staged {
             if let Err(error) = persist(temp, &target, self.force) {
                 // The other temporary files go before the folder is looked at (`Drop`).
                 drop(rest);
-                return Err(take_back(&placed, error));
+                let error = take_back(&placed, error);
+                put_back(aside);
+                return Err(error);
             }
             placed.push((target, existed));
         }
         std::mem::take(&mut self.created).keep(); // the role is in place: the folders stay
-        self.remove_earlier(&earlier)?;
+                                                  // The new names are made durable before the earlier files are deleted (when `aside` is
+                                                  // dropped; a hidden `.mlrole-*` file that stays is never taken for a result).
+        if !aside.is_empty() {
+            sync_folder(&self.dir).map_err(|source| Error::Io {
+                action: "cannot write into",
+                path: self.dir.clone(),
+                source,
+            })?;
+        }
+        drop(aside);
         Ok(placed.into_iter().map(|(target, _)| target).collect())
     }
+}
 
-    /// Removes the files of the earlier result, now that the new one is in place. The folder is
-    /// flushed first, so that a crash cannot keep the removals but lose the new files' names.
-    fn remove_earlier(&self, earlier: &[PathBuf]) -> Result<()> {
-        if earlier.is_empty() {
-            return Ok(());
-        }
-        let not_removed = |path: &Path, source| Error::Io {
-            action: "the new files are in place, but the earlier ones stay: cannot remove",
-            path: path.to_path_buf(),
-            source,
-        };
-        sync_folder(&self.dir).map_err(|source| not_removed(&self.dir, source))?;
-        for path in earlier {
-            match std::fs::remove_file(path) {
-                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(not_removed(path, error))
-                }
-                _ => {}
+/// Moves `earlier` to hidden temporary names in `dir` (deleted when dropped), then makes the
+/// moves durable. If one cannot be moved, those already moved are put back and nothing changed.
+fn set_aside(dir: &Path, earlier: &[PathBuf]) -> Result<Vec<(tempfile::TempPath, PathBuf)>> {
+    let mut moved = Vec::with_capacity(earlier.len());
+    for path in earlier {
+        let result = tempfile::Builder::new()
+            .prefix(".mlrole-old-")
+            .tempfile_in(dir)
+            .and_then(|temp| {
+                let temp = temp.into_temp_path();
+                std::fs::rename(path, &temp).map(|()| temp)
+            });
+        match result {
+            Ok(temp) => moved.push((temp, path.clone())),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound && !path.exists() => {}
+            Err(source) => {
+                put_back(moved);
+                return Err(Error::Io {
+                    action: "nothing was changed: cannot move aside the earlier role's file",
+                    path: path.clone(),
+                    source,
+                });
             }
         }
-        Ok(())
+    }
+    if !moved.is_empty() {
+        if let Err(source) = sync_folder(dir) {
+            put_back(moved);
+            return Err(Error::Io {
+                action: "nothing was changed: cannot write into",
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
+    }
+    Ok(moved)
+}
+
+/// Returns files moved aside by [`set_aside`] to their names.
+fn put_back(moved: Vec<(tempfile::TempPath, PathBuf)>) {
+    for (temp, original) in moved.into_iter().rev() {
+        let _ = temp.persist(&original);
     }
 }
 
@@ -1034,6 +1072,48 @@ mod tests {
             found.sort();
             assert!(found == three || found == two, "{found:?}");
         }
+    }
+
+    // An earlier file that cannot be moved (here immutable) stops a forced write with the
+    // folder exactly as it was: no new file beside the old role, no earlier file gone. Needs
+    // `chattr` and the right to use it (root on ext4, tmpfs); elsewhere it has nothing to test.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_earlier_file_that_cannot_be_moved_leaves_the_folder_unchanged() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
+        let old: Vec<(String, String)> = ["a.json", "p-1.json", "p-2.json", "p-3.json"]
+            .iter()
+            .map(|name| (name.to_string(), "old".to_string()))
+            .collect();
+        write_all(dir, &old, false, role_files).unwrap();
+        let chattr = |flag: &str| {
+            std::process::Command::new("chattr")
+                .args([flag, "p-3.json"])
+                .current_dir(dir)
+                .status()
+                .is_ok_and(|status| status.success())
+        };
+        if !chattr("+i") {
+            return;
+        }
+        let new: Vec<(String, String)> = ["a.json", "p-1.json"]
+            .iter()
+            .map(|name| (name.to_string(), "new".to_string()))
+            .collect();
+        let error = write_all(dir, &new, true, role_files).unwrap_err();
+        chattr("-i");
+        assert!(error.to_string().contains("nothing was changed"), "{error}");
+        let mut found: Vec<(String, String)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| {
+                let path = entry.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&path).unwrap())
+            })
+            .collect();
+        found.sort();
+        assert_eq!(found, old);
     }
 
     #[test]
