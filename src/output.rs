@@ -162,27 +162,40 @@ impl Staged {
                 force: true,
             });
         }
-        // The earlier role's other files go aside before anything is placed: a file that cannot
-        // be moved (immutable, another user's in a sticky folder) stops the run with the folder
-        // unchanged, and a crash from here on leaves the earlier role short of files, never the
-        // new role beside one of them.
-        let aside = set_aside(&self.dir, &earlier)?;
+        // With `--force`, every file of the earlier role goes aside before anything is placed:
+        // those this role does not write and those it replaces. A file that cannot be moved
+        // (immutable, another user's in a sticky folder) stops the run with the folder unchanged;
+        // a failure while placing puts the earlier role back whole; a crash from here on leaves
+        // part of one role, never files of both.
+        let mut leaving = earlier;
+        if self.force {
+            leaving.extend(
+                self.files
+                    .iter()
+                    .map(|(_, target, _)| target)
+                    .filter(|target| std::fs::symlink_metadata(target).is_ok_and(|m| !m.is_dir()))
+                    .cloned(),
+            );
+        }
+        let aside = set_aside(&self.dir, &leaving)?;
         let files = std::mem::take(&mut self.files);
         let mut placed: Vec<(PathBuf, bool)> = Vec::with_capacity(files.len());
         let mut rest = files.into_iter();
-        for (temp, target, existed) in rest.by_ref() {
+        for (temp, target, _) in rest.by_ref() {
+            // Normally nothing is there any more; a program that ignores the lock may differ.
+            let existed = std::fs::symlink_metadata(&target).is_ok();
             if let Err(error) = persist(temp, &target, self.force) {
                 // The other temporary files go before the folder is looked at (`Drop`).
                 drop(rest);
                 let error = take_back(&placed, error);
-                put_back(aside);
-                return Err(error);
+                return Err(with_unreturned(error, put_back(&self.dir, aside)));
             }
             placed.push((target, existed));
         }
-        std::mem::take(&mut self.created).keep(); // the role is in place: the folders stay
-                                                  // The new names are made durable before the earlier files are deleted (when `aside` is
-                                                  // dropped; a hidden `.mlrole-*` file that stays is never taken for a result).
+        // The role is in place: the folders stay.
+        std::mem::take(&mut self.created).keep();
+        // The new names are made durable before the earlier files are deleted (when `aside` is
+        // dropped; a hidden `.mlrole-*` file that stays is never taken for a result).
         if !aside.is_empty() {
             sync_folder(&self.dir).map_err(|source| Error::Io {
                 action: "cannot write into",
@@ -195,11 +208,14 @@ impl Staged {
     }
 }
 
-/// Moves `earlier` to hidden temporary names in `dir` (deleted when dropped), then makes the
-/// moves durable. If one cannot be moved, those already moved are put back and nothing changed.
-fn set_aside(dir: &Path, earlier: &[PathBuf]) -> Result<Vec<(tempfile::TempPath, PathBuf)>> {
-    let mut moved = Vec::with_capacity(earlier.len());
-    for path in earlier {
+/// A file moved aside: its hidden name (deleted when dropped) and the name it had.
+type Aside = (tempfile::TempPath, PathBuf);
+
+/// Moves `paths` to hidden temporary names in `dir`, then makes the moves durable. If one cannot
+/// be moved, those already moved are put back and nothing is changed.
+fn set_aside(dir: &Path, paths: &[PathBuf]) -> Result<Vec<Aside>> {
+    let mut moved: Vec<Aside> = Vec::with_capacity(paths.len());
+    for path in paths {
         let result = tempfile::Builder::new()
             .prefix(".mlrole-old-")
             .tempfile_in(dir)
@@ -211,32 +227,62 @@ fn set_aside(dir: &Path, earlier: &[PathBuf]) -> Result<Vec<(tempfile::TempPath,
             Ok(temp) => moved.push((temp, path.clone())),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound && !path.exists() => {}
             Err(source) => {
-                put_back(moved);
-                return Err(Error::Io {
+                let error = Error::Io {
                     action: "nothing was changed: cannot move aside the earlier role's file",
                     path: path.clone(),
                     source,
-                });
+                };
+                return Err(with_unreturned(error, put_back(dir, moved)));
             }
         }
     }
     if !moved.is_empty() {
         if let Err(source) = sync_folder(dir) {
-            put_back(moved);
-            return Err(Error::Io {
+            let error = Error::Io {
                 action: "nothing was changed: cannot write into",
                 path: dir.to_path_buf(),
                 source,
-            });
+            };
+            return Err(with_unreturned(error, put_back(dir, moved)));
         }
     }
     Ok(moved)
 }
 
-/// Returns files moved aside by [`set_aside`] to their names.
-fn put_back(moved: Vec<(tempfile::TempPath, PathBuf)>) {
+/// Returns files moved aside by [`set_aside`] to their names. One that cannot be returned is
+/// kept under its hidden name, never deleted: the pairs (hidden, original) are returned.
+fn put_back(dir: &Path, moved: Vec<Aside>) -> Vec<(PathBuf, PathBuf)> {
+    let mut unreturned = Vec::new();
     for (temp, original) in moved.into_iter().rev() {
-        let _ = temp.persist(&original);
+        if let Err(failed) = temp.persist(&original) {
+            if let Ok(hidden) = failed.path.keep() {
+                unreturned.push((hidden, original));
+            }
+        }
+    }
+    let _ = sync_folder(dir);
+    unreturned
+}
+
+/// `error`, and where the earlier files that could not be returned are now.
+fn with_unreturned(error: Error, unreturned: Vec<(PathBuf, PathBuf)>) -> Error {
+    let Some((hidden, original)) = unreturned.first() else {
+        return error;
+    };
+    let also = unreturned.len() - 1;
+    Error::Io {
+        action: crate::error::PARTLY_WRITTEN,
+        path: original.parent().map(Path::to_path_buf).unwrap_or_default(),
+        source: std::io::Error::other(format!(
+            "{error}; the earlier `{}` could not be put back and is at `{}`{}: rename it back",
+            original.display(),
+            hidden.display(),
+            if also > 0 {
+                format!(" ({also} more like it)")
+            } else {
+                String::new()
+            }
+        )),
     }
 }
 
@@ -1097,23 +1143,66 @@ mod tests {
         if !chattr("+i") {
             return;
         }
-        let new: Vec<(String, String)> = ["a.json", "p-1.json"]
-            .iter()
-            .map(|name| (name.to_string(), "new".to_string()))
-            .collect();
-        let error = write_all(dir, &new, true, role_files).unwrap_err();
+        let contents = || {
+            let mut found: Vec<(String, String)> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|entry| {
+                    let path = entry.unwrap().path();
+                    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                    (name, std::fs::read_to_string(&path).unwrap())
+                })
+                .collect();
+            found.sort();
+            found
+        };
+        // The immutable file is one the new role does not write, then one it replaces (found
+        // by review: replaced files were overwritten with no way back).
+        for (immutable, new_names) in [
+            ("p-3.json", &["a.json", "p-1.json"][..]),
+            (
+                "p-3.json",
+                &["a.json", "p-1.json", "p-2.json", "p-3.json"][..],
+            ),
+        ] {
+            let new: Vec<(String, String)> = new_names
+                .iter()
+                .map(|name| (name.to_string(), "new".to_string()))
+                .collect();
+            let error = write_all(dir, &new, true, role_files).unwrap_err();
+            assert!(error.to_string().contains(immutable), "{error}");
+            assert!(error.to_string().contains("nothing was changed"), "{error}");
+            assert_eq!(contents(), old);
+        }
         chattr("-i");
-        assert!(error.to_string().contains("nothing was changed"), "{error}");
-        let mut found: Vec<(String, String)> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|entry| {
-                let path = entry.unwrap().path();
-                let name = path.file_name().unwrap().to_string_lossy().into_owned();
-                (name, std::fs::read_to_string(&path).unwrap())
-            })
-            .collect();
-        found.sort();
-        assert_eq!(found, old);
+    }
+
+    // A file moved aside that cannot be returned (something now stands at its name) is kept
+    // under its hidden name and named in the error, never deleted (found by review).
+    #[test]
+    fn a_file_that_cannot_be_put_back_is_kept_and_named() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
+        let earlier = dir.join("p-1.json");
+        std::fs::write(&earlier, "old").unwrap();
+        let moved = set_aside(dir, std::slice::from_ref(&earlier)).unwrap();
+        std::fs::create_dir(&earlier).unwrap();
+        std::fs::write(earlier.join("x"), "x").unwrap();
+        let unreturned = put_back(dir, moved);
+        assert_eq!(unreturned.len(), 1);
+        let (hidden, original) = &unreturned[0];
+        assert_eq!(original, &earlier);
+        assert_eq!(std::fs::read_to_string(hidden).unwrap(), "old");
+        let error = with_unreturned(
+            Error::Usage {
+                message: "m".into(),
+                help: None,
+            },
+            unreturned,
+        );
+        assert!(
+            error.to_string().contains("could not be put back"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -1152,7 +1241,7 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_forced_commit_names_what_stays() {
+    fn a_failed_forced_commit_puts_the_earlier_files_back() {
         let temp = tempfile::tempdir().unwrap();
         let dir = temp.path();
         std::fs::create_dir(dir.join("c.json")).unwrap();
@@ -1182,17 +1271,11 @@ mod tests {
         std::fs::write(dir.join("n.json").join("x"), "x").unwrap();
         let error = staged.commit().unwrap_err();
         let text = error.to_string();
-        assert!(
-            matches!(&error, Error::Io { action, .. } if *action == crate::error::PARTLY_WRITTEN),
-            "{text}"
-        );
-        assert!(text.contains("a.json") && text.contains("stays"), "{text}");
-        // `b.json` was new and is gone again; `a.json` was replaced and stays replaced.
+        assert!(text.contains("n.json"), "{text}");
+        // `b.json` was new and is gone again; `a.json` had been moved aside before it was
+        // replaced, and is back: the folder holds the earlier files only.
         assert_eq!(listing(dir), ["a.json", "n.json"]);
-        assert_eq!(
-            std::fs::read_to_string(dir.join("a.json")).unwrap(),
-            "contents of a.json"
-        );
+        assert_eq!(std::fs::read_to_string(dir.join("a.json")).unwrap(), "old");
     }
 
     #[test]
