@@ -90,6 +90,40 @@ pub fn member(parent: &str, key: &str) -> String {
     }
 }
 
+/// The visits of values that cannot hold a key, for the walkers below: each answers `$value`.
+/// The 128-bit integers and `none` (an empty document) come from serde_yaml, not serde_json.
+macro_rules! scalars_hold_no_keys {
+    ($value:expr) => {
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_i128<E>(self, _: i128) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_u128<E>(self, _: u128) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+}
+
 /// Whether any object repeats a key, comparing keys borrowed from the text.
 struct Probe;
 
@@ -130,24 +164,7 @@ impl<'de> Visitor<'de> for Probe {
         f.write_str("any JSON value")
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Repeats, E> {
-        Ok(Repeats(false))
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Repeats, E> {
-        Ok(Repeats(false))
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Repeats, E> {
-        Ok(Repeats(false))
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Repeats, E> {
-        Ok(Repeats(false))
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Repeats, E> {
-        Ok(Repeats(false))
-    }
-    fn visit_unit<E>(self) -> Result<Repeats, E> {
-        Ok(Repeats(false))
-    }
+    scalars_hold_no_keys!(Repeats(false));
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Repeats, A::Error> {
         let mut any = false;
@@ -225,24 +242,7 @@ impl<'de> Visitor<'de> for Walk<'_> {
         f.write_str("any JSON value")
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
+    scalars_hold_no_keys!(());
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
         self.state.borrow_mut().steps.push(Step::Index(0));
@@ -302,39 +302,10 @@ impl<'de> Visitor<'de> for FirstRepeat<'_> {
         f.write_str("any value")
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    /// An empty YAML document.
-    fn visit_none<E>(self) -> Result<(), E> {
-        Ok(())
-    }
+    scalars_hold_no_keys!(());
 
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         self.deserialize(deserializer)
-    }
-
-    fn visit_i128<E>(self, _: i128) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u128<E>(self, _: u128) -> Result<(), E> {
-        Ok(())
     }
 
     /// A tagged YAML value (`!Ref x`, `!T {a: 1}`): its content is read like any other, since a
