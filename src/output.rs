@@ -409,6 +409,15 @@ impl CreatedFolders {
     pub fn keep(mut self) {
         self.0.clear();
     }
+
+    /// How many folders were made.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 impl Drop for CreatedFolders {

@@ -130,49 +130,42 @@ pub fn init(dir: &Path) -> Result<Vec<PathBuf>> {
         output::write_one(target, contents, false)?;
         made.files.push(target.clone());
     }
-    made.kept = true;
+    made.keep();
     Ok(targets)
 }
 
-/// The folders and files `init` has made so far, removed again on drop unless `kept`, so that a
+/// The folders and files `init` has made so far, removed again on drop unless kept, so that a
 /// failed `init` leaves nothing behind.
 #[derive(Default)]
 struct Made {
-    folders: Vec<PathBuf>,
+    /// In the order made; each removes its empty folders when dropped, unless kept.
+    folders: Vec<output::CreatedFolders>,
     files: Vec<PathBuf>,
-    kept: bool,
 }
 
 impl Made {
     /// Creates `folder` and the folders above it that do not exist, outermost first.
     fn folders(&mut self, folder: &Path) -> Result<()> {
-        let missing: Vec<&Path> = folder
-            .ancestors()
-            .take_while(|above| !above.as_os_str().is_empty() && !above.exists())
-            .collect();
-        for folder in missing.into_iter().rev() {
-            std::fs::create_dir(folder).map_err(|source| Error::Io {
-                action: "cannot create folder",
-                path: folder.to_path_buf(),
-                source,
-            })?;
-            self.folders.push(folder.to_path_buf());
-        }
+        self.folders.push(output::create_folders(folder)?);
         Ok(())
+    }
+
+    fn keep(mut self) {
+        self.files.clear();
+        for folders in self.folders.drain(..) {
+            folders.keep();
+        }
     }
 }
 
 impl Drop for Made {
     fn drop(&mut self) {
-        if self.kept {
-            return;
-        }
         for file in &self.files {
             let _ = std::fs::remove_file(file);
         }
-        // Innermost first; `remove_dir` leaves a folder that something else put a file in.
-        for folder in self.folders.iter().rev() {
-            let _ = std::fs::remove_dir(folder);
+        // The folders made last first: a folder made earlier may hold them.
+        while let Some(folders) = self.folders.pop() {
+            drop(folders);
         }
     }
 }
@@ -192,15 +185,15 @@ mod tests {
         let file = dir.join("personas/a.yaml");
         std::fs::write(&file, "a").unwrap();
         made.files.push(file);
-        assert_eq!(made.folders.len(), 3);
+        let made_folders: usize = made.folders.iter().map(output::CreatedFolders::len).sum();
+        assert_eq!(made_folders, 3);
         drop(made);
         assert!(!dir.exists());
         assert!(temp.path().exists());
 
         let mut kept = Made::default();
         kept.folders(&dir.join("schemas")).unwrap();
-        kept.kept = true;
-        drop(kept);
+        kept.keep();
         assert!(dir.join("schemas").is_dir());
     }
 }
