@@ -9,7 +9,7 @@ use super::context::Ctx;
 use super::document::{Effect, Item, Stmt};
 use super::variables;
 use super::DocumentKind;
-use crate::reference::{glob_match, Action, Reference, Service};
+use crate::reference::{glob_match, Action, PolicyArn, Reference, Service};
 
 const PARTITIONS: [&str; 8] = [
     "aws",
@@ -311,7 +311,7 @@ impl<'r> Matcher<'r> {
 
     /// Whether the action at `action_index` (in the list given to [`Matcher::new`]) accepts `arn`,
     /// the ARN since the last [`Matcher::start_arn`].
-    fn accepts(&mut self, action_index: usize, arn: &str) -> bool {
+    fn accepts(&mut self, action_index: usize, arn: &PolicyArn<'_>) -> bool {
         let Matcher {
             reference,
             services,
@@ -322,8 +322,10 @@ impl<'r> Matcher<'r> {
             Accepts::Anything => true,
             Accepts::Types(ids) => ids.iter().any(|&(slot, index)| {
                 *verdicts[slot][index].get_or_insert_with(|| {
-                    reference
-                        .arn_matches_resource_type(arn, &services[slot].resource_types()[index])
+                    reference.policy_arn_matches_resource_type(
+                        arn,
+                        &services[slot].resource_types()[index],
+                    )
                 })
             }),
         }
@@ -408,8 +410,9 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
     let mut action_ok: HashSet<*const Action> = HashSet::new();
     for (k, item) in valid.iter().enumerate() {
         matcher.start_arn();
+        let arn = PolicyArn::new(item.value);
         for (action_index, a) in actions.iter().enumerate() {
-            if matcher.accepts(action_index, item.value) {
+            if matcher.accepts(action_index, &arn) {
                 arn_used[k] = true;
                 action_ok.insert(*a as *const Action);
             }

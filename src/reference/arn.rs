@@ -116,7 +116,11 @@ fn field_tokens(field: &str, resource_field: bool, out: &mut Vec<Tok>) {
 
 /// The literal text before the first wildcard or variable.
 fn literal_prefix(s: &str) -> &str {
-    let end = s.find(['*', '?', '$']).unwrap_or(s.len());
+    // Bytes, not a `char` pattern: all three are ASCII, and this runs for every ARN and format.
+    let end = s
+        .bytes()
+        .position(|b| matches!(b, b'*' | b'?' | b'$'))
+        .unwrap_or(s.len());
     &s[..end]
 }
 
@@ -173,38 +177,72 @@ fn intersects(a: &[Tok], b: &[Tok]) -> bool {
 /// Splits an ARN into at most six fields at the colons that are not inside
 /// a `${...}` policy variable (`${aws:PrincipalAccount}` holds a colon).
 pub fn arn_fields(arn: &str) -> Vec<&str> {
-    let mut fields = Vec::with_capacity(6);
+    let (head, count, rest) = split_fields(arn, true);
+    let mut fields = Vec::with_capacity(count + 1);
+    fields.extend_from_slice(&head[..count]);
+    fields.push(rest);
+    fields
+}
+
+/// The first five `:`-separated fields of `text` (as many as it has) and the rest after them.
+/// With `skip_variables`, a colon inside `${...}` does not separate. Returns the fields, how
+/// many of them were found, and the rest: no allocation, since the ARN check runs for every
+/// resource of every statement against every ARN format of its actions.
+fn split_fields(text: &str, skip_variables: bool) -> ([&str; 5], usize, &str) {
+    let mut fields = [""; 5];
+    let mut count = 0;
     let (mut start, mut depth) = (0, 0usize);
-    let bytes = arn.as_bytes();
+    let bytes = text.as_bytes();
+    if !skip_variables || memchr::memchr(b'$', bytes).is_none() {
+        // Every colon separates: let memchr find them.
+        for colon in memchr::memchr_iter(b':', bytes).take(5) {
+            fields[count] = &text[start..colon];
+            count += 1;
+            start = colon + 1;
+        }
+        return (fields, count, &text[start..]);
+    }
     let mut i = 0;
-    while i < bytes.len() && fields.len() < 5 {
+    while i < bytes.len() && count < 5 {
         match bytes[i] {
-            b'$' if bytes.get(i + 1) == Some(&b'{') => {
+            b'$' if skip_variables && bytes.get(i + 1) == Some(&b'{') => {
                 depth += 1;
                 i += 1;
             }
             b'}' if depth > 0 => depth -= 1,
             b':' if depth == 0 => {
-                fields.push(&arn[start..i]);
+                fields[count] = &text[start..i];
+                count += 1;
                 start = i + 1;
             }
             _ => {}
         }
         i += 1;
     }
-    fields.push(&arn[start..]);
-    fields
+    (fields, count, &text[start..])
+}
+
+/// All six fields of an ARN or ARN format, the last holding the rest; `None` when it has fewer
+/// than five separating colons.
+fn six_fields(text: &str, skip_variables: bool) -> Option<[&str; 6]> {
+    let (head, count, rest) = split_fields(text, skip_variables);
+    (count == 5).then(|| [head[0], head[1], head[2], head[3], head[4], rest])
+}
+
+fn has_wildcard(text: &str) -> bool {
+    text.bytes().any(|b| b == b'*' || b == b'?')
 }
 
 /// Decides the common field shapes without building automata: a literal
 /// against a literal, or anything against a lone `${Placeholder}` outside the
 /// resource field. `None` means "run the full match".
 fn quick_field_match(user: &str, doc: &str, resource_field: bool) -> Option<bool> {
-    let user_literal = !user.contains(['*', '?', '$']);
+    let user_literal = !user.bytes().any(|b| matches!(b, b'*' | b'?' | b'$'));
     if !doc.contains("${") {
         return user_literal.then(|| user == doc);
     }
-    let lone_placeholder = doc.starts_with("${") && doc.find('}') == Some(doc.len() - 1);
+    let lone_placeholder =
+        doc.starts_with("${") && doc.bytes().position(|b| b == b'}') == Some(doc.len() - 1);
     if !resource_field && lone_placeholder {
         // Placeholders need at least one character and never hold `:`.
         return Some(!user.is_empty() && (!user_literal || !user.contains(':')));
@@ -212,40 +250,57 @@ fn quick_field_match(user: &str, doc: &str, resource_field: bool) -> Option<bool
     None
 }
 
+/// A policy ARN split into its fields once, to be matched against the many ARN formats of a
+/// statement's actions.
+pub struct PolicyArn<'a> {
+    text: &'a str,
+    /// The six fields, when the first five hold no wildcard; otherwise a wildcard may span
+    /// fields and the whole text is matched.
+    fields: Option<[&'a str; 6]>,
+}
+
+impl<'a> PolicyArn<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let fields = six_fields(text, true).filter(|f| !f[..5].iter().any(|f| has_wildcard(f)));
+        PolicyArn { text, fields }
+    }
+
+    /// True when this ARN can name a resource of the documented `pattern`.
+    /// Policy variables and wildcards match any value.
+    pub fn matches_pattern(&self, pattern: &str) -> bool {
+        let Some((user, doc)) = self.fields.zip(six_fields(pattern, false)) else {
+            return intersects(&policy_tokens(self.text), &pattern_tokens(pattern));
+        };
+        // Field by field: cheap rejections first, then the resource part.
+        let service_variable = user[2].contains('$');
+        if (!service_variable && user[2] != doc[2]) || !prefixes_compatible(user[5], doc[5]) {
+            return false;
+        }
+        let mut doc_tokens = Vec::new();
+        for i in [0, 1, 2, 3, 4, 5] {
+            if i == 2 && !service_variable {
+                continue;
+            }
+            if let Some(answer) = quick_field_match(user[i], doc[i], i == 5) {
+                if !answer {
+                    return false;
+                }
+                continue;
+            }
+            doc_tokens.clear();
+            field_tokens(doc[i], i == 5, &mut doc_tokens);
+            if !intersects(&policy_tokens(user[i]), &doc_tokens) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
 /// True when a policy ARN can name a resource of the documented `pattern`.
 /// Policy variables and wildcards match any value.
 pub fn arn_matches_pattern(arn: &str, pattern: &str) -> bool {
-    let user = arn_fields(arn);
-    let doc: Vec<&str> = pattern.splitn(6, ':').collect();
-    let fields_fixed =
-        user.len() == 6 && doc.len() == 6 && !user[..5].iter().any(|f| f.contains(['*', '?']));
-    if !fields_fixed {
-        // A wildcard may span fields: match the whole strings.
-        return intersects(&policy_tokens(arn), &pattern_tokens(pattern));
-    }
-    // Field by field: cheap rejections first, then the resource part.
-    let service_variable = user[2].contains('$');
-    if (!service_variable && user[2] != doc[2]) || !prefixes_compatible(user[5], doc[5]) {
-        return false;
-    }
-    let mut doc_tokens = Vec::new();
-    for i in [0, 1, 2, 3, 4, 5] {
-        if i == 2 && !service_variable {
-            continue;
-        }
-        if let Some(answer) = quick_field_match(user[i], doc[i], i == 5) {
-            if !answer {
-                return false;
-            }
-            continue;
-        }
-        doc_tokens.clear();
-        field_tokens(doc[i], i == 5, &mut doc_tokens);
-        if !intersects(&policy_tokens(user[i]), &doc_tokens) {
-            return false;
-        }
-    }
-    true
+    PolicyArn::new(arn).matches_pattern(pattern)
 }
 
 #[cfg(test)]
@@ -304,6 +359,16 @@ mod tests {
             6
         );
         assert_eq!(super::arn_fields("bucket"), ["bucket"]);
+        // Without a variable every colon separates (memchr); a lone `$` is not a variable.
+        assert_eq!(
+            super::arn_fields("arn:aws:logs:r:a:log-group:x:*"),
+            ["arn", "aws", "logs", "r", "a", "log-group:x:*"]
+        );
+        assert_eq!(
+            super::arn_fields("arn:aws:s3:::a$b:c"),
+            ["arn", "aws", "s3", "", "", "a$b:c"]
+        );
+        assert_eq!(super::arn_fields("a:b"), ["a", "b"]);
         assert!(m(
             "arn:aws:sagemaker:us-east-1:${aws:PrincipalAccount}:user-profile/${sagemaker:DomainId}/${sagemaker:UserProfileName}",
             "arn:${Partition}:sagemaker:${Region}:${Account}:user-profile/${DomainId}/${UserProfileName}"

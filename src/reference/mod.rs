@@ -25,7 +25,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-pub use arn::{arn_fields, arn_matches_pattern};
+pub use arn::{arn_fields, arn_matches_pattern, PolicyArn};
 use layout::Layout;
 pub use model::{
     AccessLevel, Action, ActionResourceType, ConditionKey, ConditionKeyType, ResourceType, Service,
@@ -297,11 +297,20 @@ impl Reference {
     /// name a resource of this type. A type without a documented ARN format
     /// matches anything, since nothing can be said about it.
     pub fn arn_matches_resource_type(&self, arn: &str, resource_type: &ResourceType) -> bool {
+        self.policy_arn_matches_resource_type(&PolicyArn::new(arn), resource_type)
+    }
+
+    /// [`Reference::arn_matches_resource_type`] for an ARN already split into its fields.
+    pub fn policy_arn_matches_resource_type(
+        &self,
+        arn: &PolicyArn<'_>,
+        resource_type: &ResourceType,
+    ) -> bool {
         resource_type.arn_patterns.is_empty()
             || resource_type
                 .arn_patterns
                 .iter()
-                .any(|p| arn_matches_pattern(arn, p))
+                .any(|p| arn.matches_pattern(p))
     }
 }
 
