@@ -5,6 +5,9 @@
 //! The YAML stays the source of truth: a file that does not convert gets no JSON, and the loader
 //! then parses its YAML and reports the problem with its line.
 //!
+//! A third table holds the built-in JSON templates compacted for tera's parser
+//! (`src/template_compact.rs`).
+//!
 //! It also expands the committed IAM reference into the layout the binary embeds
 //! (`src/reference/layout.rs`), in which one action is found without inflating or scanning its service.
 
@@ -15,6 +18,9 @@ mod yaml;
 #[path = "src/json_keys.rs"]
 #[allow(dead_code)]
 mod json_keys;
+
+#[path = "src/template_compact.rs"]
+mod template_compact;
 
 mod reference {
     #[path = "../src/reference/expand.rs"]
@@ -77,6 +83,26 @@ fn main() {
         if let Ok(json) = yaml::to_json(&text) {
             writeln!(generated, "    ({file:?}, {json:?}),").expect("write embedded.rs");
         }
+    }
+    writeln!(generated, "];").expect("write embedded.rs");
+
+    // The built-in JSON templates as `generate` parses them: without comments and indentation
+    // (src/template_compact.rs says why); the files above stay what users read and copy.
+    writeln!(
+        generated,
+        "pub static COMPACT_TEMPLATES: &[(&str, &str)] = &["
+    )
+    .expect("write embedded.rs");
+    for file in &files {
+        let Some(name) = file.strip_prefix("templates/") else {
+            continue;
+        };
+        if !name.ends_with(".json.tera") {
+            continue;
+        }
+        let text = fs::read_to_string(root.join(file)).unwrap_or_default();
+        let compact = template_compact::compact_json_template(&text);
+        writeln!(generated, "    ({name:?}, {compact:?}),").expect("write embedded.rs");
     }
     writeln!(generated, "];").expect("write embedded.rs");
 

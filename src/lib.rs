@@ -31,6 +31,8 @@ pub mod scaffold;
 pub mod schema;
 pub mod simulate;
 pub mod suggest;
+#[cfg(test)]
+mod template_compact;
 pub mod trust;
 pub mod validate;
 pub mod verify;

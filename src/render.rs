@@ -60,13 +60,21 @@ fn builtin_templates() -> impl Iterator<Item = (&'static str, &'static str)> {
         .filter_map(|(path, text)| path.strip_prefix("templates/").map(|name| (name, *text)))
 }
 
+/// The text tera parses for a built-in template: the compacted copy of a JSON template.
+fn text_to_parse(name: &str, text: &'static str) -> &'static str {
+    embedded::COMPACT_TEMPLATES
+        .iter()
+        .find(|(compact_name, _)| *compact_name == name)
+        .map_or(text, |(_, compact)| compact)
+}
+
 impl Renderer {
     pub fn new(user_dir: Option<&Path>) -> Result<Renderer> {
         let Some(dir) = user_dir else {
             let lazy = builtin_templates()
                 .map(|(name, text)| LazyTemplate {
                     name,
-                    text,
+                    text: text_to_parse(name, text),
                     parsed: OnceLock::new(),
                 })
                 .collect();

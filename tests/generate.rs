@@ -463,3 +463,49 @@ fn partitions_follow_the_region() {
     );
     assert!(output.contains("\"partition\": \"aws-cn\""));
 }
+
+/// `generate` parses its built-in JSON templates compacted (comments and whitespace between JSON
+/// tokens removed at build time, `src/template_compact.rs`); with `--templates` naming an empty
+/// folder it parses the template files themselves. Every command that renders them must give
+/// byte-identical output either way.
+#[test]
+fn compacted_templates_render_what_the_template_files_render() {
+    let empty = tempfile::tempdir().unwrap();
+    let folder = empty.path().to_str().unwrap().to_string();
+    let mut commands: Vec<Vec<String>> = cases().into_iter().map(|(_, args)| args).collect();
+    for persona in ["data-scientist", "mlops", "compute"] {
+        let mut boundary = generate_args(Some(persona), &persona_activities(persona), true);
+        boundary[1] = "boundary".into();
+        commands.push(boundary);
+    }
+    commands.push(strings(&[
+        "mlrole",
+        "bucket-policy",
+        "--bucket",
+        READ_BUCKET,
+        "--read-principal",
+        PASS_ROLE,
+        "--write-principal",
+        PASS_ROLE,
+        "--write-prefix",
+        "models/",
+    ]));
+    commands.push(strings(&[
+        "mlrole",
+        "access-policy",
+        "--persona",
+        "data-scientist",
+        "--execution-role",
+        PASS_ROLE,
+        "--account",
+        ACCOUNT,
+        "--region",
+        REGION,
+    ]));
+    for args in commands {
+        let compact = run_ok(&args);
+        let mut with_files = args.clone();
+        with_files.splice(1..1, ["--templates".to_string(), folder.clone()]);
+        assert_eq!(compact, run_ok(&with_files), "`{}`", args.join(" "));
+    }
+}
