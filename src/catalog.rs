@@ -69,21 +69,126 @@ struct RawStatement {
     network: Vec<Network>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One condition value or a list of them. Read by hand rather than as an untagged enum: serde
+/// buffers an untagged value and builds an error message for every variant that does not fit
+/// (about a tenth of loading a persona's activities), and then reports only "data did not match
+/// any variant".
+#[derive(Debug)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
-#[serde(untagged)]
+#[cfg_attr(test, schemars(untagged))]
 enum RawConditionValues {
     One(RawScalar),
     Many(Vec<RawScalar>),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
-#[serde(untagged)]
+#[cfg_attr(test, schemars(untagged))]
 enum RawScalar {
     Bool(bool),
     Int(i64),
     Text(String),
+}
+
+const CONDITION_VALUE: &str = "a string, a whole number, true or false, or a list of them";
+
+/// Reads a scalar as [`RawScalar`]; `None` for what is not one, so the caller reports it.
+struct ScalarVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ScalarVisitor {
+    type Value = RawScalar;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(CONDITION_VALUE)
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, value: bool) -> std::result::Result<RawScalar, E> {
+        Ok(RawScalar::Bool(value))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> std::result::Result<RawScalar, E> {
+        Ok(RawScalar::Int(value))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> std::result::Result<RawScalar, E> {
+        i64::try_from(value)
+            .map(RawScalar::Int)
+            .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(value), &CONDITION_VALUE))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> std::result::Result<RawScalar, E> {
+        Ok(RawScalar::Text(value.to_string()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, value: String) -> std::result::Result<RawScalar, E> {
+        Ok(RawScalar::Text(value))
+    }
+}
+
+impl<'de> Deserialize<'de> for RawScalar {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawConditionValues {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct ValuesVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for ValuesVisitor {
+            type Value = RawConditionValues;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(CONDITION_VALUE)
+            }
+
+            fn visit_bool<E: serde::de::Error>(
+                self,
+                v: bool,
+            ) -> std::result::Result<Self::Value, E> {
+                ScalarVisitor.visit_bool(v).map(RawConditionValues::One)
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
+                ScalarVisitor.visit_i64(v).map(RawConditionValues::One)
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
+                ScalarVisitor.visit_u64(v).map(RawConditionValues::One)
+            }
+
+            fn visit_str<E: serde::de::Error>(
+                self,
+                v: &str,
+            ) -> std::result::Result<Self::Value, E> {
+                ScalarVisitor.visit_str(v).map(RawConditionValues::One)
+            }
+
+            fn visit_string<E: serde::de::Error>(
+                self,
+                v: String,
+            ) -> std::result::Result<Self::Value, E> {
+                ScalarVisitor.visit_string(v).map(RawConditionValues::One)
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+                while let Some(value) = seq.next_element()? {
+                    values.push(value);
+                }
+                Ok(RawConditionValues::Many(values))
+            }
+        }
+
+        deserializer.deserialize_any(ValuesVisitor)
+    }
 }
 
 impl RawScalar {
