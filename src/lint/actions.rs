@@ -97,7 +97,9 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) -> Resolved {
                 "name the service, e.g. `s3:Get*` rather than `s*:Get*`",
             );
         }
-        if !svc_wild && r.service(svc).is_none() {
+        // Looked up once: a statement's actions are resolved for every generated role.
+        let service = if svc_wild { None } else { r.service(svc) };
+        if !svc_wild && service.is_none() {
             let hint = if ctx.saturated() {
                 None
             } else {
@@ -117,10 +119,9 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) -> Resolved {
             continue;
         }
         let wildcard = svc_wild || name.contains(['*', '?']);
-        let actions: Vec<&'static Action> = if wildcard {
-            r.expand_wildcard(text)
-        } else {
-            r.action(text).into_iter().collect()
+        let actions: Vec<&'static Action> = match service {
+            Some(service) if !wildcard => service.action(name).into_iter().collect(),
+            _ => r.expand_wildcard(text),
         };
         if actions.is_empty() {
             resolved.unknown = true;
@@ -133,7 +134,6 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) -> Resolved {
                     "fix the pattern; action names start with a verb such as Get, List, Describe, Create",
                 );
             } else {
-                let service = r.service(svc);
                 let hint = service.filter(|_| !ctx.saturated()).and_then(|s| {
                     closest(name, s.action_names()).map(|n| format!("{}:{n}", s.prefix))
                 });
