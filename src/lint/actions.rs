@@ -5,14 +5,14 @@ use std::collections::HashSet;
 
 use super::codes::Code;
 use super::context::Ctx;
-use super::document::{Effect, Stmt};
+use super::document::{Effect, ItemPath, Stmt};
 use super::suggest::{closest, did_you_mean};
 use super::DocumentKind;
 use crate::reference::{Action, Reference};
 
 /// One Action entry that names known actions.
 pub(crate) struct Entry {
-    pub path: String,
+    pub path: ItemPath,
     pub text: String,
     pub wildcard: bool,
     pub actions: Vec<&'static Action>,
@@ -76,12 +76,12 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) -> Resolved {
             continue;
         }
         let Some((svc, name)) = text.split_once(':') else {
-            malformed(ctx, stmt, &item.path, text);
+            malformed(ctx, stmt, &item.path.text(), text);
             resolved.unknown = true;
             continue;
         };
         if !valid_service_part(svc) || !valid_action_part(name) {
-            malformed(ctx, stmt, &item.path, text);
+            malformed(ctx, stmt, &item.path.text(), text);
             resolved.unknown = true;
             continue;
         }
@@ -90,7 +90,7 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) -> Resolved {
             ctx.push(
                 stmt.loc(),
                 Code::WildcardInServiceName,
-                &item.path,
+                &item.path.text(),
                 format!(
                     "`{text}` has a wildcard in the service prefix and may match other services"
                 ),
@@ -108,7 +108,7 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) -> Resolved {
             ctx.push(
                 stmt.loc(),
                 Code::UnknownService,
-                &item.path,
+                &item.path.text(),
                 format!("`{svc}` in `{text}` is not an AWS service prefix"),
                 did_you_mean(
                     hint,
@@ -129,7 +129,7 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) -> Resolved {
                 ctx.push(
                     stmt.loc(),
                     Code::WildcardMatchesNothing,
-                    &item.path,
+                    &item.path.text(),
                     format!("`{text}` matches no action"),
                     "fix the pattern; action names start with a verb such as Get, List, Describe, Create",
                 );
@@ -141,7 +141,7 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) -> Resolved {
                 ctx.push(
                     stmt.loc(),
                     Code::UnknownAction,
-                    &item.path,
+                    &item.path.text(),
                     format!("`{text}` is not an action of {service_name}"),
                     did_you_mean(
                         hint,
@@ -174,16 +174,22 @@ fn malformed(ctx: &mut Ctx, stmt: &Stmt<'_>, path: &str, text: &str) {
 
 fn redundant(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
     let entries = &resolved.entries;
-    let sets: Vec<HashSet<*const Action>> = entries
-        .iter()
-        .map(|e| e.actions.iter().map(|a| *a as *const Action).collect())
-        .collect();
+    // Only a wildcard entry can cover another; most statements have none, and then no sets.
+    let any_wildcard = entries.iter().any(|e| e.wildcard);
+    let sets: Vec<HashSet<*const Action>> = if any_wildcard {
+        entries
+            .iter()
+            .map(|e| e.actions.iter().map(|a| *a as *const Action).collect())
+            .collect()
+    } else {
+        Vec::new()
+    };
     for (i, e) in entries.iter().enumerate() {
         if resolved.all {
             ctx.push(
                 stmt.loc(),
                 Code::RedundantAction,
-                &e.path,
+                &e.path.text(),
                 format!("`{}` is already covered by `*` in this statement", e.text),
                 "remove it",
             );
@@ -193,16 +199,17 @@ fn redundant(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
             ctx.push(
                 stmt.loc(),
                 Code::RedundantAction,
-                &e.path,
+                &e.path.text(),
                 format!(
                     "`{}` is listed twice (see {})",
                     e.text,
-                    ctx.path(&entries[j].path)
+                    ctx.path(&entries[j].path.text())
                 ),
                 "remove the duplicate",
             );
             continue;
         }
+        // `sets` is empty without a wildcard entry, and then never read: `wildcard` comes first.
         let cover = (0..entries.len()).find(|&j| {
             j != i
                 && entries[j].wildcard
@@ -214,7 +221,7 @@ fn redundant(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
             ctx.push(
                 stmt.loc(),
                 Code::RedundantAction,
-                &e.path,
+                &e.path.text(),
                 format!(
                     "`{}` is already covered by `{}` in this statement",
                     e.text, entries[j].text
@@ -251,7 +258,7 @@ pub(crate) fn check_pass_role(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolve
         ctx.push(
             stmt.loc(),
             Code::PassRoleStarResource,
-            &star.path,
+            &star.path.text(),
             format!("`{}` allows passing any role in the account to any service", entry.text),
             "list the ARNs of the roles this principal must pass, e.g. arn:aws:iam::123456789012:role/SageMakerExecution*",
         );
@@ -269,7 +276,7 @@ pub(crate) fn check_pass_role(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolve
         ctx.push(
             stmt.loc(),
             Code::PassRoleWithoutService,
-            &entry.path,
+            &entry.path.text(),
             format!("`{}` is allowed without an iam:PassedToService condition", entry.text),
             "add \"Condition\": {\"StringEquals\": {\"iam:PassedToService\": \"sagemaker.amazonaws.com\"}}",
         );

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
@@ -31,8 +32,31 @@ pub(crate) enum Effect {
 
 /// One string of an Action/Resource list, with its path.
 pub(crate) struct Item<'a> {
-    pub path: String,
+    pub path: ItemPath,
     pub value: &'a str,
+}
+
+/// Where an item is (`Statement[0].Action[2]`). The list's path is shared by its items and the
+/// item's own text is built only when a finding names it: generate lints every statement it
+/// renders, and almost none has a finding.
+#[derive(Clone)]
+pub(crate) struct ItemPath {
+    list: Rc<str>,
+    /// The position in an array; `None` for an element given as one string.
+    index: Option<usize>,
+}
+
+impl ItemPath {
+    pub fn new(list: Rc<str>, index: Option<usize>) -> Self {
+        ItemPath { list, index }
+    }
+
+    pub fn text(&self) -> String {
+        match self.index {
+            Some(index) => format!("{}[{index}]", self.list),
+            None => self.list.to_string(),
+        }
+    }
 }
 
 /// Action/NotAction or Resource/NotResource.
@@ -204,19 +228,23 @@ fn list<'a>(
 ) -> Option<List<'a>> {
     let items = match value {
         Value::String(s) => vec![Item {
-            path: path.to_string(),
+            path: ItemPath::new(path.into(), None),
             value: s.as_str(),
         }],
         Value::Array(a) => {
+            let list: Rc<str> = path.into();
             let mut items = Vec::with_capacity(a.len());
             for (i, v) in a.iter().enumerate() {
-                let p = format!("{path}[{i}]");
+                let item_path = ItemPath::new(list.clone(), Some(i));
                 match v.as_str() {
-                    Some(s) => items.push(Item { path: p, value: s }),
+                    Some(s) => items.push(Item {
+                        path: item_path,
+                        value: s,
+                    }),
                     None => ctx.push(
                         loc,
                         Code::DataTypeMismatch,
-                        &p,
+                        &item_path.text(),
                         "list entries must be strings",
                         "quote the value",
                     ),

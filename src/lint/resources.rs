@@ -45,7 +45,7 @@ fn check_syntax(ctx: &mut Ctx, stmt: &Stmt<'_>, item: &Item<'_>) -> bool {
         ctx.push(
             stmt.loc(),
             Code::InvalidPolicyVariable,
-            &item.path,
+            &item.path.text(),
             format!("malformed policy variable: {problem}"),
             "write variables as ${aws:username} or ${sagemaker:DomainId}",
         );
@@ -55,7 +55,7 @@ fn check_syntax(ctx: &mut Ctx, stmt: &Stmt<'_>, item: &Item<'_>) -> bool {
         ctx.push(
             stmt.loc(),
             Code::InvalidPolicyVariable,
-            &item.path,
+            &item.path.text(),
             format!(
                 "`{arn}` has a policy variable before its fifth colon, where IAM does not substitute it: the entry matches only ARNs that hold this text"
             ),
@@ -72,7 +72,7 @@ fn check_syntax(ctx: &mut Ctx, stmt: &Stmt<'_>, item: &Item<'_>) -> bool {
         ctx.push(
             stmt.loc(),
             Code::MalformedArn,
-            &item.path,
+            &item.path.text(),
             format!(
                 "`{}` contains {bad:?}, which no ARN has",
                 arn.escape_debug()
@@ -86,7 +86,7 @@ fn check_syntax(ctx: &mut Ctx, stmt: &Stmt<'_>, item: &Item<'_>) -> bool {
         ctx.push(
             stmt.loc(),
             Code::MalformedArn,
-            &item.path,
+            &item.path.text(),
             format!("`{arn}` is not an ARN"),
             "use \"*\" or an ARN of the form arn:partition:service:region:account:resource",
         );
@@ -97,7 +97,7 @@ fn check_syntax(ctx: &mut Ctx, stmt: &Stmt<'_>, item: &Item<'_>) -> bool {
         ctx.push(
             stmt.loc(),
             Code::InvalidPartition,
-            &item.path,
+            &item.path.text(),
             format!("`{partition}` in `{arn}` is not an AWS partition"),
             "use `aws` (or aws-cn, aws-us-gov, ...) or `*`",
         );
@@ -107,7 +107,7 @@ fn check_syntax(ctx: &mut Ctx, stmt: &Stmt<'_>, item: &Item<'_>) -> bool {
         ctx.push(
             stmt.loc(),
             Code::InvalidRegion,
-            &item.path,
+            &item.path.text(),
             format!("`{region}` in `{arn}` is not a Region code"),
             "write a Region code such as us-east-1 (lowercase), `*`, or leave it empty for global services",
         );
@@ -121,7 +121,7 @@ fn check_syntax(ctx: &mut Ctx, stmt: &Stmt<'_>, item: &Item<'_>) -> bool {
         ctx.push(
             stmt.loc(),
             Code::InvalidAccount,
-            &item.path,
+            &item.path.text(),
             format!("`{account}` in `{arn}` is not a 12-digit account ID"),
             "write the 12-digit account ID, `*`, or ${aws:PrincipalAccount}",
         );
@@ -154,11 +154,11 @@ fn redundant(ctx: &mut Ctx, stmt: &Stmt<'_>, items: &[Item<'_>]) {
             ctx.push(
                 stmt.loc(),
                 Code::RedundantResource,
-                &item.path,
+                &item.path.text(),
                 format!(
                     "`{}` is listed twice (see {})",
                     item.value,
-                    ctx.path(&items[first].path)
+                    ctx.path(&items[first].path.text())
                 ),
                 "remove the duplicate",
             );
@@ -177,7 +177,7 @@ fn redundant(ctx: &mut Ctx, stmt: &Stmt<'_>, items: &[Item<'_>]) {
             ctx.push(
                 stmt.loc(),
                 Code::RedundantResource,
-                &item.path,
+                &item.path.text(),
                 format!(
                     "`{}` is already matched by `{}` in this statement",
                     item.value, cover.value
@@ -389,7 +389,7 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
                 ctx.push(
                     stmt.loc(),
                     Code::StarResource,
-                    &star.path,
+                    &star.path.text(),
                     "\"Action\": \"*\" with \"Resource\": \"*\" grants every action on every resource",
                     "list the actions the role needs and scope them to ARNs",
                 );
@@ -447,7 +447,7 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
         ctx.push(
             stmt.loc(),
             Code::ResourceTypeMismatch,
-            &item.path,
+            &item.path.text(),
             message,
             help,
         );
@@ -476,7 +476,7 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
                 ctx.push(
                     stmt.loc(),
                     Code::ActionWithoutResource,
-                    &entry.path,
+                    &entry.path.text(),
                     format!(
                         "`{}` applies to none of this statement's resources, so it is not granted",
                         entry.text
@@ -515,7 +515,7 @@ pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>, resolved: &Resolved) {
                 ctx.push(
                     stmt.loc(),
                     Code::StarResource,
-                    &star.path,
+                    &star.path.text(),
                     format!(
                         "\"*\" grants {shown}{more} on every resource, though {} resource-level permissions",
                         if flagged.len() == 1 { "it supports" } else { "they support" }
@@ -550,13 +550,14 @@ pub fn star_is_expected(action: &Action) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{Covers, Item};
+    use crate::lint::document::ItemPath;
 
     fn items<'a>(values: &[&'a str]) -> Vec<Item<'a>> {
         values
             .iter()
             .enumerate()
             .map(|(i, value)| Item {
-                path: format!("Resource[{i}]"),
+                path: ItemPath::new("Resource".into(), Some(i)),
                 value,
             })
             .collect()
