@@ -69,10 +69,9 @@ struct RawStatement {
     network: Vec<Network>,
 }
 
-/// One condition value or a list of them. Read by hand rather than as an untagged enum: serde
-/// buffers an untagged value and builds an error message for every variant that does not fit
-/// (about a tenth of loading a persona's activities), and then reports only "data did not match
-/// any variant".
+// Read by hand rather than as untagged enums: serde buffers an untagged value and builds an
+// error message for every variant that does not fit (about a tenth of loading a persona's
+// activities), and then reports only "data did not match any variant".
 #[derive(Debug)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[cfg_attr(test, schemars(untagged))]
