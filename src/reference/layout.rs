@@ -191,3 +191,40 @@ fn find(
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::cmp_ignore_case;
+
+    #[test]
+    fn orders_as_the_lowercase_forms() {
+        let names = [
+            "",
+            "a",
+            "A",
+            "ab",
+            "aB",
+            "abc",
+            "b",
+            "Ba",
+            "s3",
+            "S3-Outposts",
+            "sagemaker",
+            "SageMaker-geospatial",
+            "_",
+            "[",
+            "z",
+            "Z0",
+        ];
+        for a in names {
+            for b in names {
+                let expected = a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase());
+                assert_eq!(
+                    cmp_ignore_case(a.as_bytes(), b.as_bytes()),
+                    expected,
+                    "{a} vs {b}"
+                );
+            }
+        }
+    }
+}
