@@ -37,7 +37,10 @@ impl Generated {
     /// The bundle's text: what `generate` prints and writes as `bundle.json`. Serialized straight
     /// from the role's parts, without first copying every document into a bundle value.
     pub fn bundle_text(&self) -> String {
-        to_pretty(&self.bundle_view())
+        // Room for a whole role up front: growing from 128 bytes copied the text five times
+        // over and left every smaller buffer's pages touched. Pages never written are never
+        // faulted in, so a small role costs no more.
+        pretty_into(Vec::with_capacity(64 * 1024), &self.bundle_view())
     }
 
     fn bundle_view(&self) -> BundleView<'_> {
@@ -435,9 +438,16 @@ impl Format {
 
 /// Pretty JSON with a final newline: the byte-stable form of every JSON mlrole writes.
 pub fn to_pretty<T: Serialize + ?Sized>(value: &T) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
-    text.push('\n');
-    text
+    pretty_into(Vec::with_capacity(128), value)
+}
+
+/// [`to_pretty`] into `buffer`, whose capacity the caller chose.
+fn pretty_into<T: Serialize + ?Sized>(mut buffer: Vec<u8>, value: &T) -> String {
+    if serde_json::to_writer_pretty(&mut buffer, value).is_err() {
+        buffer.clear();
+    }
+    buffer.push(b'\n');
+    String::from_utf8(buffer).unwrap_or_default()
 }
 
 /// Generates the role and renders it in `format`.
