@@ -281,10 +281,9 @@ impl<'r> Matcher<'r> {
                         services.len() - 1
                     }
                 };
-                let service = services[slot];
                 let mut ids = Vec::with_capacity(action.resource_types.len());
                 for rt in &action.resource_types {
-                    let Some(index) = service.resource_type_index(rt.name) else {
+                    let Some(index) = rt.index else {
                         return Accepts::Anything;
                     };
                     ids.push((slot, index));

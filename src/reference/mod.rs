@@ -330,6 +330,20 @@ mod tests {
             let names: Vec<&str> = service.action_names().collect();
             let parsed: Vec<&str> = service.actions().map(|a| a.name).collect();
             assert_eq!(names, parsed, "every action of {prefix} parses");
+            // Each action's resource types point at the service's types of the same name.
+            for action in service.actions() {
+                for rt in &action.resource_types {
+                    let pointed = rt.index.and_then(|i| service.resource_types().get(i));
+                    assert_eq!(
+                        pointed.map(|t| t.name),
+                        Some(rt.name),
+                        "{prefix}:{} resource type {}",
+                        action.name,
+                        rt.name
+                    );
+                    assert_eq!(rt.index, service.resource_type_index(rt.name));
+                }
+            }
         }
         assert!(!r.data_version().is_empty());
     }

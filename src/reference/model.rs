@@ -151,6 +151,9 @@ pub struct ResourceType {
 pub struct ActionResourceType {
     /// Name of a [`ResourceType`] of the same service.
     pub name: &'static str,
+    /// Its position in [`Service::resource_types`], found once when the action is read: the
+    /// linter looks it up for every action of every statement.
+    pub index: Option<usize>,
     /// Whether the reference marks it required for the action.
     pub required: bool,
     pub condition_keys: Vec<&'static str>,
@@ -202,6 +205,8 @@ pub struct Service {
     key_names: Vec<&'static str>,
     /// Resource-type names in the data's order, which actions refer to by index.
     resource_type_names: Vec<&'static str>,
+    /// For each of those, its position in `resource_types`.
+    resource_type_positions: Vec<usize>,
 }
 
 impl Service {
@@ -245,6 +250,7 @@ impl Service {
                 .filter_map(|(rt, required, rt_keys)| {
                     Some(ActionResourceType {
                         name: self.resource_type_names.get(rt).copied()?,
+                        index: self.resource_type_positions.get(rt).copied(),
                         required: required != 0,
                         condition_keys: keys(rt_keys),
                     })
@@ -340,16 +346,33 @@ impl RawHead<'static> {
         let k = self.k;
         let keys = |indexes| interned(&k, indexes);
         let resource_type_names: Vec<&'static str> = self.r.iter().map(|r| r.0).collect();
-        let mut resource_types: Vec<ResourceType> = self
+        // Sorted by name for lookups; `resource_type_positions` maps the data's order to it.
+        let mut order: Vec<usize> = (0..self.r.len()).collect();
+        order.sort_by(|&a, &b| {
+            cmp_ignore_case(
+                resource_type_names[a].as_bytes(),
+                resource_type_names[b].as_bytes(),
+            )
+        });
+        let mut resource_type_positions = vec![0; order.len()];
+        for (position, &raw) in order.iter().enumerate() {
+            resource_type_positions[raw] = position;
+        }
+        let mut unsorted: Vec<Option<ResourceType>> = self
             .r
             .into_iter()
-            .map(|(name, arn_patterns, rt_keys)| ResourceType {
-                name,
-                arn_patterns,
-                condition_keys: keys(rt_keys),
+            .map(|(name, arn_patterns, rt_keys)| {
+                Some(ResourceType {
+                    name,
+                    arn_patterns,
+                    condition_keys: keys(rt_keys),
+                })
             })
             .collect();
-        resource_types.sort_by(|a, b| cmp_ignore_case(a.name.as_bytes(), b.name.as_bytes()));
+        let resource_types: Vec<ResourceType> = order
+            .iter()
+            .filter_map(|&raw| unsorted[raw].take())
+            .collect();
         let condition_keys = self
             .c
             .into_iter()
@@ -369,6 +392,7 @@ impl RawHead<'static> {
             condition_keys,
             key_names: k,
             resource_type_names,
+            resource_type_positions,
         }
     }
 }
