@@ -65,6 +65,43 @@ pub(crate) struct List<'a> {
     pub items: Vec<Item<'a>>,
 }
 
+/// A statement's members by element name, found in one pass over the object: the linter asks
+/// for each element several times, and every `Map::get` hashes the name.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Elements<'a> {
+    pub sid: Option<&'a Value>,
+    pub effect: Option<&'a Value>,
+    pub action: Option<&'a Value>,
+    pub not_action: Option<&'a Value>,
+    pub resource: Option<&'a Value>,
+    pub not_resource: Option<&'a Value>,
+    pub principal: Option<&'a Value>,
+    pub not_principal: Option<&'a Value>,
+    pub condition: Option<&'a Value>,
+}
+
+impl<'a> Elements<'a> {
+    fn of(obj: &'a Map<String, Value>) -> Self {
+        let mut elements = Elements::default();
+        for (key, value) in obj {
+            let slot = match key.as_str() {
+                "Sid" => &mut elements.sid,
+                "Effect" => &mut elements.effect,
+                "Action" => &mut elements.action,
+                "NotAction" => &mut elements.not_action,
+                "Resource" => &mut elements.resource,
+                "NotResource" => &mut elements.not_resource,
+                "Principal" => &mut elements.principal,
+                "NotPrincipal" => &mut elements.not_principal,
+                "Condition" => &mut elements.condition,
+                _ => continue,
+            };
+            *slot = Some(value);
+        }
+        elements
+    }
+}
+
 /// A statement's elements, as far as they are well-formed.
 pub(crate) struct Stmt<'a> {
     pub index: usize,
@@ -74,6 +111,7 @@ pub(crate) struct Stmt<'a> {
     pub action: Option<List<'a>>,
     pub resource: Option<List<'a>>,
     pub condition: Option<&'a Map<String, Value>>,
+    pub elements: Elements<'a>,
     pub raw: &'a Map<String, Value>,
 }
 
@@ -272,8 +310,9 @@ fn statement<'a>(
     path: String,
     obj: &'a Map<String, Value>,
 ) -> Stmt<'a> {
-    let sid = obj
-        .get("Sid")
+    let elements = Elements::of(obj);
+    let sid = elements
+        .sid
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty());
     let loc = Loc {
@@ -298,7 +337,7 @@ fn statement<'a>(
             );
         }
     }
-    if let Some(v) = obj.get("Sid") {
+    if let Some(v) = elements.sid {
         if !v.is_string() {
             ctx.push(
                 loc,
@@ -310,7 +349,7 @@ fn statement<'a>(
         }
     }
 
-    let effect = match obj.get("Effect") {
+    let effect = match elements.effect {
         None => {
             ctx.push(
                 loc,
@@ -345,9 +384,15 @@ fn statement<'a>(
         }
     };
 
-    let action = pair(ctx, loc, &path, obj, "Action", "NotAction");
+    let action = pair(
+        ctx,
+        loc,
+        &path,
+        (elements.action, "Action"),
+        (elements.not_action, "NotAction"),
+    );
     match &action {
-        None if !obj.contains_key("Action") && !obj.contains_key("NotAction") => ctx.push(
+        None if elements.action.is_none() && elements.not_action.is_none() => ctx.push(
             loc,
             Code::MissingAction,
             &path,
@@ -364,11 +409,20 @@ fn statement<'a>(
         _ => {}
     }
 
-    let resource = pair(ctx, loc, &path, obj, "Resource", "NotResource");
-    let has_resource = obj.contains_key("Resource") || obj.contains_key("NotResource");
+    let resource = pair(
+        ctx,
+        loc,
+        &path,
+        (elements.resource, "Resource"),
+        (elements.not_resource, "NotResource"),
+    );
+    let has_resource = elements.resource.is_some() || elements.not_resource.is_some();
     if ctx.kind == DocumentKind::Trust {
-        for name in ["Resource", "NotResource"] {
-            if obj.contains_key(name) {
+        for (value, name) in [
+            (elements.resource, "Resource"),
+            (elements.not_resource, "NotResource"),
+        ] {
+            if value.is_some() {
                 ctx.push(
                     loc,
                     Code::InvalidElement,
@@ -398,17 +452,17 @@ fn statement<'a>(
         }
     }
 
-    if obj.contains_key("Action") && obj.contains_key("NotAction") {
+    if elements.action.is_some() && elements.not_action.is_some() {
         conflict(ctx, loc, &path, "Action", "NotAction");
     }
-    if obj.contains_key("Resource") && obj.contains_key("NotResource") {
+    if elements.resource.is_some() && elements.not_resource.is_some() {
         conflict(ctx, loc, &path, "Resource", "NotResource");
     }
-    if obj.contains_key("Principal") && obj.contains_key("NotPrincipal") {
+    if elements.principal.is_some() && elements.not_principal.is_some() {
         conflict(ctx, loc, &path, "Principal", "NotPrincipal");
     }
 
-    let condition = match obj.get("Condition") {
+    let condition = match elements.condition {
         None => None,
         Some(Value::Object(c)) => Some(c),
         Some(_) => {
@@ -431,6 +485,7 @@ fn statement<'a>(
         action,
         resource,
         condition,
+        elements,
         raw: obj,
     }
 }
@@ -443,19 +498,18 @@ fn l_path(path: &str, negated: bool, name: &str) -> String {
     }
 }
 
+/// The element or, without it, its `Not` form; each given with its name.
 fn pair<'a>(
     ctx: &mut Ctx,
     loc: Loc<'_>,
     path: &str,
-    obj: &'a Map<String, Value>,
-    pos: &str,
-    neg: &str,
+    (positive, positive_name): (Option<&'a Value>, &str),
+    (negative, negative_name): (Option<&'a Value>, &str),
 ) -> Option<List<'a>> {
-    if let Some(v) = obj.get(pos) {
-        return list(ctx, loc, &member(path, pos), v, false);
+    if let Some(v) = positive {
+        return list(ctx, loc, &member(path, positive_name), v, false);
     }
-    obj.get(neg)
-        .and_then(|v| list(ctx, loc, &member(path, neg), v, true))
+    negative.and_then(|v| list(ctx, loc, &member(path, negative_name), v, true))
 }
 
 fn conflict(ctx: &mut Ctx, loc: Loc<'_>, path: &str, a: &str, b: &str) {
@@ -471,7 +525,7 @@ fn conflict(ctx: &mut Ctx, loc: Loc<'_>, path: &str, a: &str, b: &str) {
 fn check_sids(ctx: &mut Ctx, stmts: &[Stmt<'_>]) {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for s in stmts {
-        if s.raw.get("Sid").and_then(Value::as_str) == Some("") {
+        if s.elements.sid.and_then(Value::as_str) == Some("") {
             ctx.push(
                 s.loc(),
                 Code::EmptySid,

@@ -9,7 +9,7 @@ use super::document::{Effect, Stmt};
 use super::DocumentKind;
 
 pub(crate) fn check(ctx: &mut Ctx, stmt: &Stmt<'_>) {
-    let (name, value) = match (stmt.raw.get("Principal"), stmt.raw.get("NotPrincipal")) {
+    let (name, value) = match (stmt.elements.principal, stmt.elements.not_principal) {
         (Some(v), _) => ("Principal", v),
         (None, Some(v)) => ("NotPrincipal", v),
         (None, None) => {
