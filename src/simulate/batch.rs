@@ -611,7 +611,12 @@ impl<'de: 'a, 'a> Deserialize<'de> for ContextIn<'a> {
             }
             fn visit_map<M: de::MapAccess<'de>>(self, mut m: M) -> Result<ContextIn<'a>, M::Error> {
                 let mut out: Vec<(Cow<'a, str>, CtxVal)> = Vec::new();
-                while let Some(k) = m.next_key::<Cow<'de, str>>()? {
+                // Keys borrowed from the line (`Cow`'s own `Deserialize` always copies).
+                while let Some(json::KeyStr(k)) = m.next_key()? {
+                    if out.capacity() == 0 {
+                        // Room for a typical request's keys at once, instead of `Vec`'s growth.
+                        out.reserve_exact(CONTEXT_ROOM);
+                    }
                     // Few keys per request: a linear duplicate check is cheap.
                     if out.len() >= 64 || out.iter().any(|(x, _)| *x == k) {
                         return Err(de::Error::custom("duplicate or too many keys"));
@@ -625,6 +630,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for ContextIn<'a> {
         d.deserialize_map(V(std::marker::PhantomData))
     }
 }
+
+/// Room reserved for a request's context keys when the first one arrives (requests seldom
+/// bring more; more simply grow the vector).
+const CONTEXT_ROOM: usize = 16;
 
 /// Compiled policy sets by the raw text of the four policy fields.
 #[derive(Default)]

@@ -220,7 +220,7 @@ impl<'de: 'a, 'a> Visitor<'de> for JsonVisitor<'a> {
 }
 
 /// An object key, borrowed when it has no escapes.
-struct KeyStr<'a>(Cow<'a, str>);
+pub(crate) struct KeyStr<'a>(pub(crate) Cow<'a, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for KeyStr<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<KeyStr<'a>, D::Error> {
