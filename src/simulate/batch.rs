@@ -21,6 +21,7 @@
 //! answered by the (slower) reference path.
 
 use super::context::Request;
+use super::direct;
 use super::engine::{Decision, Evaluation, PolicySet, Reason};
 use super::error::{json_type, BatchError};
 use super::json::{self, Json};
@@ -479,6 +480,44 @@ struct LineTrees<'a> {
     request: Option<ObjectOnly<RequestIn<'a>>>,
 }
 
+/// [`LineTrees`] with the policies compiled as they are read ([`direct`]), for lines compiled
+/// without the cache.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LineCompiled<'a> {
+    #[serde(default)]
+    id: Option<LineId>,
+    #[serde(default)]
+    identity_policies: Option<direct::Field<{ direct::IDENTITY }, true>>,
+    #[serde(default)]
+    session_policies: Option<direct::Field<{ direct::SESSION }, true>>,
+    #[serde(default)]
+    resource_policy: Option<direct::Field<{ direct::RESOURCE }, false>>,
+    #[serde(default)]
+    permissions_boundary: Option<direct::Field<{ direct::BOUNDARY }, false>>,
+    #[serde(borrow, default)]
+    request: Option<ObjectOnly<RequestIn<'a>>>,
+}
+
+impl LineCompiled<'_> {
+    /// The line's policies as one set, in the order [`compile_trees`] adds them.
+    fn take_set(&mut self) -> PolicySet {
+        let mut set = PolicySet::new();
+        let identity = self.identity_policies.take().map(|f| f.0);
+        let session = self.session_policies.take().map(|f| f.0);
+        let resource = self.resource_policy.take().map(|f| f.0);
+        let boundary = self.permissions_boundary.take().map(|f| f.0);
+        for p in [identity, session, resource, boundary]
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            set.add(p);
+        }
+        set
+    }
+}
+
 /// A struct read only from a JSON object: a derived struct would also take
 /// an array, field by field, which the reference path treats as an error.
 struct ObjectOnly<T>(T);
@@ -855,6 +894,11 @@ fn fast_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Deci
         return None;
     }
     if cache.bypass() {
+        // Straight from the parser when it can; otherwise (errors included) through the tree.
+        if let Ok(mut l) = serde_json::from_str::<LineCompiled>(line) {
+            let set = l.take_set();
+            return answer_request(l.id.as_ref().map(|id| &id.0), l.request?.0, &set, out);
+        }
         let l: LineTrees = serde_json::from_str(line).ok()?;
         let null = Json::Null;
         let set = compile_trees([
@@ -1476,6 +1520,134 @@ mod tests {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         assert_eq!(lines, [evaluate_line(&blank), evaluate_line(&good)]);
+    }
+
+    /// Whether `line`'s policies compile straight from the parser; when they do, the set must be
+    /// the one the tree path compiles (a refusal only costs time: the tree path answers).
+    fn direct_agrees(line: &str) -> bool {
+        let direct = serde_json::from_str::<LineCompiled>(line)
+            .ok()
+            .map(|mut l| format!("{:?}", l.take_set()));
+        let tree = serde_json::from_str::<LineTrees>(line).ok().and_then(|l| {
+            let null = Json::Null;
+            compile_trees([
+                l.identity_policies.as_ref().unwrap_or(&null),
+                l.session_policies.as_ref().unwrap_or(&null),
+                l.resource_policy.as_ref().unwrap_or(&null),
+                l.permissions_boundary.as_ref().unwrap_or(&null),
+            ])
+            .map(|set| format!("{set:?}"))
+        });
+        if let Some(direct) = &direct {
+            assert_eq!(Some(direct), tree.as_ref(), "{line}");
+        }
+        direct.is_some()
+    }
+
+    /// Policies compiled straight from the parser are the ones the tree path compiles, in
+    /// every shape a document may take; what the direct path leaves to the tree path (errors,
+    /// repeated keys at any depth, a Version after its statements, wrapper extras) it refuses.
+    #[test]
+    fn direct_compile_agrees_with_the_tree() {
+        let st = r#"{"Sid":"A","Effect":"Allow","Action":["s3:Get*","S3:PutObject"],"Resource":["arn:aws:s3:::d/${aws:username}/*","arn:aws:s3:::b"],"Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},"NumericLessThan":{"k":[1,-0,1.5e3,-2.5E-3,18446744073709551615]}}}"#;
+        let rst = r#"{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111122223333:role/r","111122223333"],"Service":"KMS.amazonaws.com"},"NotAction":"kms:*","NotResource":"*"}"#;
+        let doc = |pre: &str, st: &str, post: &str| format!(r#"{{{pre}"Statement":{st}{post}}}"#);
+        let v12 = r#""Version":"2012-10-17","#;
+        let d = doc(v12, st, "");
+        let text = |s: &str| Value::from(s).to_string();
+        let line = |fields: &str| {
+            format!(
+                r#"{{"id":{{"x":[1,"\u00e9"]}},{fields},"request":{{"principal":"arn:aws:iam::1:user/a","action":"s3:GetObject","resource":"*"}}}}"#
+            )
+        };
+        let accepted = [
+            format!(
+                r#""identity_policies":[{d},{}]"#,
+                doc("", &format!("[{st},{st}]"), "")
+            ),
+            format!(
+                r#""identity_policies":[{{"name":"n","policy":{d}}},{{"policy":{}}}]"#,
+                text(&d)
+            ),
+            format!(
+                r#""identity_policies":[{}],"session_policies":[]"#,
+                text(&d)
+            ),
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc(r#""Version":"2008-10-17","Id":"i","#, st, "")
+            ),
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc("", st, r#","Version":"2008-10-17""#)
+            ),
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc(r#""V\u0065rsion":"2012-10-17","#, "[]", "")
+            ),
+            format!(
+                r#""identity_policies":null,"resource_policy":{},"permissions_boundary":{}"#,
+                doc(v12, rst, ""),
+                text(&d)
+            ),
+            format!(
+                r#""resource_policy":{{"policy":{},"name":"\ud83d\ude00"}}"#,
+                text(&doc(v12, rst, ""))
+            ),
+        ];
+        for fields in &accepted {
+            assert!(direct_agrees(&line(fields)), "refused: {fields}");
+        }
+        let refused = [
+            // Repeated keys, at every depth and inside a policy given as text.
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc(
+                    v12,
+                    &st.replace(r#""Sid":"A""#, r#""Sid":"A","Sid":"A""#),
+                    ""
+                )
+            ),
+            format!(
+                r#""identity_policies":[{}]"#,
+                text(&doc(
+                    v12,
+                    &st.replace(
+                        "10.0.0.0/8\"}",
+                        "10.0.0.0/8\",\"aws:SourceIp\":\"1.0.0.0/8\"}"
+                    ),
+                    ""
+                ))
+            ),
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc(v12, st, r#","Version":"2012-10-17""#)
+            ),
+            format!(r#""identity_policies":[{{"name":"a","name":"b","policy":{d}}}]"#),
+            // A Version after the statements it governs; wrapper extras; a wrapper in a wrapper.
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc("", st, r#","Version":"2012-10-17""#)
+            ),
+            format!(r#""identity_policies":[{{"name":"n","policy":{d},"Id":"x"}}]"#),
+            format!(r#""identity_policies":[{{"name":"n","policy":{{"policy":{d}}}}}]"#),
+            // Errors.
+            format!(r#""identity_policies":[{d}],"resource_policy":{d}"#),
+            format!(r#""identity_policies":[{{"name":null,"policy":{d}}}]"#),
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc(v12, &st.replace("\"s3:Get*\"", "5"), "")
+            ),
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc(v12, &st.replace("s3:Get*", "s3Get"), "")
+            ),
+            format!(r#""identity_policies":[{}]"#, text(&format!("{d} x"))),
+            format!(r#""identity_policies":{d}"#),
+        ];
+        for fields in &refused {
+            assert!(!direct_agrees(&line(fields)), "accepted: {fields}");
+        }
     }
 
     // A set repeated after a run of new ones is recognised by the hot path on

@@ -98,6 +98,7 @@ mod arn;
 mod batch;
 mod condition;
 mod context;
+mod direct;
 mod engine;
 mod error;
 mod json;

@@ -94,12 +94,12 @@ pub(crate) struct Resources {
 }
 
 impl Resources {
-    fn new(entries: &[&str], vars: bool) -> Resources {
-        let mut text = String::with_capacity(entries.iter().map(|e| e.len()).sum());
+    pub(crate) fn new<S: AsRef<str>>(entries: &[S], vars: bool) -> Resources {
+        let mut text = String::with_capacity(entries.iter().map(|e| e.as_ref().len()).sum());
         let ends = entries
             .iter()
             .map(|entry| {
-                text.push_str(entry);
+                text.push_str(entry.as_ref());
                 text.len()
             })
             .collect();
@@ -142,9 +142,9 @@ pub struct Policy {
 
 /// Appends the literal lowercase service prefixes of a statement's actions
 /// (each once) to `out`; `false` when some pattern could match any service.
-fn services_of<'v>(
+fn services_of<'v, S: AsRef<str>>(
     s: &Statement,
-    raw: &[&'v str],
+    raw: &'v [S],
     out: &mut Vec<(Cow<'v, str>, u32)>,
     i: u32,
 ) -> bool {
@@ -153,7 +153,7 @@ fn services_of<'v>(
     }
     let first = out.len();
     for a in raw {
-        let Some((svc, _)) = a.split_once(':') else {
+        let Some((svc, _)) = a.as_ref().split_once(':') else {
             out.truncate(first);
             return false;
         };
@@ -322,24 +322,34 @@ impl Policy {
                 ))
             }
         };
+        Ok(Policy::assemble(name.to_string(), kind, parsed))
+    }
+
+    /// A policy from its compiled statements, each with its `Action` texts as written (from
+    /// which the statements are indexed by service).
+    pub(crate) fn assemble<S: AsRef<str>>(
+        name: String,
+        kind: PolicyType,
+        parsed: Vec<(Statement, Vec<S>)>,
+    ) -> Policy {
         let mut pairs = Vec::new();
         let mut any_service = Vec::new();
         let mut statements = Vec::with_capacity(parsed.len());
-        for (i, (st, raw)) in parsed.into_iter().enumerate() {
+        for (i, (st, raw)) in parsed.iter().enumerate() {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
-            if !services_of(&st, &raw, &mut pairs, i) {
+            if !services_of(st, raw, &mut pairs, i) {
                 any_service.push(i);
             }
-            statements.push(st);
         }
         let by_service = ServiceIndex::build(pairs);
-        Ok(Policy {
-            name: name.to_string(),
+        statements.extend(parsed.into_iter().map(|(st, _)| st));
+        Policy {
+            name,
             kind,
             statements,
             by_service,
             any_service,
-        })
+        }
     }
 
     /// The name given at parse time.
@@ -393,6 +403,21 @@ fn string_list<'v>(v: &'v Json<'_>, path: impl Fn() -> String) -> Result<Vec<&'v
             .collect(),
         other => Err(wrong(&path(), "a string or an array of strings", other)),
     }
+}
+
+/// The compiled `Action` entries (lowercase globs), or the index of the first entry that is
+/// neither `*` nor `service:action`.
+pub(crate) fn action_globs<S: AsRef<str>>(raw: &[S]) -> Result<Vec<Glob>, usize> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let a = a.as_ref();
+            if a != "*" && !a.contains(':') {
+                return Err(i);
+            }
+            Ok(Glob::new_lowercase(a))
+        })
+        .collect()
 }
 
 fn parse_statement<'v>(
@@ -493,24 +518,17 @@ fn parse_statement<'v>(
         )
     };
     let raw_actions = string_list(av, apath)?;
-    let actions = raw_actions
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            if *a != "*" && !a.contains(':') {
-                return Err(ParseError::InvalidValue {
-                    path: if av.is_array() {
-                        format!("{}[{i}]", apath())
-                    } else {
-                        apath()
-                    },
-                    value: a.to_string(),
-                    expected: "\"*\" or service:action (e.g. s3:GetObject, wildcards allowed)",
-                });
-            }
-            Ok(Glob::new_lowercase(a))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let actions = action_globs(&raw_actions).map_err(|i| ParseError::InvalidValue {
+        path: if av.is_array() {
+            format!("{}[{i}]", apath())
+        } else {
+            apath()
+        },
+        value: raw_actions
+            .get(i)
+            .map_or_else(String::new, |a| a.to_string()),
+        expected: "\"*\" or service:action (e.g. s3:GetObject, wildcards allowed)",
+    })?;
     let (not_resource, rv) = resource.ok_or_else(|| ParseError::Missing {
         path: path(),
         expected: "Resource or NotResource",
@@ -567,7 +585,7 @@ fn parse_statement<'v>(
 
 /// Parses `"*"` or `{"AWS"|"Service"|"Federated"|"CanonicalUser": string|[string]}`.
 /// `path` builds the element's path, only for an error.
-fn parse_principal(
+pub(crate) fn parse_principal(
     v: &Json<'_>,
     path: &dyn Fn() -> String,
 ) -> Result<Vec<PrincipalEntry>, ParseError> {

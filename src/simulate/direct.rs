@@ -1,0 +1,392 @@
+//! A batch line's policies compiled straight from the JSON parser, without the [`Json`] tree.
+//!
+//! When every line brings new policies, building each line's JSON tree and dropping it again
+//! cost about as much as reading the text. Here serde visitors compile the documents as they
+//! are read: statements, their actions and resources never become tree nodes (conditions and
+//! principals, small and intricate, still go through a [`Json`] tree and the shared compiler).
+//!
+//! This is only a fast path. It accepts a subset of what the tree path accepts and compiles it
+//! to the same policies; anything else (every error, and the rare valid shapes it does not
+//! handle: a `Version` after the `Statement` it governs, members of a `{"name", "policy"}`
+//! wrapper besides those two) fails here with an unworded error, and the caller answers the
+//! line by the tree path, which words the errors. Every value is read in full by serde_json
+//! (nothing is skipped unchecked), so nesting limits and invalid JSON fail here as there.
+
+use super::condition::{parse_condition, ConditionBlock};
+use super::json::{Json, KeyStr};
+use super::policy::{
+    action_globs, parse_principal, Effect, Policy, PolicyType, PrincipalSpec, Resources, Statement,
+};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::fmt;
+
+/// The error of every refusal: the tree path words the real one.
+fn refuse<E: serde::de::Error>() -> E {
+    E::custom("not taken by the direct compiler")
+}
+
+/// One of the four policy fields of a batch line, read as [`super::batch`]'s
+/// `add_policies` (`MANY`: an array of documents) or `add_single` (one document) would.
+pub(crate) struct Field<const KIND: u8, const MANY: bool>(pub(crate) Vec<Policy>);
+
+/// The [`PolicyType`] and line key of a field's `KIND`.
+const fn field_kind(kind: u8) -> (PolicyType, &'static str) {
+    match kind {
+        0 => (PolicyType::Identity, "identity_policies"),
+        1 => (PolicyType::Session, "session_policies"),
+        2 => (PolicyType::Resource, "resource_policy"),
+        _ => (PolicyType::PermissionsBoundary, "permissions_boundary"),
+    }
+}
+
+pub(crate) const IDENTITY: u8 = 0;
+pub(crate) const SESSION: u8 = 1;
+pub(crate) const RESOURCE: u8 = 2;
+pub(crate) const BOUNDARY: u8 = 3;
+
+impl<'de, const KIND: u8, const MANY: bool> Deserialize<'de> for Field<KIND, MANY> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (kind, key) = field_kind(KIND);
+        if !MANY {
+            let doc = Doc {
+                kind,
+                key,
+                index: None,
+                wrapper_allowed: true,
+            };
+            return doc.deserialize(d).map(|p| Field(vec![p]));
+        }
+        struct Docs(PolicyType, &'static str);
+        impl<'de> Visitor<'de> for Docs {
+            type Value = Vec<Policy>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of policies")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Policy>, A::Error> {
+                let mut out = Vec::new();
+                loop {
+                    let doc = Doc {
+                        kind: self.0,
+                        key: self.1,
+                        index: Some(out.len()),
+                        wrapper_allowed: true,
+                    };
+                    match seq.next_element_seed(doc)? {
+                        Some(p) => out.push(p),
+                        None => return Ok(out),
+                    }
+                }
+            }
+        }
+        d.deserialize_seq(Docs(kind, key)).map(Field)
+    }
+}
+
+/// A policy document: an object, the JSON text of one, or (where `wrapper_allowed`) a
+/// `{"name", "policy"}` wrapper around either, as `policy_doc` reads them.
+#[derive(Clone, Copy)]
+struct Doc {
+    kind: PolicyType,
+    /// Where the document sits in the line, for its default name (`identity_policies[2]`).
+    key: &'static str,
+    index: Option<usize>,
+    wrapper_allowed: bool,
+}
+
+impl Doc {
+    fn default_name(&self) -> String {
+        match self.index {
+            Some(i) => format!("{}[{i}]", self.key),
+            None => self.key.to_string(),
+        }
+    }
+
+    /// A document given as JSON text: parsed on its own, as the tree path parses it.
+    fn read_text<E: serde::de::Error>(self, text: &str) -> Result<Policy, E> {
+        let inner = Doc {
+            wrapper_allowed: false,
+            ..self
+        };
+        let mut de = serde_json::Deserializer::from_str(text);
+        let policy = inner.deserialize(&mut de).map_err(|_| refuse::<E>())?;
+        de.end().map_err(|_| refuse::<E>())?;
+        Ok(policy)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Doc {
+    type Value = Policy;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Policy, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// Which members a document object has shown so far (a repeated one is refused).
+#[derive(Default)]
+struct DocSeen {
+    version: bool,
+    id: bool,
+    statement: bool,
+    name: bool,
+    policy: bool,
+}
+
+impl<'de> Visitor<'de> for Doc {
+    type Value = Policy;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a policy")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Policy, E> {
+        self.read_text(text)
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<Policy, M::Error> {
+        let mut seen = DocSeen::default();
+        // Version 2012-10-17 turns policy variables on; without a Version they are off.
+        let mut vars = false;
+        let mut statements = None;
+        let mut name = None;
+        let mut wrapped = None;
+        while let Some(KeyStr(key)) = m.next_key()? {
+            let first = |seen: &mut bool| {
+                if std::mem::replace(seen, true) {
+                    Err(refuse::<M::Error>())
+                } else {
+                    Ok(())
+                }
+            };
+            match key.as_ref() {
+                "Version" => {
+                    first(&mut seen.version)?;
+                    vars = match m.next_value::<KeyStr>()?.0.as_ref() {
+                        "2012-10-17" => true,
+                        "2008-10-17" => false,
+                        _ => return Err(refuse()),
+                    };
+                    // The statements read so far were compiled without variables.
+                    if vars && seen.statement {
+                        return Err(refuse());
+                    }
+                }
+                "Id" => {
+                    first(&mut seen.id)?;
+                    m.next_value::<KeyStr>()?;
+                }
+                "Statement" => {
+                    first(&mut seen.statement)?;
+                    let kind = self.kind;
+                    statements = Some(m.next_value_seed(Statements { kind, vars })?);
+                }
+                "name" if self.wrapper_allowed => {
+                    first(&mut seen.name)?;
+                    name = Some(m.next_value::<KeyStr>()?.0.into_owned());
+                }
+                "policy" if self.wrapper_allowed => {
+                    first(&mut seen.policy)?;
+                    let inner = Doc {
+                        wrapper_allowed: false,
+                        ..self
+                    };
+                    wrapped = Some(m.next_value_seed(inner)?);
+                }
+                _ => return Err(refuse()),
+            }
+        }
+        match (statements, wrapped) {
+            (Some(statements), None) if !seen.name => {
+                Ok(Policy::assemble(self.default_name(), self.kind, statements))
+            }
+            // A wrapper: its own Version or Id would be ignored, and is left to the tree path.
+            (None, Some(mut policy)) if !seen.version && !seen.id => {
+                policy.name = name.unwrap_or_else(|| self.default_name());
+                Ok(policy)
+            }
+            _ => Err(refuse()),
+        }
+    }
+}
+
+/// A compiled statement with its `Action` texts as written.
+type Compiled<'de> = (Statement, Vec<Cow<'de, str>>);
+
+/// The `Statement` element: one statement object or an array of them.
+#[derive(Clone, Copy)]
+struct Statements {
+    kind: PolicyType,
+    vars: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Statements {
+    type Value = Vec<Compiled<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Statements {
+    type Value = Vec<Compiled<'de>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("statements")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, m: M) -> Result<Self::Value, M::Error> {
+        let one = StatementSeed {
+            kind: self.kind,
+            vars: self.vars,
+            index: 0,
+        };
+        Ok(vec![one.visit_map(m)?])
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        loop {
+            let seed = StatementSeed {
+                kind: self.kind,
+                vars: self.vars,
+                index: out.len(),
+            };
+            match seq.next_element_seed(seed)? {
+                Some(s) => out.push(s),
+                None => return Ok(out),
+            }
+        }
+    }
+}
+
+/// One statement object, compiled as `parse_statement` compiles it.
+#[derive(Clone, Copy)]
+struct StatementSeed {
+    kind: PolicyType,
+    vars: bool,
+    index: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for StatementSeed {
+    type Value = Compiled<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StatementSeed {
+    type Value = Compiled<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a statement object")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<Self::Value, M::Error> {
+        // Members already read, by key (each key at most once, as in the tree).
+        let mut seen = [false; 10];
+        let mut sid = None;
+        let mut effect = None;
+        let mut action: Option<(bool, Vec<Cow<'de, str>>)> = None;
+        let mut resource: Option<(bool, Vec<Cow<'de, str>>)> = None;
+        let mut principal: Option<(bool, Json<'de>)> = None;
+        let mut condition = ConditionBlock::default();
+        while let Some(KeyStr(key)) = m.next_key()? {
+            let at = match key.as_ref() {
+                "Sid" => 0,
+                "Effect" => 1,
+                "Action" => 2,
+                "NotAction" => 3,
+                "Resource" => 4,
+                "NotResource" => 5,
+                "Principal" => 6,
+                "NotPrincipal" => 7,
+                "Condition" => 8,
+                _ => return Err(refuse()),
+            };
+            if std::mem::replace(&mut seen[at], true) {
+                return Err(refuse());
+            }
+            match at {
+                0 => sid = Some(m.next_value::<KeyStr>()?.0.into_owned()),
+                1 => {
+                    effect = Some(match m.next_value::<KeyStr>()?.0.as_ref() {
+                        "Allow" => Effect::Allow,
+                        "Deny" => Effect::Deny,
+                        _ => return Err(refuse()),
+                    })
+                }
+                2 | 3 if action.is_none() => {
+                    action = Some((at == 3, m.next_value::<StringList>()?.0));
+                }
+                4 | 5 if resource.is_none() => {
+                    resource = Some((at == 5, m.next_value::<StringList>()?.0));
+                }
+                6 | 7 if principal.is_none() && self.kind == PolicyType::Resource => {
+                    principal = Some((at == 7, m.next_value::<Json>()?));
+                }
+                8 => {
+                    let tree = m.next_value::<Json>()?;
+                    condition =
+                        parse_condition(&tree, &String::new, self.vars).map_err(|_| refuse())?;
+                }
+                _ => return Err(refuse()),
+            }
+        }
+        let (Some(effect), Some((not_action, raw_actions)), Some((not_resource, raw_resources))) =
+            (effect, action, resource)
+        else {
+            return Err(refuse());
+        };
+        let actions = action_globs(&raw_actions).map_err(|_| refuse::<M::Error>())?;
+        let principal = match principal {
+            Some((not, tree)) => Some(PrincipalSpec {
+                not,
+                entries: parse_principal(&tree, &String::new).map_err(|_| refuse::<M::Error>())?,
+            }),
+            // A resource-based policy must name a principal.
+            None if self.kind == PolicyType::Resource => return Err(refuse()),
+            None => None,
+        };
+        let statement = Statement {
+            sid,
+            index: self.index,
+            effect,
+            not_action,
+            actions,
+            not_resource,
+            resources: Resources::new(&raw_resources, self.vars),
+            principal,
+            condition,
+        };
+        Ok((statement, raw_actions))
+    }
+}
+
+/// A string or an array of strings, borrowed from the line where they have no escapes.
+struct StringList<'de>(Vec<Cow<'de, str>>);
+
+impl<'de> Deserialize<'de> for StringList<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StringList<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<StringList<'de>, E> {
+                Ok(StringList(vec![Cow::Borrowed(s)]))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<StringList<'de>, E> {
+                Ok(StringList(vec![Cow::Owned(s.to_string())]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StringList<'de>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(KeyStr(s)) = seq.next_element()? {
+                    out.push(s);
+                }
+                Ok(StringList(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
