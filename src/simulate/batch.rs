@@ -1594,6 +1594,10 @@ mod tests {
                 r#""resource_policy":{{"policy":{},"name":"\ud83d\ude00"}}"#,
                 text(&doc(v12, rst, ""))
             ),
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc(v12, &st.replace(r#""IpAddress""#, r#""Bool":{"a":true,"b":[false,"True"]},"NumericEquals":{"n":-0,"m":[0.5,-7,1E2]},"StringLike":{"s\u00e9":["\u0041*",""]},"ForAnyValue:StringEqualsIgnoreCase":{"t":"${aws:username}"},"IpAddress""#), "")
+            ),
         ];
         for fields in &accepted {
             assert!(direct_agrees(&line(fields)), "refused: {fields}");
@@ -1631,7 +1635,69 @@ mod tests {
             ),
             format!(r#""identity_policies":[{{"name":"n","policy":{d},"Id":"x"}}]"#),
             format!(r#""identity_policies":[{{"name":"n","policy":{{"policy":{d}}}}}]"#),
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc(
+                    v12,
+                    &st.replace(
+                        r#""IpAddress""#,
+                        r#""Bool":{"a":true},"Bool":{"b":true},"IpAddress""#
+                    ),
+                    ""
+                )
+            ),
             // Errors.
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc(
+                    v12,
+                    &st.replace(r#""IpAddress""#, r#""Bool":{"a":[[true]]},"IpAddress""#),
+                    ""
+                )
+            ),
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc(
+                    v12,
+                    &st.replace(r#""IpAddress""#, r#""Bool":{"a":null},"IpAddress""#),
+                    ""
+                )
+            ),
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc(
+                    v12,
+                    &st.replace(r#""IpAddress""#, r#""NumericEquals":{"a":"x"},"IpAddress""#),
+                    ""
+                )
+            ),
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc(
+                    v12,
+                    &st.replace(
+                        r#""IpAddress""#,
+                        r#""NullIfExists":{"a":"true"},"IpAddress""#
+                    ),
+                    ""
+                )
+            ),
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc(
+                    v12,
+                    &st.replace(r#""IpAddress""#, r#""Bool":{"":"true"},"IpAddress""#),
+                    ""
+                )
+            ),
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc(
+                    v12,
+                    &st.replace(r#""IpAddress""#, r#""Bool":[],"IpAddress""#),
+                    ""
+                )
+            ),
             format!(r#""identity_policies":[{d}],"resource_policy":{d}"#),
             format!(r#""identity_policies":[{{"name":null,"policy":{d}}}]"#),
             format!(

@@ -170,7 +170,12 @@ pub(crate) struct CondResult {
 
 const OPERATORS: &str = "a condition operator such as StringEquals, StringNotLike, NumericLessThan, DateGreaterThan, Bool, BinaryEquals, IpAddress, NotIpAddress, ArnLike, Null, optionally prefixed ForAllValues:/ForAnyValue: or suffixed IfExists";
 
-fn parse_operator(name: &str) -> Option<(Base, bool, bool, SetQ)> {
+/// A condition operator as parsed by [`parse_operator`]: base operator, negated, `IfExists`,
+/// set qualifier.
+#[derive(Clone, Copy)]
+pub(crate) struct Operator(Base, bool, bool, SetQ);
+
+pub(crate) fn parse_operator(name: &str) -> Option<Operator> {
     let (set, rest) = if let Some(r) = name.strip_prefix("ForAllValues:") {
         (SetQ::ForAll, r)
     } else if let Some(r) = name.strip_prefix("ForAnyValue:") {
@@ -214,12 +219,12 @@ fn parse_operator(name: &str) -> Option<(Base, bool, bool, SetQ)> {
     if b == Base::Null && (if_exists || set != SetQ::None) {
         return None;
     }
-    Some((b, neg, if_exists, set))
+    Some(Operator(b, neg, if_exists, set))
 }
 
 /// Condition values as text, each with its index in the array (`None` for a
 /// lone value).
-type RawValues<'v> = Vec<(Cow<'v, str>, Option<usize>)>;
+pub(crate) type RawValues<'v> = Vec<(Cow<'v, str>, Option<usize>)>;
 
 /// Condition values may be a string, number, boolean or an array of them.
 /// Each value comes with its index in the array (`None` for a lone value),
@@ -286,7 +291,7 @@ pub(crate) fn parse_condition(
     };
     let mut entries = Vec::new();
     for (op, keys) in ops {
-        let Some((base, negated, if_exists, set)) = parse_operator(op) else {
+        let Some(operator) = parse_operator(op) else {
             return Err(ParseError::UnknownElement {
                 path: format!("{}.{op}", path()),
                 name: op.to_string(),
@@ -304,78 +309,86 @@ pub(crate) fn parse_condition(
             // The path is only needed for an error.
             let p = || format!("{}.{op}.{key}", path());
             let raw = scalar_strings(val, &p)?;
-            let values = match base {
-                Base::StrEq => Values::Str(
-                    raw.into_iter()
-                        .map(|(s, _)| str_val(&s, vars, false))
-                        .collect(),
-                ),
-                Base::StrEqIc => Values::Str(
-                    raw.into_iter()
-                        .map(|(s, _)| str_val(&s, vars, true))
-                        .collect(),
-                ),
-                Base::StrLike => Values::Like(
-                    raw.into_iter()
-                        .map(|(s, _)| {
-                            if !vars || !has_variable(&s) {
-                                return LikeVal::Static(Glob::new(&s));
-                            }
-                            let t = Template::parse(&s, vars);
-                            if t.is_static() {
-                                LikeVal::Static(t.static_glob(false))
-                            } else {
-                                LikeVal::Dynamic(t)
-                            }
-                        })
-                        .collect(),
-                ),
-                Base::Arn => Values::Arn(
-                    raw.into_iter()
-                        .map(|(s, _)| ArnPattern::new(&s, vars))
-                        .collect(),
-                ),
-                Base::NumEq | Base::NumLt | Base::NumLe | Base::NumGt | Base::NumGe => {
-                    Values::Num(typed(raw, &p, "a number", parse_number)?)
-                }
-                Base::DateEq | Base::DateLt | Base::DateLe | Base::DateGt | Base::DateGe => {
-                    Values::Date(typed(
-                        raw,
-                        &p,
-                        "an ISO 8601 date/time or epoch seconds",
-                        parse_date,
-                    )?)
-                }
-                Base::Bool => Values::Bool(typed(raw, &p, "true or false", parse_bool)?),
-                Base::Bin => Values::Bin(typed(raw, &p, "base-64 encoded binary", parse_binary)?),
-                Base::Ip => Values::Ip(typed(
-                    raw,
-                    &p,
-                    "an IPv4/IPv6 address or CIDR range",
-                    Cidr::parse,
-                )?),
-                Base::Null => Values::Null(typed(raw, &p, "true or false", parse_bool)?),
-            };
-            if key.is_empty() {
-                return Err(ParseError::InvalidValue {
-                    path: p(),
-                    value: String::new(),
-                    expected: "a non-empty condition key",
-                });
-            }
-            entries.push(Entry {
-                operator: op.to_string(),
-                key: key.to_string(),
-                key_lc: key.to_lowercase(),
-                base,
-                negated,
-                if_exists,
-                set,
-                values,
-            });
+            entries.push(compile_entry(op, operator, key, raw, &p, vars)?);
         }
     }
     Ok(ConditionBlock { entries })
+}
+
+/// Compiles one operator/key pair from its values as text (`p` builds the pair's path, only
+/// for an error).
+pub(crate) fn compile_entry(
+    op: &str,
+    Operator(base, negated, if_exists, set): Operator,
+    key: &str,
+    raw: RawValues<'_>,
+    p: &dyn Fn() -> String,
+    vars: bool,
+) -> Result<Entry, ParseError> {
+    let values = match base {
+        Base::StrEq => Values::Str(
+            raw.into_iter()
+                .map(|(s, _)| str_val(&s, vars, false))
+                .collect(),
+        ),
+        Base::StrEqIc => Values::Str(
+            raw.into_iter()
+                .map(|(s, _)| str_val(&s, vars, true))
+                .collect(),
+        ),
+        Base::StrLike => Values::Like(
+            raw.into_iter()
+                .map(|(s, _)| {
+                    if !vars || !has_variable(&s) {
+                        return LikeVal::Static(Glob::new(&s));
+                    }
+                    let t = Template::parse(&s, vars);
+                    if t.is_static() {
+                        LikeVal::Static(t.static_glob(false))
+                    } else {
+                        LikeVal::Dynamic(t)
+                    }
+                })
+                .collect(),
+        ),
+        Base::Arn => Values::Arn(
+            raw.into_iter()
+                .map(|(s, _)| ArnPattern::new(&s, vars))
+                .collect(),
+        ),
+        Base::NumEq | Base::NumLt | Base::NumLe | Base::NumGt | Base::NumGe => {
+            Values::Num(typed(raw, p, "a number", parse_number)?)
+        }
+        Base::DateEq | Base::DateLt | Base::DateLe | Base::DateGt | Base::DateGe => Values::Date(
+            typed(raw, p, "an ISO 8601 date/time or epoch seconds", parse_date)?,
+        ),
+        Base::Bool => Values::Bool(typed(raw, p, "true or false", parse_bool)?),
+        Base::Bin => Values::Bin(typed(raw, p, "base-64 encoded binary", parse_binary)?),
+        Base::Ip => Values::Ip(typed(
+            raw,
+            p,
+            "an IPv4/IPv6 address or CIDR range",
+            Cidr::parse,
+        )?),
+        Base::Null => Values::Null(typed(raw, p, "true or false", parse_bool)?),
+    };
+    if key.is_empty() {
+        return Err(ParseError::InvalidValue {
+            path: p(),
+            value: String::new(),
+            expected: "a non-empty condition key",
+        });
+    }
+    Ok(Entry {
+        operator: op.to_string(),
+        key: key.to_string(),
+        key_lc: key.to_lowercase(),
+        base,
+        negated,
+        if_exists,
+        set,
+        values,
+    })
 }
 
 fn str_val(s: &str, vars: bool, lowercase: bool) -> StrVal {

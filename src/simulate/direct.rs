@@ -2,8 +2,8 @@
 //!
 //! When every line brings new policies, building each line's JSON tree and dropping it again
 //! cost about as much as reading the text. Here serde visitors compile the documents as they
-//! are read: statements, their actions and resources never become tree nodes (conditions and
-//! principals, small and intricate, still go through a [`Json`] tree and the shared compiler).
+//! are read: statements, their actions, resources and conditions never become tree nodes (a
+//! `Principal`, rare outside resource policies, still goes through a [`Json`] tree).
 //!
 //! This is only a fast path. It accepts a subset of what the tree path accepts and compiles it
 //! to the same policies; anything else (every error, and the rare valid shapes it does not
@@ -12,7 +12,7 @@
 //! line by the tree path, which words the errors. Every value is read in full by serde_json
 //! (nothing is skipped unchecked), so nesting limits and invalid JSON fail here as there.
 
-use super::condition::{parse_condition, ConditionBlock};
+use super::condition::{compile_entry, parse_operator, ConditionBlock, Entry, Operator, RawValues};
 use super::json::{Json, KeyStr};
 use super::policy::{
     action_globs, parse_principal, Effect, Policy, PolicyType, PrincipalSpec, Resources, Statement,
@@ -324,11 +324,7 @@ impl<'de> Visitor<'de> for StatementSeed {
                 6 | 7 if principal.is_none() && self.kind == PolicyType::Resource => {
                     principal = Some((at == 7, m.next_value::<Json>()?));
                 }
-                8 => {
-                    let tree = m.next_value::<Json>()?;
-                    condition =
-                        parse_condition(&tree, &String::new, self.vars).map_err(|_| refuse())?;
-                }
+                8 => condition = m.next_value_seed(ConditionSeed(self.vars))?,
                 _ => return Err(refuse()),
             }
         }
@@ -386,6 +382,171 @@ impl<'de> Deserialize<'de> for StringList<'de> {
                 }
                 Ok(StringList(out))
             }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The `Condition` element, compiled as `parse_condition` compiles it; `.0` turns policy
+/// variables on.
+#[derive(Clone, Copy)]
+struct ConditionSeed(bool);
+
+impl<'de> DeserializeSeed<'de> for ConditionSeed {
+    type Value = ConditionBlock;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<ConditionBlock, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ConditionSeed {
+    type Value = ConditionBlock;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of condition operators")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<ConditionBlock, M::Error> {
+        let mut block = ConditionBlock::default();
+        // Operators and keys already read (few: a linear search finds a repeated one).
+        let mut operators: Vec<Cow<'de, str>> = Vec::new();
+        while let Some(KeyStr(op)) = m.next_key()? {
+            if operators.contains(&op) {
+                return Err(refuse());
+            }
+            let operator = parse_operator(&op).ok_or_else(refuse::<M::Error>)?;
+            m.next_value_seed(ConditionKeys {
+                op: &op,
+                operator,
+                vars: self.0,
+                entries: &mut block.entries,
+            })?;
+            operators.push(op);
+        }
+        Ok(block)
+    }
+}
+
+/// The keys of one condition operator and their values, compiled into `entries`.
+struct ConditionKeys<'o> {
+    op: &'o str,
+    operator: Operator,
+    vars: bool,
+    entries: &'o mut Vec<Entry>,
+}
+
+impl<'de> DeserializeSeed<'de> for ConditionKeys<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ConditionKeys<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object mapping condition keys to values")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<(), M::Error> {
+        let mut keys: Vec<Cow<'de, str>> = Vec::new();
+        while let Some(KeyStr(key)) = m.next_key()? {
+            if keys.contains(&key) {
+                return Err(refuse());
+            }
+            let Scalars(raw) = m.next_value()?;
+            let entry = compile_entry(self.op, self.operator, &key, raw, &String::new, self.vars)
+                .map_err(|_| refuse::<M::Error>())?;
+            self.entries.push(entry);
+            keys.push(key);
+        }
+        Ok(())
+    }
+}
+
+/// Condition values (a string, number or boolean, or an array of them) as text, each with its
+/// index in the array, as `scalar_strings` renders them from the tree.
+struct Scalars<'de>(RawValues<'de>);
+
+/// One condition value as text; numbers as the tree's `serde_json::Number` prints them.
+struct ScalarText<'de>(Cow<'de, str>);
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = ScalarText<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, number or boolean")
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<ScalarText<'de>, E> {
+        Ok(ScalarText(Cow::Borrowed(s)))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<ScalarText<'de>, E> {
+        Ok(ScalarText(Cow::Owned(s.to_string())))
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<ScalarText<'de>, E> {
+        Ok(ScalarText(Cow::Owned(b.to_string())))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<ScalarText<'de>, E> {
+        Ok(ScalarText(Cow::Owned(
+            serde_json::Number::from(v).to_string(),
+        )))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<ScalarText<'de>, E> {
+        Ok(ScalarText(Cow::Owned(
+            serde_json::Number::from(v).to_string(),
+        )))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<ScalarText<'de>, E> {
+        // A non-finite float is null in the tree, which no condition takes.
+        let n = serde_json::Number::from_f64(v).ok_or_else(refuse::<E>)?;
+        Ok(ScalarText(Cow::Owned(n.to_string())))
+    }
+}
+
+impl<'de> Deserialize<'de> for ScalarText<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ScalarVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalars<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalars<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a scalar or an array of scalars")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Scalars<'de>, E> {
+                Ok(Scalars(vec![(Cow::Borrowed(s), None)]))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Scalars<'de>, E> {
+                lone(ScalarVisitor.visit_str(s))
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Scalars<'de>, E> {
+                lone(ScalarVisitor.visit_bool(b))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Scalars<'de>, E> {
+                lone(ScalarVisitor.visit_i64(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Scalars<'de>, E> {
+                lone(ScalarVisitor.visit_u64(v))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Scalars<'de>, E> {
+                lone(ScalarVisitor.visit_f64(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalars<'de>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(ScalarText(s)) = seq.next_element()? {
+                    out.push((s, Some(out.len())));
+                }
+                Ok(Scalars(out))
+            }
+        }
+        fn lone<E>(value: Result<ScalarText<'_>, E>) -> Result<Scalars<'_>, E> {
+            value.map(|ScalarText(s)| Scalars(vec![(s, None)]))
         }
         d.deserialize_any(V)
     }
