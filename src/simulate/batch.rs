@@ -703,7 +703,7 @@ impl Hot {
     }
 }
 
-/// A compiled set and how deeply its policy texts nest.
+/// A compiled set and how deeply its policy texts nest (at most; see [`json_nesting`]).
 struct CachedSet {
     set: PolicySet,
     nesting: usize,
@@ -722,8 +722,15 @@ impl CachedSet {
     }
 }
 
-/// How deeply arrays and objects nest in valid JSON `text` (0 for a scalar).
+/// How deeply arrays and objects nest in valid JSON `text` (0 for a scalar), or a bound on it
+/// that still fits in a line: each level opens with a bracket, so while fewer brackets than
+/// that appear in the text at all, their count (a scan that vectorizes) answers
+/// [`CachedSet::fits_in_a_line`] as the exact depth would.
 fn json_nesting(text: &str) -> usize {
+    let brackets = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+    if 1 + brackets < LINE_NESTING_LIMIT {
+        return brackets;
+    }
     let (mut depth, mut deepest) = (0usize, 0usize);
     let (mut in_string, mut escaped) = (false, false);
     for &b in text.as_bytes() {
