@@ -500,22 +500,25 @@ struct LineCompiled<'a> {
 }
 
 impl LineCompiled<'_> {
-    /// The line's policies as one set, in the order [`compile_trees`] adds them.
+    /// The line's policies as one set.
     fn take_set(&mut self) -> PolicySet {
-        let mut set = PolicySet::new();
-        let identity = self.identity_policies.take().map(|f| f.0);
-        let session = self.session_policies.take().map(|f| f.0);
-        let resource = self.resource_policy.take().map(|f| f.0);
-        let boundary = self.permissions_boundary.take().map(|f| f.0);
-        for p in [identity, session, resource, boundary]
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            set.add(p);
-        }
-        set
+        set_of([
+            self.identity_policies.take().map(|f| f.0),
+            self.session_policies.take().map(|f| f.0),
+            self.resource_policy.take().map(|f| f.0),
+            self.permissions_boundary.take().map(|f| f.0),
+        ])
     }
+}
+
+/// The policies of the four fields (identity, session, resource, boundary) as one set, added in
+/// the order [`compile_trees`] adds them.
+fn set_of(fields: [Option<Vec<Policy>>; 4]) -> PolicySet {
+    let mut set = PolicySet::new();
+    for p in fields.into_iter().flatten().flatten() {
+        set.add(p);
+    }
+    set
 }
 
 /// A struct read only from a JSON object: a derived struct would also take
@@ -867,7 +870,10 @@ fn compile_set(fields: [Option<&RawValue>; 4]) -> Option<CachedSet> {
         }
     }
     let [ip, sp, rp, pb] = fields;
-    let set = compile_trees([&parse(ip)?, &parse(sp)?, &parse(rp)?, &parse(pb)?])?;
+    let set = match compile_direct(fields) {
+        Some(set) => set,
+        None => compile_trees([&parse(ip)?, &parse(sp)?, &parse(rp)?, &parse(pb)?])?,
+    };
     let nesting = fields
         .iter()
         .flatten()
@@ -875,6 +881,25 @@ fn compile_set(fields: [Option<&RawValue>; 4]) -> Option<CachedSet> {
         .max()
         .unwrap_or(0);
     Some(CachedSet { set, nesting })
+}
+
+/// [`compile_set`] straight from the parser ([`direct`]); `None` when some field is not taken
+/// there (errors included).
+fn compile_direct([ip, sp, rp, pb]: [Option<&RawValue>; 4]) -> Option<PolicySet> {
+    fn read<const KIND: u8, const MANY: bool>(f: Option<&RawValue>) -> Option<Option<Vec<Policy>>> {
+        match f {
+            Some(raw) => serde_json::from_str::<direct::Field<KIND, MANY>>(raw.get())
+                .ok()
+                .map(|field| Some(field.0)),
+            None => Some(None),
+        }
+    }
+    Some(set_of([
+        read::<{ direct::IDENTITY }, true>(ip)?,
+        read::<{ direct::SESSION }, true>(sp)?,
+        read::<{ direct::RESOURCE }, false>(rp)?,
+        read::<{ direct::BOUNDARY }, false>(pb)?,
+    ]))
 }
 
 /// [`compile_set`] from parsed fields (`Json::Null` for an absent one).
