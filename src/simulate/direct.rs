@@ -96,11 +96,24 @@ struct Doc {
 }
 
 impl Doc {
+    /// The name of a document without one, as `PolicyAt` writes it (`identity_policies[2]`),
+    /// written without `format!`, whose machinery cost several times more per policy.
     fn default_name(&self) -> String {
-        match self.index {
-            Some(i) => format!("{}[{i}]", self.key),
-            None => self.key.to_string(),
+        /// Appends `n` in decimal.
+        fn push_decimal(out: &mut String, n: usize) {
+            if n >= 10 {
+                push_decimal(out, n / 10);
+            }
+            out.push(char::from(b'0' + (n % 10) as u8));
         }
+        let mut name = String::with_capacity(self.key.len() + 8);
+        name.push_str(self.key);
+        if let Some(i) = self.index {
+            name.push('[');
+            push_decimal(&mut name, i);
+            name.push(']');
+        }
+        name
     }
 
     /// A document given as JSON text: parsed on its own, as the tree path parses it.
@@ -549,5 +562,34 @@ impl<'de> Deserialize<'de> for Scalars<'de> {
             value.map(|ScalarText(s)| Scalars(vec![(s, None)]))
         }
         d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_names_are_written_as_format_writes_them() {
+        for index in [
+            None,
+            Some(0),
+            Some(9),
+            Some(10),
+            Some(123),
+            Some(usize::MAX),
+        ] {
+            let doc = Doc {
+                kind: PolicyType::Identity,
+                key: "identity_policies",
+                index,
+                wrapper_allowed: true,
+            };
+            let expected = match index {
+                Some(i) => format!("identity_policies[{i}]"),
+                None => "identity_policies".to_string(),
+            };
+            assert_eq!(doc.default_name(), expected);
+        }
     }
 }
