@@ -192,9 +192,12 @@ impl ServiceIndex {
     fn build(mut pairs: Vec<(Cow<'_, str>, u32)>) -> ServiceIndex {
         // Stable: statements stay in order within a service.
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        // Room for every pair (at most one service each) up front: growing the buffers
+        // cost more than sorting.
         let mut index = ServiceIndex {
+            names: String::with_capacity(pairs.iter().map(|(s, _)| s.len()).sum()),
+            ends: Vec::with_capacity(pairs.len()),
             statements: Vec::with_capacity(pairs.len()),
-            ..ServiceIndex::default()
         };
         let end = |len: usize| u32::try_from(len).unwrap_or(u32::MAX);
         for group in pairs.chunk_by(|a, b| a.0 == b.0) {
@@ -332,8 +335,9 @@ impl Policy {
         kind: PolicyType,
         parsed: Vec<(Statement, Vec<S>)>,
     ) -> Policy {
-        let mut pairs = Vec::new();
-        let mut any_service = Vec::new();
+        // At most one pair per action, one statement per any-service entry.
+        let mut pairs = Vec::with_capacity(parsed.iter().map(|(_, raw)| raw.len()).sum());
+        let mut any_service = Vec::with_capacity(parsed.len());
         let mut statements = Vec::with_capacity(parsed.len());
         for (i, (st, raw)) in parsed.iter().enumerate() {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
