@@ -31,20 +31,21 @@ fn refuse<E: serde::de::Error>() -> E {
 /// `add_policies` (`MANY`: an array of documents) or `add_single` (one document) would.
 pub(crate) struct Field<const KIND: u8, const MANY: bool>(pub(crate) Vec<Policy>);
 
-/// The [`PolicyType`] and line key of a field's `KIND`.
-const fn field_kind(kind: u8) -> (PolicyType, &'static str) {
-    match kind {
-        0 => (PolicyType::Identity, "identity_policies"),
-        1 => (PolicyType::Session, "session_policies"),
-        2 => (PolicyType::Resource, "resource_policy"),
-        _ => (PolicyType::PermissionsBoundary, "permissions_boundary"),
-    }
-}
-
+/// The four fields as a [`Field`]'s `KIND` (a const parameter cannot be an enum on Rust 1.80).
 pub(crate) const IDENTITY: u8 = 0;
 pub(crate) const SESSION: u8 = 1;
 pub(crate) const RESOURCE: u8 = 2;
 pub(crate) const BOUNDARY: u8 = 3;
+
+/// The [`PolicyType`] and line key of a field's `KIND`.
+const fn field_kind(kind: u8) -> (PolicyType, &'static str) {
+    match kind {
+        IDENTITY => (PolicyType::Identity, "identity_policies"),
+        SESSION => (PolicyType::Session, "session_policies"),
+        RESOURCE => (PolicyType::Resource, "resource_policy"),
+        _ => (PolicyType::PermissionsBoundary, "permissions_boundary"),
+    }
+}
 
 impl<'de, const KIND: u8, const MANY: bool> Deserialize<'de> for Field<KIND, MANY> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
