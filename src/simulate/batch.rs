@@ -440,7 +440,7 @@ impl<'de> Deserialize<'de> for LineId {
 }
 
 /// Top-level fields of a line, borrowed from the line text. Here and in
-/// [`LineTrees`] and [`RequestIn`], a field the format does not name sends the
+/// [`LineCompiled`] and [`RequestIn`], a field the format does not name sends the
 /// line to the reference path: skipping it would not count how deeply it
 /// nests (see [`LINE_NESTING_LIMIT`]), and the reference path ignores it the
 /// same way.
@@ -461,27 +461,8 @@ struct LineIn<'a> {
     request: Option<&'a RawValue>,
 }
 
-/// [`LineIn`] with the policy fields parsed in the same pass, for lines
-/// compiled without the cache.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LineTrees<'a> {
-    #[serde(default)]
-    id: Option<LineId>,
-    #[serde(borrow, default)]
-    identity_policies: Option<Json<'a>>,
-    #[serde(borrow, default)]
-    session_policies: Option<Json<'a>>,
-    #[serde(borrow, default)]
-    resource_policy: Option<Json<'a>>,
-    #[serde(borrow, default)]
-    permissions_boundary: Option<Json<'a>>,
-    #[serde(borrow, default)]
-    request: Option<ObjectOnly<RequestIn<'a>>>,
-}
-
-/// [`LineTrees`] with the policies compiled as they are read ([`direct`]), for lines compiled
-/// without the cache.
+/// [`LineIn`] with the policies compiled as they are read, in the same pass ([`direct`]), for
+/// lines compiled without the cache.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LineCompiled<'a> {
@@ -926,19 +907,11 @@ fn fast_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Deci
         return None;
     }
     if cache.bypass() {
-        // Straight from the parser when it can; otherwise (errors included) through the tree.
-        if let Ok(mut l) = serde_json::from_str::<LineCompiled>(line) {
-            let set = l.take_set();
-            return answer_request(l.id.as_ref().map(|id| &id.0), l.request?.0, &set, out);
-        }
-        let l: LineTrees = serde_json::from_str(line).ok()?;
-        let null = Json::Null;
-        let set = compile_trees([
-            l.identity_policies.as_ref().unwrap_or(&null),
-            l.session_policies.as_ref().unwrap_or(&null),
-            l.resource_policy.as_ref().unwrap_or(&null),
-            l.permissions_boundary.as_ref().unwrap_or(&null),
-        ])?;
+        // Straight from the parser. A line the direct compiler does not take (any error, and a
+        // few rare valid shapes) is answered by the reference path, as every unusual line is:
+        // reading it into trees first, as before, only made an error line cost a third parse.
+        let mut l: LineCompiled = serde_json::from_str(line).ok()?;
+        let set = l.take_set();
         return answer_request(l.id.as_ref().map(|id| &id.0), l.request?.0, &set, out);
     }
     if let Some((reduced, set)) = hot_line(line, cache) {
@@ -1552,6 +1525,25 @@ mod tests {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         assert_eq!(lines, [evaluate_line(&blank), evaluate_line(&good)]);
+    }
+
+    /// [`LineIn`] with the policy fields read into trees in the same pass (what lines compiled
+    /// without the cache were read into before the direct compiler), to compare with it.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct LineTrees<'a> {
+        #[serde(borrow, default)]
+        identity_policies: Option<Json<'a>>,
+        #[serde(borrow, default)]
+        session_policies: Option<Json<'a>>,
+        #[serde(borrow, default)]
+        resource_policy: Option<Json<'a>>,
+        #[serde(borrow, default)]
+        permissions_boundary: Option<Json<'a>>,
+        #[serde(default, rename = "id")]
+        _id: Option<LineId>,
+        #[serde(borrow, default, rename = "request")]
+        _request: Option<ObjectOnly<RequestIn<'a>>>,
     }
 
     /// Whether `line`'s policies compile straight from the parser; when they do, the set must be
