@@ -34,6 +34,8 @@ fn batch_answers_every_line_and_survives_malformed_ones() {
     input.push('\n');
     input.push_str("{this is not json\n");
     input.push('\n'); // blank lines are skipped
+    input.push_str(" \t\r\n"); // so are lines of JSON whitespace
+    input.push_str("\u{a0}\n"); // a no-break space is not JSON whitespace: an error answer
     input.push_str(&case("ok-deny", "s3:DeleteObject"));
     input.push('\n');
     // A policy error names the JSON path.
@@ -55,12 +57,12 @@ fn batch_answers_every_line_and_survives_malformed_ones() {
     bytes.extend_from_slice(case("last", "s3:GetObject").as_bytes());
 
     let (stats, lines) = run(&bytes);
-    assert_eq!(lines.len(), 8);
+    assert_eq!(lines.len(), 9);
     assert_eq!(
         stats,
         BatchStats {
-            cases: 8,
-            errors: 4,
+            cases: 9,
+            errors: 5,
             allow: 2,
             explicit_deny: 1,
             implicit_deny: 1,
@@ -75,22 +77,25 @@ fn batch_answers_every_line_and_survives_malformed_ones() {
     assert!(lines[1]["error"]
         .as_str()
         .is_some_and(|e| e.starts_with("invalid JSON")));
-    assert_eq!(lines[2]["decision"], "explicit-deny");
-    assert_eq!(lines[2]["reasons"][0]["policy"], "guard");
-    assert_eq!(lines[3]["id"], "bad-policy");
-    let err = lines[3]["error"].as_str().unwrap_or_default();
+    assert!(lines[2]["error"]
+        .as_str()
+        .is_some_and(|e| e.starts_with("invalid JSON")));
+    assert_eq!(lines[3]["decision"], "explicit-deny");
+    assert_eq!(lines[3]["reasons"][0]["policy"], "guard");
+    assert_eq!(lines[4]["id"], "bad-policy");
+    let err = lines[4]["error"].as_str().unwrap_or_default();
     assert!(
         err.contains("identity_policies[0]: Statement[0].Condition.StringEquals.k"),
         "{err}"
     );
-    assert_eq!(lines[4]["id"], 7);
-    assert!(lines[4]["error"]
+    assert_eq!(lines[5]["id"], 7);
+    assert!(lines[5]["error"]
         .as_str()
         .is_some_and(|e| e.contains("request.principal")));
-    assert_eq!(lines[5]["decision"], "implicit-deny");
-    assert!(lines[6]["error"].is_string());
-    assert_eq!(lines[7]["id"], "last");
-    assert_eq!(lines[7]["decision"], "allow");
+    assert_eq!(lines[6]["decision"], "implicit-deny");
+    assert!(lines[7]["error"].is_string());
+    assert_eq!(lines[8]["id"], "last");
+    assert_eq!(lines[8]["decision"], "allow");
 }
 
 #[test]

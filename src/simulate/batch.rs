@@ -383,7 +383,12 @@ fn answer_chunk(chunk: &Chunk, cache: &mut SetCache, out: &mut Vec<u8>, stats: &
             Ok(s) => Cow::Borrowed(s),
             Err(_) => String::from_utf8_lossy(raw),
         };
-        if line.trim().is_empty() {
+        // Blank means JSON whitespace only: a line of other whitespace (a no-break space, a
+        // form feed) is not JSON and gets an error answer, like any other such line.
+        if line
+            .trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+            .is_empty()
+        {
             continue;
         }
         stats.cases += 1;
