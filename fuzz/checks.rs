@@ -5,6 +5,7 @@
 
 use mlrole::catalog::{Catalog, SourceFile};
 use mlrole::simulate::fuzzing::{arn_matches, arn_segments, glob_matches};
+use mlrole::simulate::{evaluate_line, run_batch_threads};
 use mlrole::simulate::{Decision, Policy, PolicySet, PolicyType, Request};
 use mlrole::validate::{self, Partition};
 
@@ -166,4 +167,24 @@ pub fn evaluator(data: &[u8]) {
     if !policy_json.contains("Allow") && !policy_json.contains('\\') {
         assert_ne!(decision, Decision::Allow);
     }
+}
+
+/// Batch simulation: every line gets the answer [`evaluate_line`] (the reference path) gives it
+/// alone, whichever path the batch took: the policies compiled while the line is parsed, a
+/// cached set, or the reference path itself. The input is given twice, so its lines also meet a
+/// warm cache.
+pub fn batch(data: &[u8]) {
+    let text = text(data);
+    let input = format!("{text}\n{text}\n");
+    let mut out = Vec::new();
+    if let Err(error) = run_batch_threads(input.as_bytes(), &mut out, 1) {
+        panic!("a batch read from memory failed: {error}");
+    }
+    // Each line as the batch reads it: with its newline (every line here ends with one).
+    let expected: String = input
+        .split_inclusive('\n')
+        .filter(|line| !line.trim_matches([' ', '\t', '\r', '\n']).is_empty())
+        .map(|line| format!("{}\n", evaluate_line(line)))
+        .collect();
+    assert_eq!(String::from_utf8_lossy(&out), expected);
 }

@@ -150,8 +150,95 @@ const EVAL: &[&str] = &[
     "aws:username=alice", "aws:SourceIp", "=", "*",
 ];
 
+/// Statements for batch lines: every element in several orders, shapes and value types, a few
+/// with a key given twice or a value of the wrong type.
+const STATEMENTS: &[&str] = &[
+    r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#,
+    r#"{"Resource":["arn:aws:s3:::b/${aws:username}/*","arn:aws:s3:::b"],"Action":["s3:Get*","s3:ListBucket"],"Effect":"Allow","Sid":"Read"}"#,
+    r#"{"Effect":"Deny","NotAction":["s3:Get*"],"NotResource":"arn:aws:s3:::b/*"}"#,
+    r#"{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":["10.0.0.0/8","192.168.1.1"]}}}"#,
+    r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringLike":{"aws:username":["a*",1,true,null,1.5,-0,1e2]}}}"#,
+    r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"NumericLessThan":{"s3:max-keys":10},"Bool":{"aws:SecureTransport":"true"}}}"#,
+    r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["a"]},"StringEqualsIfExists":{"aws:RequestTag/t":"x"}}}"#,
+    r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"},"Null":{"aws:TokenIssueTime":false}}}"#,
+    r#"{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:root","222233334444"]},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}"#,
+    r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringEquals":{"aws:PrincipalAccount":"111122223333"}}}"#,
+    r#"{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"s3:*","Resource":"*"}"#,
+    r#"{"Effect":"Allow","Action":"s3:GetObject","Action":"s3:PutObject","Resource":"*"}"#,
+    r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"k":"a","k":"b"}}}"#,
+    r#"{"Effect":"Allow","Action":["s3:GetObject",7],"Resource":"*"}"#,
+    r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"NoSuchOperator":{"k":"v"}}}"#,
+    r#"{"Effect":"allow","Action":"s3:GetObject","Resource":"*"}"#,
+    r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b\u002f\ud83d\ude00*"}"#,
+    r#"{"Effect":"Allow","Action":"S3:getobject","Resource":"arn:aws:s3:::b/${aws:PrincipalTag/team, 'x'}"}"#,
+];
+
+/// How a statement list becomes a policy: the document's members in several orders.
+fn document(statements: &[&str], shape: u8) -> String {
+    let list = statements.join(",");
+    match shape % 6 {
+        0 => format!(r#"{{"Version":"2012-10-17","Statement":[{list}]}}"#),
+        1 => format!(r#"{{"Statement":[{list}],"Version":"2012-10-17"}}"#),
+        2 => format!(
+            r#"{{"Version":"2012-10-17","Id":"x","Statement":{}}}"#,
+            statements[0]
+        ),
+        3 => format!(r#"{{"Statement":[{list}]}}"#),
+        4 => format!(r#"{{"Version":"2008-10-17","Statement":[{list}]}}"#),
+        _ => r#"{"Version":"2012-10-17","Statement":[]}"#.to_string(),
+    }
+}
+
+/// A batch line: the policies in every field and form (object, JSON string, `{name, policy}`),
+/// then a request.
+fn batch_line(statements: &[&str], shape: u8, form: u8, field: u8, request: u8) -> String {
+    let doc = document(statements, shape);
+    let policy = match form % 4 {
+        0 => doc.clone(),
+        1 => serde_json::Value::from(doc.clone()).to_string(),
+        2 => format!(r#"{{"name":"n","policy":{doc}}}"#),
+        _ => format!(r#"{{"name":"n","policy":{doc},"extra":1}}"#),
+    };
+    let policies = match field % 4 {
+        0 => format!(r#""identity_policies":[{policy}]"#),
+        1 => format!(r#""identity_policies":[{doc}],"resource_policy":{policy}"#),
+        2 => format!(r#""identity_policies":[{doc}],"permissions_boundary":{policy}"#),
+        _ => format!(r#""identity_policies":[{doc}],"session_policies":[{policy}]"#),
+    };
+    let request = match request % 3 {
+        0 => {
+            r#"{"principal":"arn:aws:iam::111122223333:user/alice","action":"s3:GetObject","resource":"arn:aws:s3:::b/alice/k","context":{"aws:username":"alice","aws:SourceIp":"10.1.2.3","aws:SecureTransport":true}}"#
+        }
+        1 => {
+            r#"{"principal":"arn:aws:sts::111122223333:assumed-role/R/s","action":"s3:PutObject","resource":"arn:aws:s3:::b/k","resource_account":"444455556666","context":{"aws:TagKeys":["a","b"],"s3:max-keys":"5"}}"#
+        }
+        _ => {
+            r#"{"principal":"arn:aws:iam::222233334444:root","action":"s3:ListBucket","resource":"arn:aws:s3:::b","unknown_keys":["aws:username"]}"#
+        }
+    };
+    format!(r#"{{"id":{shape},{policies},"request":{request}}}"#)
+}
+
+/// Batch inputs of one to five such lines.
+fn batch_lines() -> impl Strategy<Value = Vec<u8>> {
+    let line = (
+        prop::collection::vec(select(STATEMENTS), 1..4),
+        any::<u8>(),
+        any::<u8>(),
+        any::<u8>(),
+        any::<u8>(),
+    )
+        .prop_map(|(statements, shape, form, field, request)| {
+            batch_line(&statements, shape, form, field, request)
+        });
+    prop::collection::vec(line, 1..6).prop_map(|lines| lines.join("\n").into_bytes())
+}
+
 proptest! {
     #![proptest_config(config())]
+
+    #[test]
+    fn batch(data in batch_lines()) { checks::batch(&data) }
 
     #[test]
     fn arn(data in input(ARN)) { checks::arn(&data) }
