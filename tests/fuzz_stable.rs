@@ -171,6 +171,8 @@ const STATEMENTS: &[&str] = &[
     r#"{"Effect":"allow","Action":"s3:GetObject","Resource":"*"}"#,
     r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b\u002f\ud83d\ude00*"}"#,
     r#"{"Effect":"Allow","Action":"S3:getobject","Resource":"arn:aws:s3:::b/${aws:PrincipalTag/team, 'x'}"}"#,
+    r#"{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"k1":"v","k2":"v","k3":"v","k4":"v","k5":"v","k6":"v","k7":"v","k8":"v","k9":"v","k10":"v","k11":"v","k12":"v","k13":"v","k14":"v","k15":"v","k16":"v","k17":"v","k18":"v","aws:username":"alice"}}}"#,
+    r#"{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"k1":"v","k2":"v","k3":"v","k4":"v","k5":"v","k6":"v","k7":"v","k8":"v","k9":"v","k10":"v","k11":"v","k12":"v","k13":"v","k14":"v","k15":"v","k16":"v","k17":"v","k18":"v","k2":"v"}}}"#,
 ];
 
 /// How a statement list becomes a policy: the document's members in several orders.
@@ -193,11 +195,14 @@ fn document(statements: &[&str], shape: u8) -> String {
 /// then a request.
 fn batch_line(statements: &[&str], shape: u8, form: u8, field: u8, request: u8) -> String {
     let doc = document(statements, shape);
-    let policy = match form % 4 {
+    let text = |s: &str| serde_json::Value::from(s).to_string();
+    let policy = match form % 5 {
         0 => doc.clone(),
-        1 => serde_json::Value::from(doc.clone()).to_string(),
+        1 => text(&doc),
         2 => format!(r#"{{"name":"n","policy":{doc}}}"#),
-        _ => format!(r#"{{"name":"n","policy":{doc},"extra":1}}"#),
+        3 => format!(r#"{{"name":"n","policy":{doc},"extra":1}}"#),
+        // The text of its text: the reference path decodes a string once.
+        _ => text(&text(&doc)),
     };
     let policies = match field % 4 {
         0 => format!(r#""identity_policies":[{policy}]"#),

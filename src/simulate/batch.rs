@@ -1589,10 +1589,26 @@ mod tests {
                 r#"{{"id":{{"x":[1,"\u00e9"]}},{fields},"request":{{"principal":"arn:aws:iam::1:user/a","action":"s3:GetObject","resource":"*"}}}}"#
             )
         };
+        // Forty condition keys: more than a linear search is used for.
+        let many = (0..40)
+            .map(|i| format!(r#""k{i}":"v""#))
+            .collect::<Vec<_>>()
+            .join(",");
         let accepted = [
             format!(
                 r#""identity_policies":[{d},{}]"#,
                 doc("", &format!("[{st},{st}]"), "")
+            ),
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc(
+                    v12,
+                    &st.replace(
+                        r#""IpAddress""#,
+                        &format!(r#""StringEquals":{{{many}}},"IpAddress""#)
+                    ),
+                    ""
+                )
             ),
             format!(
                 r#""identity_policies":[{{"name":"n","policy":{d}}},{{"policy":{}}}]"#,
@@ -1661,6 +1677,25 @@ mod tests {
             format!(
                 r#""identity_policies":[{}]"#,
                 doc("", st, r#","Version":"2012-10-17""#)
+            ),
+            // A policy given as the text of its text: the reference path decodes a string once.
+            format!(r#""identity_policies":[{}]"#, text(&text(&d))),
+            format!(
+                r#""identity_policies":[{{"name":"n","policy":{}}}]"#,
+                text(&text(&d))
+            ),
+            format!(r#""permissions_boundary":{}"#, text(&text(&text(&d)))),
+            // A key repeated after more keys than a linear search is used for.
+            format!(
+                r#""identity_policies":[{}]"#,
+                doc(
+                    v12,
+                    &st.replace(
+                        r#""IpAddress""#,
+                        &format!(r#""StringEquals":{{{many},"k0":"again"}},"IpAddress""#)
+                    ),
+                    ""
+                )
             ),
             format!(r#""identity_policies":[{{"name":"n","policy":{d},"Id":"x"}}]"#),
             format!(r#""identity_policies":[{{"name":"n","policy":{{"policy":{d}}}}}]"#),

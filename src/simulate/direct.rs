@@ -13,13 +13,14 @@
 //! (nothing is skipped unchecked), so nesting limits and invalid JSON fail here as there.
 
 use super::condition::{compile_entry, parse_operator, ConditionBlock, Entry, Operator, RawValues};
-use super::json::{Json, KeyStr};
+use super::json::{Json, KeyStr, LINEAR_KEYS};
 use super::policy::{
     action_globs, parse_principal, Effect, Policy, PolicyType, PrincipalSpec, Resources, Statement,
 };
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
 /// The error of every refusal: the tree path words the real one.
@@ -56,6 +57,7 @@ impl<'de, const KIND: u8, const MANY: bool> Deserialize<'de> for Field<KIND, MAN
                 key,
                 index: None,
                 wrapper_allowed: true,
+                text_allowed: true,
             };
             return doc.deserialize(d).map(|p| Field(vec![p]));
         }
@@ -73,6 +75,7 @@ impl<'de, const KIND: u8, const MANY: bool> Deserialize<'de> for Field<KIND, MAN
                         key: self.1,
                         index: Some(out.len()),
                         wrapper_allowed: true,
+                        text_allowed: true,
                     };
                     match seq.next_element_seed(doc)? {
                         Some(p) => out.push(p),
@@ -94,6 +97,9 @@ struct Doc {
     key: &'static str,
     index: Option<usize>,
     wrapper_allowed: bool,
+    /// False inside a document given as text: the reference path decodes a string once, and a
+    /// string inside it is not a policy.
+    text_allowed: bool,
 }
 
 impl Doc {
@@ -121,6 +127,7 @@ impl Doc {
     fn read_text<E: serde::de::Error>(self, text: &str) -> Result<Policy, E> {
         let inner = Doc {
             wrapper_allowed: false,
+            text_allowed: false,
             ..self
         };
         let mut de = serde_json::Deserializer::from_str(text);
@@ -155,6 +162,9 @@ impl<'de> Visitor<'de> for Doc {
     }
 
     fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Policy, E> {
+        if !self.text_allowed {
+            return Err(refuse());
+        }
         self.read_text(text)
     }
 
@@ -422,10 +432,9 @@ impl<'de> Visitor<'de> for ConditionSeed {
 
     fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<ConditionBlock, M::Error> {
         let mut block = ConditionBlock::default();
-        // Operators and keys already read (few: a linear search finds a repeated one).
-        let mut operators: Vec<Cow<'de, str>> = Vec::new();
+        let mut operators = SeenKeys::default();
         while let Some(KeyStr(op)) = m.next_key()? {
-            if operators.contains(&op) {
+            if !operators.insert(op.clone()) {
                 return Err(refuse());
             }
             let operator = parse_operator(&op).ok_or_else(refuse::<M::Error>)?;
@@ -435,9 +444,34 @@ impl<'de> Visitor<'de> for ConditionSeed {
                 vars: self.0,
                 entries: &mut block.entries,
             })?;
-            operators.push(op);
         }
         Ok(block)
+    }
+}
+
+/// The keys of one object read so far, to refuse a repeated one: a linear search while there
+/// are few, then a hash set, so that an object of many keys (a condition may list thousands)
+/// costs linear time, as in the tree (`json.rs`).
+#[derive(Default)]
+struct SeenKeys<'de> {
+    few: Vec<Cow<'de, str>>,
+    many: Option<HashSet<Cow<'de, str>>>,
+}
+
+impl<'de> SeenKeys<'de> {
+    /// Records `key`; false when it was read before.
+    fn insert(&mut self, key: Cow<'de, str>) -> bool {
+        if let Some(many) = &mut self.many {
+            return many.insert(key);
+        }
+        if self.few.contains(&key) {
+            return false;
+        }
+        self.few.push(key);
+        if self.few.len() > LINEAR_KEYS {
+            self.many = Some(self.few.drain(..).collect());
+        }
+        true
     }
 }
 
@@ -464,16 +498,15 @@ impl<'de> Visitor<'de> for ConditionKeys<'_> {
     }
 
     fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<(), M::Error> {
-        let mut keys: Vec<Cow<'de, str>> = Vec::new();
+        let mut keys = SeenKeys::default();
         while let Some(KeyStr(key)) = m.next_key()? {
-            if keys.contains(&key) {
+            if !keys.insert(key.clone()) {
                 return Err(refuse());
             }
             let Scalars(raw) = m.next_value()?;
             let entry = compile_entry(self.op, self.operator, &key, raw, &String::new, self.vars)
                 .map_err(|_| refuse::<M::Error>())?;
             self.entries.push(entry);
-            keys.push(key);
         }
         Ok(())
     }
@@ -585,6 +618,7 @@ mod tests {
                 key: "identity_policies",
                 index,
                 wrapper_allowed: true,
+                text_allowed: true,
             };
             let expected = match index {
                 Some(i) => format!("identity_policies[{i}]"),

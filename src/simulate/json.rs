@@ -118,7 +118,7 @@ const OBJECT_ROOM: usize = 6;
 
 /// Objects with more members than this find repeated keys through a hash
 /// index instead of a linear scan.
-const LINEAR_KEYS: usize = 16;
+pub(crate) const LINEAR_KEYS: usize = 16;
 
 impl<'de: 'a, 'a> Visitor<'de> for JsonVisitor<'a> {
     type Value = Json<'a>;
