@@ -11,6 +11,12 @@
 //! wrapper besides those two) fails here with an unworded error, and the caller answers the
 //! line by the tree path, which words the errors. Every value is read in full by serde_json
 //! (nothing is skipped unchecked), so nesting limits and invalid JSON fail here as there.
+//!
+//! Being a subset is what keeps it safe: refusing a line costs only time, while accepting one
+//! the tree path refuses or reads differently changes an answer. `batch` in `fuzz/checks.rs`
+//! (also run on stable by `tests/fuzz_stable.rs`) requires every line's answer to be the one
+//! [`evaluate_line`](super::evaluate_line) gives, so a rule added to the tree path and not
+//! mirrored here fails it.
 
 use super::condition::{compile_entry, parse_operator, ConditionBlock, Entry, Operator, RawValues};
 use super::json::{Json, KeyStr, LINEAR_KEYS};
