@@ -5,6 +5,7 @@
 //! `generate` (the bundle) → `output` (atomic writes). `cli` is the only module that prints.
 
 pub mod access_policy;
+pub mod allocator;
 pub mod boundary;
 pub mod bucket_policy;
 pub mod catalog;

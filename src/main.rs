@@ -1,9 +1,7 @@
-// mimalloc: policy compilation in batch mode is allocation-heavy (many small,
-// short-lived vectors and strings per line); glibc malloc/free took about a
-// third of the CPU time there. Its v2 line, because v3 sets up and tears down
-// more at every start: about 0.9 ms of a one-role `generate`.
+// mimalloc for `simulate`, the system allocator for the other commands, chosen per process:
+// see src/allocator.rs.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: mlrole::allocator::ChosenAllocator = mlrole::allocator::ChosenAllocator;
 
 fn main() {
     std::process::exit(mlrole::cli::main());
