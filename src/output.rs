@@ -956,6 +956,20 @@ mod tests {
         names
     }
 
+    /// Every file of `dir` with its text, sorted by name.
+    fn contents(dir: &Path) -> Vec<(String, String)> {
+        let mut found: Vec<(String, String)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| {
+                let path = entry.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&path).unwrap())
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
     #[test]
     fn staged_files_appear_only_on_commit_and_vanish_when_dropped() {
         let temp = tempfile::tempdir().unwrap();
@@ -1116,15 +1130,7 @@ mod tests {
                     scope.spawn(move || write_all(dir, files, true, role_files).unwrap());
                 }
             });
-            let mut found: Vec<(String, String)> = std::fs::read_dir(&dir)
-                .unwrap()
-                .map(|entry| {
-                    let path = entry.unwrap().path();
-                    let name = path.file_name().unwrap().to_string_lossy().into_owned();
-                    (name, std::fs::read_to_string(&path).unwrap())
-                })
-                .collect();
-            found.sort();
+            let found = contents(&dir);
             assert!(found == three || found == two, "{found:?}");
         }
     }
@@ -1152,18 +1158,6 @@ mod tests {
         if !chattr("+i") {
             return;
         }
-        let contents = || {
-            let mut found: Vec<(String, String)> = std::fs::read_dir(dir)
-                .unwrap()
-                .map(|entry| {
-                    let path = entry.unwrap().path();
-                    let name = path.file_name().unwrap().to_string_lossy().into_owned();
-                    (name, std::fs::read_to_string(&path).unwrap())
-                })
-                .collect();
-            found.sort();
-            found
-        };
         // The immutable file is one the new role does not write, then one it replaces (found
         // by review: replaced files were overwritten with no way back).
         for (immutable, new_names) in [
@@ -1180,7 +1174,7 @@ mod tests {
             let error = write_all(dir, &new, true, role_files).unwrap_err();
             assert!(error.to_string().contains(immutable), "{error}");
             assert!(error.to_string().contains("nothing was changed"), "{error}");
-            assert_eq!(contents(), old);
+            assert_eq!(contents(dir), old);
         }
         chattr("-i");
     }
