@@ -10,6 +10,22 @@ fn mlrole(args: &[&str], dir: &std::path::Path) -> std::process::Output {
         .expect("run mlrole")
 }
 
+/// `generate --spec-dir specs --out-dir out` in `dir`, the run most tests here make.
+fn spec_dir_run(dir: &std::path::Path) -> std::process::Output {
+    mlrole(
+        &[
+            "generate",
+            "--account",
+            "111122223333",
+            "--spec-dir",
+            "specs",
+            "--out-dir",
+            "out",
+        ],
+        dir,
+    )
+}
+
 #[test]
 fn spec_dir_writes_one_folder_per_spec_identical_to_spec() {
     let temp = tempfile::tempdir().unwrap();
@@ -27,18 +43,7 @@ fn spec_dir_writes_one_folder_per_spec_identical_to_spec() {
     for (name, text) in specs {
         std::fs::write(dir.join("specs").join(name), text).unwrap();
     }
-    let output = mlrole(
-        &[
-            "generate",
-            "--account",
-            "111122223333",
-            "--spec-dir",
-            "specs",
-            "--out-dir",
-            "out",
-        ],
-        dir,
-    );
+    let output = spec_dir_run(dir);
     assert!(
         output.status.success(),
         "{}",
@@ -71,18 +76,7 @@ fn spec_dir_writes_one_folder_per_spec_identical_to_spec() {
         assert_eq!(bundle, single.stdout, "{name}");
     }
     // A second run refuses to overwrite, and says so per spec; --force replaces.
-    let again = mlrole(
-        &[
-            "generate",
-            "--account",
-            "111122223333",
-            "--spec-dir",
-            "specs",
-            "--out-dir",
-            "out",
-        ],
-        dir,
-    );
+    let again = spec_dir_run(dir);
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("all 3 spec(s) failed"));
     let forced = mlrole(
@@ -134,18 +128,7 @@ fn a_failing_spec_writes_nothing_and_the_others_are_complete() {
     // `c` already has one of its files: it fails, and its other files are not written either.
     std::fs::create_dir_all(dir.join("out/c")).unwrap();
     std::fs::write(dir.join("out/c/bundle.json"), "mine").unwrap();
-    let output = mlrole(
-        &[
-            "generate",
-            "--account",
-            "111122223333",
-            "--spec-dir",
-            "specs",
-            "--out-dir",
-            "out",
-        ],
-        dir,
-    );
+    let output = spec_dir_run(dir);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("b.yaml"), "{stderr}");
@@ -275,18 +258,7 @@ fn a_spec_file_name_that_is_not_utf8_fails_by_name() {
     if std::fs::write(specs.join(odd), spec).is_err() {
         return; // a file system that only takes UTF-8 names cannot hold such a spec
     }
-    let output = mlrole(
-        &[
-            "generate",
-            "--account",
-            "111122223333",
-            "--spec-dir",
-            "specs",
-            "--out-dir",
-            "out",
-        ],
-        dir,
-    );
+    let output = spec_dir_run(dir);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("is not UTF-8"), "{stderr}");
