@@ -19,8 +19,8 @@ fi
 command -v hyperfine >/dev/null || { echo "hyperfine not found: apt-get install hyperfine" >&2; exit 1; }
 command -v parliament >/dev/null || { echo "parliament not found: pip install parliament" >&2; exit 1; }
 
-cargo build --release --bin mlrole
-mlrole=target/release/mlrole
+# The binary as published (.ci/build-release); MLROLE_BIN=/path/to/mlrole measures another.
+mlrole=${MLROLE_BIN:-$(.ci/build-release)}
 
 for f in "${files[@]}"; do
   echo "== $f"

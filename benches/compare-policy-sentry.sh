@@ -69,8 +69,7 @@ fi
 if [ -n "${MLROLE_BIN:-}" ]; then
   mlrole=$MLROLE_BIN
 else
-  cargo build --release --bin mlrole
-  mlrole=target/release/mlrole
+  mlrole=$(.ci/build-release)
 fi
 
 args_for() {

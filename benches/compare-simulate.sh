@@ -12,11 +12,10 @@ cd "$(dirname "$0")/.."
 cases=${CASES:-20000}
 role_cases=${ROLE_CASES:-4000}
 export IAMSIM_PREFIX=${IAMSIM_PREFIX:-$PWD/target/iamsim}
-target=${CARGO_TARGET_DIR:-target}
-bin="$target/release/mlrole"
 out=target/bench-simulate
 mkdir -p "$out"
-cargo build --release --quiet
+# The binary as published (.ci/build-release); MLROLE_BIN=/path/to/mlrole measures another.
+bin=${MLROLE_BIN:-$(.ci/build-release)}
 "$bin" generate --persona data-scientist --account 111122223333 --region us-east-1 --bucket ml-data \
   --pass-role arn:aws:iam::111122223333:role/service-role/SageMaker-Compute --format json > "$out/role.json"
 node tests/differential/run.mjs --cases "$cases" --seed 42 --write-corpus "$out/random.jsonl"

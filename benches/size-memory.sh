@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${CARGO_TARGET_DIR:-target}
-cargo build --release --quiet
-bin=$target/release/mlrole
+# The binary as published (.ci/build-release); MLROLE_BIN=/path/to/mlrole measures another.
+bin=${MLROLE_BIN:-$(.ci/build-release)}
 work=$target/bench-size-memory
 rm -rf "$work" && mkdir -p "$work"
 echo "binary: $(stat -c %s "$bin") bytes ($(du -h "$bin" | cut -f1))"

@@ -18,8 +18,8 @@ out=$target/bench-spec-dir
 old=""
 if [ -d "$out" ]; then old="$out.old.$$"; mv "$out" "$old"; fi
 mkdir -p "$out/specs" "$out/done"
-cargo build --release --quiet
-bin=$target/release/mlrole
+# The binary as published (.ci/build-release); MLROLE_BIN=/path/to/mlrole measures another.
+bin=${MLROLE_BIN:-$(.ci/build-release)}
 for i in $(seq 1 "$specs"); do
   account=$(printf '%012d' $((100000000000 + i)))
   case $((i % 3)) in
