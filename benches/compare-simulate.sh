@@ -6,7 +6,8 @@
 #  - role: a generated Data Scientist role checked against many requests drawn from its own
 #    statements and from what it must be denied (the workload of `mlrole verify`).
 # Needs hyperfine, node, and the oracle under $IAMSIM_PREFIX (default target/iamsim).
-# Environment: CASES (random corpus, default 20000), ROLE_CASES (default 4000), RUNS (default 5).
+# Environment: CASES (random corpus, default 20000), ROLE_CASES (default 4000), ROUNDS (default 5:
+# interleaved rounds, each 3 runs of mlrole and 1 of iam-simulate), MLROLE_BIN (binary to time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cases=${CASES:-20000}
@@ -24,16 +25,31 @@ echo "machine: $(nproc) cores, $(uptime | sed 's/.*load/load/'), $(date -u +%Y-%
 for corpus in random role; do
   n=$([ "$corpus" = random ] && echo "$cases" || echo "$role_cases")
   echo "== $corpus corpus: $n cases ($(du -h "$out/$corpus.jsonl" | cut -f1))"
-  hyperfine --warmup 1 --runs "${RUNS:-5}" --export-json "$out/hyperfine-$corpus.json" \
-    -n mlrole "$bin simulate --batch $out/$corpus.jsonl > $out/mlrole-$corpus.jsonl" \
-    -n iam-simulate "node tests/differential/run.mjs --oracle-only $out/$corpus.jsonl > $out/oracle-$corpus.jsonl"
+  # Interleaved rounds: the shared host's speed moves by tens of percent from one minute to the
+  # next, and one hyperfine call times all runs of one tool before the other's, so a slow patch
+  # could land on either tool alone. Each round times both tools back to back; the ratio is
+  # taken per round, and its median reported.
+  rounds=${ROUNDS:-5}
+  for r in $(seq 1 "$rounds"); do
+    hyperfine --style none --warmup 1 --runs 3 --export-json "$out/hyperfine-$corpus-mlrole-$r.json" \
+      -n mlrole "$bin simulate --batch $out/$corpus.jsonl > $out/mlrole-$corpus.jsonl" >/dev/null
+    hyperfine --style none --runs 1 --export-json "$out/hyperfine-$corpus-oracle-$r.json" \
+      -n iam-simulate "node tests/differential/run.mjs --oracle-only $out/$corpus.jsonl > $out/oracle-$corpus.jsonl" >/dev/null
+  done
   node -e '
-const r = require(process.argv[1]).results;
-const n = Number(process.argv[2]);
-const by = Object.fromEntries(r.map((x) => [x.command, x]));
-for (const [k, v] of Object.entries(by)) console.log(`${k}: ${(n / v.mean).toFixed(0)} decisions/s (whole process, mean ${v.mean.toFixed(3)} s ± ${v.stddev.toFixed(3)}, min ${v.min.toFixed(3)} s)`);
-console.log(`mlrole / iam-simulate throughput (${process.argv[3]}): ${(by["iam-simulate"].mean / by["mlrole"].mean).toFixed(0)}x (mean), ${(by["iam-simulate"].min / by["mlrole"].min).toFixed(0)}x (min)`);
-' "$PWD/$out/hyperfine-$corpus.json" "$n" "$corpus"
+const [out, corpus, n, rounds] = process.argv.slice(1);
+const read = (tool, r) => require(`${out}/hyperfine-${corpus}-${tool}-${r}.json`).results[0];
+const m = [], o = [], ratio = [];
+for (let r = 1; r <= Number(rounds); r++) {
+  const a = read("mlrole", r), b = read("oracle", r);
+  m.push(a.mean); o.push(b.mean); ratio.push(b.mean / a.mean);
+}
+const med = (xs) => { const s = [...xs].sort((x, y) => x - y); const k = s.length >> 1; return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2; };
+const rate = (t) => (Number(n) / t).toFixed(0);
+console.log(`mlrole: median ${med(m).toFixed(3)} s (${m.map((t) => t.toFixed(3)).join(", ")}), ${rate(med(m))} decisions/s`);
+console.log(`iam-simulate: median ${med(o).toFixed(3)} s (${o.map((t) => t.toFixed(3)).join(", ")}), ${rate(med(o))} decisions/s`);
+console.log(`mlrole / iam-simulate throughput (${corpus}), per round: ${ratio.map((x) => x.toFixed(0) + "x").join(", ")}; median ${med(ratio).toFixed(0)}x`);
+' "$PWD/$out" "$corpus" "$n" "$rounds"
   # Both tools must have decided the same cases (decisions are compared by the differential test).
   node -e '
 const fs = require("fs");
