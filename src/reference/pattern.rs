@@ -179,6 +179,38 @@ mod tests {
         assert!(!glob_match("a?", "a"));
     }
 
+    /// A glob's meaning, written as plainly as possible: `*` any run of characters, `?` one.
+    fn glob_by_definition(pattern: &[char], text: &[char]) -> bool {
+        match pattern.split_first() {
+            None => text.is_empty(),
+            Some(('*', rest)) => {
+                (0..=text.len()).any(|skip| glob_by_definition(rest, &text[skip..]))
+            }
+            Some((&c, rest)) => text
+                .split_first()
+                .is_some_and(|(&t, more)| (c == '?' || c == t) && glob_by_definition(rest, more)),
+        }
+    }
+
+    proptest::proptest! {
+        /// Both paths of `glob_match` (bytes for ASCII, chars otherwise) mean what a glob means.
+        #[test]
+        fn glob_match_agrees_with_the_definition(
+            pattern in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "b", ":", "/", "*", "?", "é", "日"]), 0..10),
+            text in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "b", ":", "/", "é", "日", "*"]), 0..12),
+        ) {
+            let (pattern, text) = (pattern.concat(), text.concat());
+            let chars = |s: &str| s.chars().collect::<Vec<char>>();
+            proptest::prop_assert_eq!(
+                glob_match(&pattern, &text),
+                glob_by_definition(&chars(&pattern), &chars(&text)),
+                "{} vs {}", pattern, text
+            );
+        }
+    }
+
     #[test]
     fn key_patterns() {
         assert!(key_pattern_matches(
