@@ -35,7 +35,7 @@ use super::error::ParseError;
 use super::json::Json;
 use super::types::{parse_binary, parse_bool, parse_date, parse_ip, parse_number, Cidr};
 use super::variables::{has_variable, Resolved, Template, VarSource};
-use super::wildcard::Glob;
+use super::wildcard::{lowercase as lower, Glob};
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
 
@@ -382,7 +382,7 @@ pub(crate) fn compile_entry(
     Ok(Entry {
         operator: op.to_string(),
         key: key.to_string(),
-        key_lc: key.to_lowercase(),
+        key_lc: lower(key),
         base,
         negated,
         if_exists,
@@ -394,11 +394,7 @@ pub(crate) fn compile_entry(
 fn str_val(s: &str, vars: bool, lowercase: bool) -> StrVal {
     if !vars || !has_variable(s) {
         // One text part: the template route would return the same text.
-        return StrVal::Static(if lowercase {
-            s.to_lowercase()
-        } else {
-            s.to_string()
-        });
+        return StrVal::Static(if lowercase { lower(s) } else { s.to_string() });
     }
     let t = Template::parse(s, vars);
     if t.is_static() {

@@ -130,15 +130,8 @@ pub struct Context {
     pub(crate) map: HashMap<String, Slot, BuildHasherDefault<Fnv>>,
 }
 
-/// A context key as stored: lowercase (ASCII keys, nearly all of them,
-/// without Unicode case mapping).
-fn key_lc(key: &str) -> String {
-    if key.is_ascii() {
-        key.to_ascii_lowercase()
-    } else {
-        key.to_lowercase()
-    }
-}
+/// A context key as stored: lowercase.
+use super::wildcard::lowercase as key_lc;
 
 impl Context {
     pub fn new() -> Context {

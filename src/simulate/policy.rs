@@ -15,7 +15,7 @@ use super::arn::ArnPattern;
 use super::condition::{parse_condition, ConditionBlock};
 use super::error::ParseError;
 use super::json::Json;
-use super::wildcard::Glob;
+use super::wildcard::{lowercase, Glob};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -153,16 +153,18 @@ fn services_of<'v, S: AsRef<str>>(
     }
     let first = out.len();
     for a in raw {
-        let Some((svc, _)) = a.as_ref().split_once(':') else {
+        // Byte searches: `:`, `*` and `?` are ASCII, so every cut is a char boundary.
+        let a = a.as_ref();
+        let Some(svc) = a.bytes().position(|b| b == b':').and_then(|at| a.get(..at)) else {
             out.truncate(first);
             return false;
         };
-        if svc.contains(['*', '?']) {
+        if svc.bytes().any(|b| b == b'*' || b == b'?') {
             out.truncate(first);
             return false;
         }
         let svc = if svc.bytes().any(|b| b.is_ascii_uppercase()) || !svc.is_ascii() {
-            Cow::Owned(svc.to_lowercase())
+            Cow::Owned(lowercase(svc))
         } else {
             Cow::Borrowed(svc)
         };
@@ -416,7 +418,7 @@ pub(crate) fn action_globs<S: AsRef<str>>(raw: &[S]) -> Result<Vec<Glob>, usize>
         .enumerate()
         .map(|(i, a)| {
             let a = a.as_ref();
-            if a != "*" && !a.contains(':') {
+            if a != "*" && !a.bytes().any(|b| b == b':') {
                 return Err(i);
             }
             Ok(Glob::new_lowercase(a))
@@ -603,7 +605,7 @@ pub(crate) fn parse_principal(
                 for s in list {
                     out.push(match k.as_ref() {
                         "AWS" => aws_principal(s, &p)?,
-                        "Service" => PrincipalEntry::Service(s.to_lowercase()),
+                        "Service" => PrincipalEntry::Service(lowercase(s)),
                         "Federated" => PrincipalEntry::Federated(s.to_string()),
                         "CanonicalUser" => PrincipalEntry::Canonical(s.to_string()),
                         other => {

@@ -9,6 +9,16 @@
 //! Matching works on bytes; `?` consumes a whole UTF-8 character so that
 //! non-ASCII text behaves as IAM (which counts characters) does.
 
+/// `s.to_lowercase()`, without Unicode case mapping when `s` is ASCII (policy text nearly
+/// always is), where both give the same text.
+pub(crate) fn lowercase(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        s.to_lowercase()
+    }
+}
+
 /// One token of a compiled glob.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tok {
