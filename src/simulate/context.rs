@@ -71,26 +71,38 @@ impl From<DateTime<Utc>> for ContextValue {
     }
 }
 
-/// FNV-1a: context keys are short and trusted to be few, so a simple fast
-/// hash beats SipHash on the per-condition lookup (the hot path).
+/// A multiply-rotate hash taking eight bytes a step (as rustc's FxHash): context keys are
+/// short and trusted to be few, so a simple fast hash beats SipHash on the per-condition
+/// lookup (the hot path), and words beat FNV's byte steps on every key a batch line inserts.
 #[derive(Default)]
-pub(crate) struct Fnv(u64);
+pub(crate) struct KeyHasher(u64);
 
-impl Hasher for Fnv {
+impl KeyHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for KeyHasher {
     fn finish(&self) -> u64 {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            self.add(u64::from_le_bytes(b));
         }
-        self.0 = h;
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
     }
 }
 
@@ -127,7 +139,7 @@ impl PartialEq for Slot {
 /// evaluator answers `indeterminate` if the decision depends on it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Context {
-    pub(crate) map: HashMap<String, Slot, BuildHasherDefault<Fnv>>,
+    pub(crate) map: HashMap<String, Slot, BuildHasherDefault<KeyHasher>>,
 }
 
 /// A context key as stored: lowercase.
