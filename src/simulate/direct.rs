@@ -29,6 +29,10 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
+/// Room made up front in the vector of an array read: growing from empty cost more than an
+/// allocation of this size (the arrays of a policy are short).
+const SEQ_ROOM: usize = 4;
+
 /// The error of every refusal: the tree path words the real one.
 fn refuse<E: serde::de::Error>() -> E {
     E::custom("not taken by the direct compiler")
@@ -274,7 +278,7 @@ impl<'de> Visitor<'de> for Statements {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(SEQ_ROOM);
         loop {
             let seed = StatementSeed {
                 kind: self.kind,
@@ -406,7 +410,7 @@ impl<'de> Deserialize<'de> for StringList<'de> {
                 Ok(StringList(vec![Cow::Owned(s.to_string())]))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StringList<'de>, A::Error> {
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(SEQ_ROOM);
                 while let Some(KeyStr(s)) = seq.next_element()? {
                     out.push(s);
                 }
@@ -457,9 +461,12 @@ impl<'de> Visitor<'de> for ConditionSeed {
 
 /// The keys of one object read so far, to refuse a repeated one: a linear search while there
 /// are few, then a hash set, so that an object of many keys (a condition may list thousands)
-/// costs linear time, as in the tree (`json.rs`).
+/// costs linear time, as in the tree (`json.rs`). The first key is kept without a vector:
+/// most condition objects have one key, and allocating for it cost more than the search.
 #[derive(Default)]
 struct SeenKeys<'de> {
+    first: Option<Cow<'de, str>>,
+    /// The keys after the first.
     few: Vec<Cow<'de, str>>,
     many: Option<HashSet<Cow<'de, str>>>,
 }
@@ -470,12 +477,18 @@ impl<'de> SeenKeys<'de> {
         if let Some(many) = &mut self.many {
             return many.insert(key);
         }
-        if self.few.contains(&key) {
+        let Some(first) = &self.first else {
+            self.first = Some(key);
+            return true;
+        };
+        if *first == key || self.few.contains(&key) {
             return false;
         }
         self.few.push(key);
-        if self.few.len() > LINEAR_KEYS {
-            self.many = Some(self.few.drain(..).collect());
+        if self.few.len() >= LINEAR_KEYS {
+            let mut many: HashSet<_> = self.few.drain(..).collect();
+            many.extend(self.first.take());
+            self.many = Some(many);
         }
         true
     }
@@ -591,7 +604,7 @@ impl<'de> Deserialize<'de> for Scalars<'de> {
                 lone(ScalarVisitor.visit_f64(v))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalars<'de>, A::Error> {
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(SEQ_ROOM);
                 while let Some(ScalarText(s)) = seq.next_element()? {
                     out.push((s, Some(out.len())));
                 }
