@@ -35,6 +35,21 @@ pub(crate) fn parse_date(s: &str) -> Option<DateTime<Utc>> {
         let secs: i64 = s.parse().ok()?;
         return DateTime::<Utc>::from_timestamp(secs, 0);
     }
+    // A bare `YYYY-MM-DD` fails every format below but the last (each needs a `T` after the
+    // date): go to it straight, as trying them cost several times more than the parse.
+    let b = s.as_bytes();
+    if b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+    {
+        let n = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+        return Some(n.and_hms_opt(0, 0, 0)?.and_utc());
+    }
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
         return Some(d.with_timezone(&Utc));
     }
