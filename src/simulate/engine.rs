@@ -158,6 +158,13 @@ impl PolicySet {
         evaluate(self, req, true)
     }
 
+    /// [`PolicySet::evaluate`], or `None` where [`requester_problem`] finds a problem: a batch
+    /// line needs both, and this parses the principal once for them.
+    pub(crate) fn evaluate_requester(&self, req: &Request) -> Option<Evaluation> {
+        let principal = principal_of(&req.principal);
+        can_request(&principal).then(|| evaluate_as(self, req, true, principal))
+    }
+
     /// Decides `req` without building the explanation (no allocation on
     /// the common path once each reached statement has been used); same
     /// decision as [`PolicySet::evaluate`].
@@ -224,10 +231,10 @@ pub fn requester_problem(principal: &str) -> Option<String> {
         "expected the ARN of a user, a role, an assumed-role session, a federated user or \
                     an account root (`arn:aws:iam::ACCOUNT:root`), a service principal such as \
                     `sagemaker.amazonaws.com`, or `*` for an anonymous request";
+    if can_request(&parsed) {
+        return None;
+    }
     match parsed.kind {
-        Kind::User(_) | Kind::AssumedRole(_) | Kind::FederatedUser | Kind::Role | Kind::Root => {
-            None
-        }
         Kind::OtherArn => {
             let is_group = ArnParts::parse(principal)
                 .is_some_and(|a| a.service() == "iam" && a.resource().starts_with("group/"));
@@ -240,16 +247,24 @@ pub fn requester_problem(principal: &str) -> Option<String> {
                 format!("`{principal}` is not an ARN of a principal: {expected}")
             })
         }
+        _ => Some(format!("`{principal}` is not a principal: {expected}")),
+    }
+}
+
+/// Whether `requester_problem` finds no problem with the principal parsed as `p`.
+fn can_request(p: &Principal<'_>) -> bool {
+    match p.kind {
+        Kind::User(_) | Kind::AssumedRole(_) | Kind::FederatedUser | Kind::Role | Kind::Root => {
+            true
+        }
+        Kind::OtherArn => false,
         Kind::NonArn => {
-            let service_like = principal.contains('.')
-                && principal.bytes().all(|b| {
+            let raw = p.raw;
+            let service_like = raw.contains('.')
+                && raw.bytes().all(|b| {
                     b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-'
                 });
-            if principal == "*" || service_like {
-                None
-            } else {
-                Some(format!("`{principal}` is not a principal: {expected}"))
-            }
+            raw == "*" || service_like
         }
     }
 }
@@ -709,10 +724,19 @@ fn scan(
 }
 
 fn evaluate(set: &PolicySet, req: &Request, explain: bool) -> Evaluation {
+    evaluate_as(set, req, explain, principal_of(&req.principal))
+}
+
+/// [`evaluate`] with the request's principal already parsed.
+fn evaluate_as<'r>(
+    set: &PolicySet,
+    req: &'r Request,
+    explain: bool,
+    principal: Principal<'r>,
+) -> Evaluation {
     let lower = Lower::new(&req.action);
     let action_lc = lower.as_str();
     let arn = ArnParts::parse(&req.resource);
-    let principal = principal_of(&req.principal);
     let resource_account = req
         .resource_account
         .as_deref()
