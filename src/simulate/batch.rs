@@ -501,8 +501,8 @@ impl LineCompiled<'_> {
 /// the order [`compile_trees`] adds them.
 fn set_of(fields: [Option<Vec<Policy>>; 4]) -> PolicySet {
     let mut set = PolicySet::new();
-    for p in fields.into_iter().flatten().flatten() {
-        set.add(p);
+    for policies in fields.into_iter().flatten() {
+        set.add_all(policies);
     }
     set
 }
