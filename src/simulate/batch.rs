@@ -738,6 +738,9 @@ struct SetCache {
     misses_in_a_row: u32,
     /// Lines compiled without the cache since the last probe.
     bypassed: u32,
+    /// The request of the line answered last, whose buffers (its strings and its context's
+    /// table) the next line reuses instead of allocating its own.
+    request: Request,
 }
 
 /// The set used last and its key (the four policy texts, each followed by a
@@ -981,7 +984,8 @@ fn fast_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Deci
         // reading it into trees first, as before, only made an error line cost a third parse.
         let mut l: LineCompiled = serde_json::from_str(line).ok()?;
         let set = l.take_set();
-        return answer_request(l.id.as_ref().map(|id| &id.0), l.request?.0, &set, out);
+        let id = l.id.as_ref().map(|id| &id.0);
+        return answer_request(id, l.request?.0, &set, &mut cache.request, out);
     }
     if let Some((reduced, set)) = hot_line(line, cache) {
         // A hit: repeated policies are back, so is the cache.
@@ -990,7 +994,8 @@ fn fast_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Deci
             return None;
         }
         let l: LineIn = serde_json::from_str(&reduced).ok()?;
-        return answer(l.id.as_ref().map(|id| &id.0), l.request, &set.set, out);
+        let id = l.id.as_ref().map(|id| &id.0);
+        return answer(id, l.request, &set.set, &mut cache.request, out);
     }
     let l: LineIn = serde_json::from_str(line).ok()?;
     let set = cache.get([
@@ -1002,7 +1007,8 @@ fn fast_line(line: &str, cache: &mut SetCache, out: &mut Vec<u8>) -> Option<Deci
     if !set.fits_in_a_line() {
         return None;
     }
-    answer(l.id.as_ref().map(|id| &id.0), l.request, &set.set, out)
+    let id = l.id.as_ref().map(|id| &id.0);
+    answer(id, l.request, &set.set, &mut cache.request, out)
 }
 
 /// Policy texts shorter than this are left in place by [`hot_line`].
@@ -1080,13 +1086,14 @@ fn answer(
     id: Option<&Value>,
     request: Option<&RawValue>,
     set: &PolicySet,
+    scratch: &mut Request,
     out: &mut Vec<u8>,
 ) -> Option<Decision> {
     let r = request?;
     if !r.get().starts_with('{') {
         return None;
     }
-    answer_request(id, serde_json::from_str(r.get()).ok()?, set, out)
+    answer_request(id, serde_json::from_str(r.get()).ok()?, set, scratch, out)
 }
 
 /// [`answer`] for a request already read.
@@ -1094,10 +1101,20 @@ fn answer_request(
     id: Option<&Value>,
     r: RequestIn<'_>,
     set: &PolicySet,
+    req: &mut Request,
     out: &mut Vec<u8>,
 ) -> Option<Decision> {
-    let mut req = Request::new(&r.principal, &r.action, &r.resource);
+    // Every field of the previous line's request is replaced: only the buffers are kept.
+    for (field, value) in [
+        (&mut req.principal, &r.principal),
+        (&mut req.action, &r.action),
+        (&mut req.resource, &r.resource),
+    ] {
+        field.clear();
+        field.push_str(value);
+    }
     req.resource_account = r.resource_account.map(Cow::into_owned);
+    req.context.map.clear();
     if let Some(ContextIn(c)) = r.context {
         req.context.reserve(c.len());
         for (k, v) in c {
@@ -1115,7 +1132,7 @@ fn answer_request(
         req.context.insert_unknown(&k);
     }
     // None where the principal cannot make a request: the slow path words the error.
-    let ev: Evaluation = set.evaluate_requester(&req)?;
+    let ev: Evaluation = set.evaluate_requester(req)?;
     let null = Value::Null;
     let answer = Answer {
         id: id.unwrap_or(&null),
