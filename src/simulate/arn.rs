@@ -107,17 +107,37 @@ pub(crate) enum ArnPattern {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PlainSegments {
     text: Box<str>,
+    shape: PlainShape,
+}
+
+impl PlainSegments {
+    fn scan(pattern: &str, vars: bool) -> Option<PlainSegments> {
+        let shape = PlainShape::scan(pattern, vars)?;
+        Some(PlainSegments {
+            text: pattern.into(),
+            shape,
+        })
+    }
+
+    fn matches(&self, arn: &ArnParts<'_>) -> bool {
+        self.shape.matches(self.text.as_bytes(), arn)
+    }
+}
+
+/// The segment bounds and glob shapes of a [`PlainSegments`], without its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PlainShape {
     /// Byte offset of the colon that ends each of the first five segments.
     colons: [u32; 5],
     shapes: [Shape; 6],
 }
 
-impl PlainSegments {
+impl PlainShape {
     /// Splits `pattern` at its first five colons in one pass, counting each
     /// segment's wildcards on the way. `None` when the pattern has fewer
     /// than six segments, holds a policy variable (`vars` and `${`: the
     /// general path splits around it), or is too long to index with `u32`.
-    fn scan(pattern: &str, vars: bool) -> Option<PlainSegments> {
+    fn scan(pattern: &str, vars: bool) -> Option<PlainShape> {
         let b = pattern.as_bytes();
         u32::try_from(b.len()).ok()?;
         let mut colons = [0u32; 5];
@@ -139,29 +159,71 @@ impl PlainSegments {
         if n < 5 {
             return None;
         }
-        let mut plain = PlainSegments {
-            text: pattern.into(),
+        let mut plain = PlainShape {
             colons,
             shapes: [Shape::Any; 6],
         };
-        plain.shapes = std::array::from_fn(|i| Shape::with_wildcards(plain.segment(i), wild[i]));
+        plain.shapes = std::array::from_fn(|i| Shape::with_wildcards(plain.segment(b, i), wild[i]));
         Some(plain)
     }
 
-    fn segment(&self, i: usize) -> &[u8] {
+    /// Segment `i` of `text`, the pattern this shape was scanned from.
+    fn segment<'t>(&self, text: &'t [u8], i: usize) -> &'t [u8] {
         let start = if i == 0 {
             0
         } else {
             self.colons[i - 1] as usize + 1
         };
-        let end = self.colons.get(i).map_or(self.text.len(), |&c| c as usize);
-        self.text.as_bytes().get(start..end).unwrap_or_default()
+        let end = self.colons.get(i).map_or(text.len(), |&c| c as usize);
+        text.get(start..end).unwrap_or_default()
     }
 
-    fn matches(&self, arn: &ArnParts<'_>) -> bool {
+    /// Whether `arn` matches `text`, the pattern this shape was scanned from.
+    fn matches(&self, text: &[u8], arn: &ArnParts<'_>) -> bool {
         (0..6).all(|i| {
-            wildcard::matches_text(self.shapes[i], self.segment(i), arn.segs[i].as_bytes())
+            wildcard::matches_text(
+                self.shapes[i],
+                self.segment(text, i),
+                arn.segs[i].as_bytes(),
+            )
         })
+    }
+}
+
+/// A `Resource`/`NotResource` entry compiled without its own copy of the text where it is
+/// plain (the statement keeps its entries' text): that copy was an allocation per entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ResourcePattern {
+    Plain(PlainShape),
+    Other(ArnPattern),
+}
+
+impl ResourcePattern {
+    /// Compiles `pattern` as [`ArnPattern::new_resource`] does.
+    pub(crate) fn new(pattern: &str, vars: bool) -> ResourcePattern {
+        if pattern == "*" {
+            return ResourcePattern::Other(ArnPattern::Any);
+        }
+        match PlainShape::scan(pattern, vars) {
+            Some(shape) => ResourcePattern::Plain(shape),
+            None => ResourcePattern::Other(ArnPattern::build_split(pattern, vars, true)),
+        }
+    }
+
+    /// [`ArnPattern::matches`] of the pattern compiled from `pattern`.
+    pub(crate) fn matches(
+        &self,
+        pattern: &str,
+        text: &str,
+        arn: Option<&ArnParts<'_>>,
+        src: &dyn VarSource,
+    ) -> Resolved<bool> {
+        match self {
+            ResourcePattern::Plain(p) => {
+                Resolved::Value(arn.is_some_and(|arn| p.matches(pattern.as_bytes(), arn)))
+            }
+            ResourcePattern::Other(p) => p.matches(text, arn, src),
+        }
     }
 }
 
@@ -185,6 +247,11 @@ impl ArnPattern {
         if let Some(plain) = PlainSegments::scan(pattern, vars) {
             return ArnPattern::Plain(plain);
         }
+        ArnPattern::build_split(pattern, vars, resource_only)
+    }
+
+    /// [`ArnPattern::build`] of a pattern other than `*` that is not plain.
+    fn build_split(pattern: &str, vars: bool, resource_only: bool) -> ArnPattern {
         let (segs, n) = split_pattern(pattern, vars);
         if n == 6 {
             let arr: [Seg; 6] =
@@ -453,6 +520,25 @@ mod tests {
             proptest::prop_assert_eq!(
                 plain.matches(&text, parts.as_ref(), &Vars),
                 compiled.matches(&text, parts.as_ref(), &Vars),
+                "{} vs {}", pattern, text
+            );
+        }
+
+        /// A resource entry compiled without its text matches what `new_resource` matches.
+        #[test]
+        fn resource_patterns_agree_with_arn_patterns(
+            pattern in proptest::collection::vec(proptest::collection::vec(
+                proptest::sample::select(vec!["arn", "aws", "*", "?", "s3", "/", "x", "é", "${k}", "${"]), 0..3), 0..8),
+            text in proptest::collection::vec(proptest::collection::vec(
+                proptest::sample::select(vec!["arn", "aws", "s3", "/", "x", "é", "v", "?", ":"]), 0..3), 0..7),
+            vars in proptest::bool::ANY,
+        ) {
+            let pattern = pattern.iter().map(|s| s.concat()).collect::<Vec<_>>().join(":");
+            let text = text.iter().map(|s| s.concat()).collect::<Vec<_>>().join(":");
+            let parts = ArnParts::parse(&text);
+            proptest::prop_assert_eq!(
+                ResourcePattern::new(&pattern, vars).matches(&pattern, &text, parts.as_ref(), &Vars),
+                ArnPattern::new_resource(&pattern, vars).matches(&text, parts.as_ref(), &Vars),
                 "{} vs {}", pattern, text
             );
         }

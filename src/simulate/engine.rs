@@ -542,8 +542,8 @@ fn eval_statement(
     let neg = s.not_resource;
     let mut tri = Tri::from_bool(neg);
     let mut unknown = None;
-    for r in s.resources.patterns() {
-        let t = match r.matches(resource, arn, ctx) {
+    for (entry, r) in s.resources.patterns() {
+        let t = match r.matches(entry, resource, arn, ctx) {
             Resolved::Value(b) => Tri::from_bool(b != neg),
             Resolved::Missing => Tri::False,
             Resolved::Unknown(k) => {

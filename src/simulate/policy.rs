@@ -11,7 +11,7 @@
 //! case-insensitive), resource ARNs are split per segment, condition values
 //! are parsed into their types.
 
-use super::arn::ArnPattern;
+use super::arn::ResourcePattern;
 use super::condition::{parse_condition, ConditionBlock};
 use super::error::ParseError;
 use super::json::Json;
@@ -90,7 +90,7 @@ pub(crate) struct Resources {
     ends: Box<[usize]>,
     /// Whether policy variables apply (Version 2012-10-17).
     vars: bool,
-    compiled: OnceLock<Box<[ArnPattern]>>,
+    compiled: OnceLock<Box<[ResourcePattern]>>,
 }
 
 impl Resources {
@@ -111,18 +111,22 @@ impl Resources {
         }
     }
 
-    /// The compiled patterns, in the policy's order.
-    pub(crate) fn patterns(&self) -> &[ArnPattern] {
-        self.compiled.get_or_init(|| {
-            let mut start = 0;
-            self.ends
-                .iter()
-                .map(|&end| {
-                    let entry = self.text.get(start..end).unwrap_or_default();
-                    start = end;
-                    ArnPattern::new_resource(entry, self.vars)
-                })
+    /// Each entry's text with its compiled pattern, in the policy's order.
+    pub(crate) fn patterns(&self) -> impl Iterator<Item = (&str, &ResourcePattern)> {
+        let compiled = self.compiled.get_or_init(|| {
+            self.entries()
+                .map(|entry| ResourcePattern::new(entry, self.vars))
                 .collect()
+        });
+        self.entries().zip(compiled.iter())
+    }
+
+    fn entries(&self) -> impl Iterator<Item = &str> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let entry = self.text.get(start..end).unwrap_or_default();
+            start = end;
+            entry
         })
     }
 }
@@ -684,9 +688,9 @@ mod tests {
         let get = Request::new(principal, "s3:GetObject", "arn:aws:s3:::logs");
         assert_eq!(set.decide(&get), Decision::Allow);
         let compiled = resources(&set).compiled.get().cloned().unwrap();
-        let eager: Vec<ArnPattern> = entries
+        let eager: Vec<ResourcePattern> = entries
             .iter()
-            .map(|e| ArnPattern::new_resource(e, true))
+            .map(|e| ResourcePattern::new(e, true))
             .collect();
         assert_eq!(compiled.to_vec(), eager);
     }
