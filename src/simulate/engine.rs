@@ -228,10 +228,22 @@ fn principal_of(raw: &str) -> Principal<'_> {
     let res = a.resource();
     let kind = match a.service() {
         "iam" if res == "root" => Kind::Root,
-        "iam" if res.starts_with("user/") => Kind::User(res.rsplit('/').next().unwrap_or(res)),
+        // Byte searches for `/` (ASCII, so every cut is a char boundary).
+        "iam" if res.starts_with("user/") => Kind::User(
+            res.bytes()
+                .rposition(|b| b == b'/')
+                .and_then(|at| res.get(at + 1..))
+                .unwrap_or(res),
+        ),
         "iam" if res.starts_with("role/") => Kind::Role,
         "sts" if res.starts_with("assumed-role/") => {
-            Kind::AssumedRole(res.split('/').nth(1).unwrap_or(""))
+            let rest = res.get("assumed-role/".len()..).unwrap_or("");
+            Kind::AssumedRole(
+                rest.bytes()
+                    .position(|b| b == b'/')
+                    .and_then(|at| rest.get(..at))
+                    .unwrap_or(rest),
+            )
         }
         "sts" if res.starts_with("federated-user/") => Kind::FederatedUser,
         _ => Kind::OtherArn,

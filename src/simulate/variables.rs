@@ -69,15 +69,17 @@ pub(crate) enum Resolved<T> {
 impl Template {
     /// Parses `s`; with `vars == false` (pre-2012 policies) it is all text.
     pub(crate) fn parse(s: &str, vars: bool) -> Template {
-        if !vars || !has_variable(s) {
+        // The first `${` found once, for both the test and the loop.
+        let Some(mut pos) = find_variable(s).filter(|_| vars) else {
             return Template {
                 parts: vec![Part::Text(s.to_string())],
             };
-        }
-        let mut parts = Vec::new();
+        };
+        // Room for the usual text, variable, text without growing.
+        let mut parts = Vec::with_capacity(4);
         let mut text = String::new();
         let mut rest = s;
-        while let Some(pos) = find_variable(rest) {
+        loop {
             text.push_str(&rest[..pos]);
             let after = &rest[pos + 2..];
             match parse_var(after) {
@@ -93,6 +95,10 @@ impl Template {
                     text.push_str("${");
                     rest = after;
                 }
+            }
+            match find_variable(rest) {
+                Some(next) => pos = next,
+                None => break,
             }
         }
         text.push_str(rest);
