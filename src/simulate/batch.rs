@@ -1104,17 +1104,26 @@ fn answer_request(
     req: &mut Request,
     out: &mut Vec<u8>,
 ) -> Option<Decision> {
-    // Every field of the previous line's request is replaced: only the buffers are kept.
+    // Every field of the previous line's request is replaced: only the buffers are kept. Named
+    // one by one, so that a field added to `Request` fails to compile here until it is reset.
+    let Request {
+        principal,
+        action,
+        resource,
+        resource_account,
+        context,
+    } = &mut *req;
     for (field, value) in [
-        (&mut req.principal, &r.principal),
-        (&mut req.action, &r.action),
-        (&mut req.resource, &r.resource),
+        (principal, &r.principal),
+        (action, &r.action),
+        (resource, &r.resource),
     ] {
         field.clear();
         field.push_str(value);
     }
-    req.resource_account = r.resource_account.map(Cow::into_owned);
-    req.context.map.clear();
+    *resource_account = r.resource_account.map(Cow::into_owned);
+    let super::context::Context { map } = context;
+    map.clear();
     if let Some(ContextIn(c)) = r.context {
         req.context.reserve(c.len());
         for (k, v) in c {
