@@ -1,43 +1,10 @@
 //! Small string matchers: IAM action globs and documented condition-key placeholders.
 
 /// IAM glob match (`*` any run, `?` one character). Callers lowercase both
-/// sides, since action names are case-insensitive.
+/// sides, since action names are case-insensitive. The simulator's matcher, so that `lint` and
+/// `simulate` agree on what a glob covers.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    if pattern.is_ascii() && text.is_ascii() {
-        // Every character one byte: no `char` vectors (the linter asks this for each pair of a
-        // statement's resources).
-        return glob_match_units(pattern.as_bytes(), text.as_bytes(), b'*', b'?');
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    glob_match_units(&p, &t, '*', '?')
-}
-
-/// [`glob_match`] over characters given as units of one kind (bytes of ASCII text, or `char`s).
-fn glob_match_units<U: Copy + PartialEq>(p: &[U], t: &[U], star_unit: U, any_unit: U) -> bool {
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match p.get(pi) {
-            Some(&c) if c == star_unit => {
-                star = Some((pi, ti));
-                pi += 1;
-            }
-            Some(&c) if c == any_unit || c == t[ti] => {
-                pi += 1;
-                ti += 1;
-            }
-            _ => match star {
-                Some((sp, st)) => {
-                    pi = sp + 1;
-                    ti = st + 1;
-                    star = Some((sp, st + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p[pi..].iter().all(|&c| c == star_unit)
+    crate::simulate::glob_matches_text(pattern, text)
 }
 
 /// True when `name` fills the placeholders of a documented key `pattern`

@@ -107,6 +107,13 @@ mod types;
 mod variables;
 mod wildcard;
 
+/// Whether `text` matches the glob `pattern` (`*` any run, `?` one character), matched as text
+/// without compiling it; case-sensitive.
+pub(crate) fn glob_matches_text(pattern: &str, text: &str) -> bool {
+    let pattern = pattern.as_bytes();
+    wildcard::matches_text(wildcard::Shape::of(pattern), pattern, text.as_bytes())
+}
+
 pub use batch::{evaluate_line, run_batch, run_batch_threads, BatchStats};
 pub use context::{Context, ContextValue, Request};
 pub use engine::{requester_problem, Decision, Evaluation, PolicySet, Reason, ReasonDetail};
