@@ -7,7 +7,8 @@
 #    statements and from what it must be denied (the workload of `mlrole verify`).
 # Needs hyperfine, node, and the oracle under $IAMSIM_PREFIX (default target/iamsim).
 # Environment: CASES (random corpus, default 20000), ROLE_CASES (default 4000), ROUNDS (default 5:
-# interleaved rounds, each 3 runs of mlrole and 1 of iam-simulate), MLROLE_BIN (binary to time).
+# interleaved rounds, each at least MLROLE_RUNS runs of mlrole, default 20, and at least 3 s of
+# them, then 1 run of iam-simulate), MLROLE_BIN (binary to time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cases=${CASES:-20000}
@@ -28,10 +29,14 @@ for corpus in random role; do
   # Interleaved rounds: the shared host's speed moves by tens of percent from one minute to the
   # next, and one hyperfine call times all runs of one tool before the other's, so a slow patch
   # could land on either tool alone. Each round times both tools back to back; the ratio is
-  # taken per round, and its median reported.
+  # taken per round, and its median reported. mlrole's share of a round lasts seconds (at least
+  # MLROLE_RUNS runs and hyperfine's 3 s), not a fraction of one: three runs of 0.1 s each
+  # sampled one moment of the host against iam-simulate's 11-20 s, and a slow moment on them
+  # moved that round's ratio by a quarter.
   rounds=${ROUNDS:-5}
+  mlrole_runs=${MLROLE_RUNS:-20}
   for r in $(seq 1 "$rounds"); do
-    hyperfine --style none --warmup 1 --runs 3 --export-json "$out/hyperfine-$corpus-mlrole-$r.json" \
+    hyperfine --style none --warmup 1 --min-runs "$mlrole_runs" --export-json "$out/hyperfine-$corpus-mlrole-$r.json" \
       -n mlrole "$bin simulate --batch $out/$corpus.jsonl > $out/mlrole-$corpus.jsonl" >/dev/null
     hyperfine --style none --runs 1 --export-json "$out/hyperfine-$corpus-oracle-$r.json" \
       -n iam-simulate "node tests/differential/run.mjs --oracle-only $out/$corpus.jsonl > $out/oracle-$corpus.jsonl" >/dev/null
