@@ -311,6 +311,15 @@ mod tests {
         assert_eq!(iam_size(&doc), crate::lint::size_of(&pretty));
     }
 
+    proptest::proptest! {
+        /// Any string, plain ASCII or not, is as long as serde_json writes it.
+        #[test]
+        fn a_strings_size_is_its_written_length(text in "\\PC*|[ -~]*|[\\x00-\\x7f]*") {
+            let written = serde_json::to_string(&text).unwrap();
+            proptest::prop_assert_eq!(string_size(&text), written.chars().count());
+        }
+    }
+
     /// The size computed from the value is the character count of serde_json's compact text, for
     /// every kind of value, escape and number.
     #[test]
