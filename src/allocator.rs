@@ -80,8 +80,8 @@ fn reserve_arena() -> bool {
     false
 }
 
-/// Whether this process uses mimalloc. Inlined into every allocation and free: one load and a
-/// compare, the choice itself made once, out of line.
+/// The process's allocator. Inlined into every allocation and free: one load and a compare, the
+/// choice itself made once, out of line.
 #[inline(always)]
 fn choice() -> u8 {
     match CHOICE.load(Ordering::Acquire) {
