@@ -37,7 +37,7 @@ fn check(block: &[u8], seed: usize) {
 
 /// Many blocks of every class made, grown, shrunk and freed on one thread, in an order that
 /// exercises list reuse, the moving front and moves between classes; every live block's bytes
-/// are checked after each step.
+/// are checked every sixteen rounds and at the end.
 fn one_thread_churn(rounds: usize) {
     let mut live: Vec<(usize, Vec<u8>)> = Vec::new();
     let mut seed = 0usize;
