@@ -160,7 +160,8 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Both paths of `glob_match` (bytes for ASCII, chars otherwise) mean what a glob means.
+        /// `glob_match` (the simulator's matcher, whose `?` takes a whole character) means what a
+        /// glob means, on ASCII and non-ASCII text.
         #[test]
         fn glob_match_agrees_with_the_definition(
             pattern in proptest::collection::vec(

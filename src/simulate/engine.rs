@@ -134,23 +134,20 @@ impl PolicySet {
 
     /// [`PolicySet::add`] of each policy in order; a vector of identity (or session) policies
     /// becomes the set's own when it has none yet, rather than being moved one by one.
-    pub(crate) fn add_all(&mut self, mut policies: Vec<Policy>) {
-        let slot = match policies.first().map(|p| p.kind) {
-            Some(PolicyType::Identity) => &mut self.identity,
-            Some(PolicyType::Session) => &mut self.session,
-            _ => {
-                policies.into_iter().for_each(|p| {
-                    self.add(p);
-                });
+    pub(crate) fn add_all(&mut self, policies: Vec<Policy>) {
+        let kind = policies.first().map(|p| p.kind);
+        let slot = match kind {
+            Some(PolicyType::Identity) => Some(&mut self.identity),
+            Some(PolicyType::Session) => Some(&mut self.session),
+            _ => None,
+        };
+        if let Some(slot) = slot {
+            if slot.is_empty() && policies.iter().all(|p| Some(p.kind) == kind) {
+                *slot = policies;
                 return;
             }
-        };
-        let kind = policies.first().map(|p| p.kind);
-        if slot.is_empty() && policies.iter().all(|p| Some(p.kind) == kind) {
-            *slot = policies;
-            return;
         }
-        for p in policies.drain(..) {
+        for p in policies {
             self.add(p);
         }
     }
