@@ -27,13 +27,17 @@ const SEED = Number(opt('--seed', '20261128'))
 const OUT = opt('--out', '/tmp/mlrole-differential')
 const prefix = process.env.IAMSIM_PREFIX || '/tmp/iamsim'
 
+// The oracle is loaded only when a case is to be decided: `--write-corpus` needs node alone
+// (.ci/build-release writes its training corpus with it).
 let runSimulation
-try {
-  const req = createRequire(join(prefix, 'node_modules', 'x.js'))
-  ;({ runSimulation } = req('@cloud-copilot/iam-simulate'))
-} catch (e) {
-  console.log(`SKIP: @cloud-copilot/iam-simulate not found under ${prefix} (${e.code || e.message}); install it with npm install --prefix ${prefix} @cloud-copilot/iam-simulate`)
-  process.exit(0)
+if (!args.includes('--write-corpus')) {
+  try {
+    const req = createRequire(join(prefix, 'node_modules', 'x.js'))
+    ;({ runSimulation } = req('@cloud-copilot/iam-simulate'))
+  } catch (e) {
+    console.log(`SKIP: @cloud-copilot/iam-simulate not found under ${prefix} (${e.code || e.message}); install it with npm install --prefix ${prefix} @cloud-copilot/iam-simulate`)
+    process.exit(0)
+  }
 }
 
 // ------------------------------------------------------------------ corpus
