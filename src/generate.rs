@@ -26,12 +26,27 @@ pub struct Generated {
     /// What the linter says about the rendered documents (warnings and suggestions only: an
     /// error-level finding stops generation).
     pub findings: Vec<crate::lint::Finding>,
+    /// [`policy::deployed_size`] of each permission policy and of the trust policy, taken once
+    /// for the quota check: the bundle states them, and sizing a document walks all of it.
+    sizes: DocumentSizes,
+}
+
+#[derive(Debug, Clone)]
+struct DocumentSizes {
+    permission_policies: Vec<usize>,
+    trust_policy: usize,
 }
 
 impl Generated {
     /// The JSON bundle as a value, for callers that read it (the review, `verify`).
     pub fn bundle(&self) -> Value {
         serde_json::to_value(self.bundle_view()).unwrap_or_default()
+    }
+
+    /// Characters of each permission policy once deployed (see [`policy::deployed_size`]), in
+    /// the order of `permission_policies`.
+    pub fn permission_policy_characters(&self) -> &[usize] {
+        &self.sizes.permission_policies
     }
 
     /// The bundle's text: what `generate` prints and writes as `bundle.json`. Serialized straight
@@ -50,16 +65,17 @@ impl Generated {
             permission_policies: self
                 .permission_policies
                 .iter()
-                .map(|(name, document)| PolicyEntry {
+                .zip(&self.sizes.permission_policies)
+                .map(|((name, document), &characters)| PolicyEntry {
                     name,
-                    characters: policy::deployed_size(document),
+                    characters,
                     document,
                 })
                 .collect(),
             budget: Budget {
                 managed_policies: self.permission_policies.len(),
                 policy_character_limit: MANAGED_POLICY_LIMIT,
-                trust_policy_characters: policy::deployed_size(&self.trust_policy),
+                trust_policy_characters: self.sizes.trust_policy,
                 trust_policy_character_limit: TRUST_POLICY_LIMIT,
             },
             provenance: self
@@ -259,6 +275,7 @@ pub(crate) fn build(
     let plan = compose::compose(catalog, request, target)?;
     let packed = policy::pack(&plan.statements, MANAGED_POLICY_LIMIT, request.max_policies)?;
     let mut permission_policies = Vec::new();
+    let mut permission_policy_sizes = Vec::new();
     for (index, statements) in packed.iter().enumerate() {
         let name = policy_name(&request.role_name, index, packed.len());
         let mut context = Context::new();
@@ -274,6 +291,7 @@ pub(crate) fn build(
             });
         }
         permission_policies.push((name, document));
+        permission_policy_sizes.push(size);
     }
     let mut context = Context::new();
     context.insert("role", &plan.role);
@@ -292,6 +310,10 @@ pub(crate) fn build(
         permission_policies,
         policy_statements: packed,
         findings: Vec::new(),
+        sizes: DocumentSizes {
+            permission_policies: permission_policy_sizes,
+            trust_policy: trust_size,
+        },
     })
 }
 

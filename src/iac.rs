@@ -229,14 +229,10 @@ pub fn render(
     format: IacFormat,
     inline: bool,
 ) -> crate::Result<String> {
-    use crate::policy::{deployed_size, INLINE_POLICIES_LIMIT};
+    use crate::policy::INLINE_POLICIES_LIMIT;
     let role = &generated.plan.role;
     if inline {
-        let total: usize = generated
-            .permission_policies
-            .iter()
-            .map(|(_, d)| deployed_size(d))
-            .sum();
+        let total: usize = generated.permission_policy_characters().iter().sum();
         if total > INLINE_POLICIES_LIMIT {
             return Err(crate::Error::Quota {
                 message: format!("inline policies would total {total} characters, over IAM's {INLINE_POLICIES_LIMIT}-character limit per role"),
