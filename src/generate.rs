@@ -28,6 +28,7 @@ pub struct Generated {
     pub findings: Vec<crate::lint::Finding>,
     /// [`policy::deployed_size`] of each permission policy and of the trust policy, taken once
     /// for the quota check: the bundle states them, and sizing a document walks all of it.
+    /// They describe the documents as built; debug builds check that they still do.
     sizes: DocumentSizes,
 }
 
@@ -66,16 +67,25 @@ impl Generated {
                 .permission_policies
                 .iter()
                 .zip(&self.sizes.permission_policies)
-                .map(|((name, document), &characters)| PolicyEntry {
-                    name,
-                    characters,
-                    document,
+                .map(|((name, document), &characters)| {
+                    debug_assert_eq!(characters, policy::deployed_size(document));
+                    PolicyEntry {
+                        name,
+                        characters,
+                        document,
+                    }
                 })
                 .collect(),
             budget: Budget {
                 managed_policies: self.permission_policies.len(),
                 policy_character_limit: MANAGED_POLICY_LIMIT,
-                trust_policy_characters: self.sizes.trust_policy,
+                trust_policy_characters: {
+                    debug_assert_eq!(
+                        self.sizes.trust_policy,
+                        policy::deployed_size(&self.trust_policy)
+                    );
+                    self.sizes.trust_policy
+                },
                 trust_policy_character_limit: TRUST_POLICY_LIMIT,
             },
             provenance: self
