@@ -47,7 +47,21 @@ impl Generated {
     /// Characters of each permission policy once deployed (see [`policy::deployed_size`]), in
     /// the order of `permission_policies`.
     pub fn permission_policy_characters(&self) -> &[usize] {
+        debug_assert!(self
+            .permission_policies
+            .iter()
+            .map(|(_, document)| policy::deployed_size(document))
+            .eq(self.sizes.permission_policies.iter().copied()));
         &self.sizes.permission_policies
+    }
+
+    /// Characters of the trust policy once deployed (see [`policy::deployed_size`]).
+    pub fn trust_policy_characters(&self) -> usize {
+        debug_assert_eq!(
+            self.sizes.trust_policy,
+            policy::deployed_size(&self.trust_policy)
+        );
+        self.sizes.trust_policy
     }
 
     /// The bundle's text: what `generate` prints and writes as `bundle.json`. Serialized straight
@@ -66,26 +80,17 @@ impl Generated {
             permission_policies: self
                 .permission_policies
                 .iter()
-                .zip(&self.sizes.permission_policies)
-                .map(|((name, document), &characters)| {
-                    debug_assert_eq!(characters, policy::deployed_size(document));
-                    PolicyEntry {
-                        name,
-                        characters,
-                        document,
-                    }
+                .zip(self.permission_policy_characters())
+                .map(|((name, document), &characters)| PolicyEntry {
+                    name,
+                    characters,
+                    document,
                 })
                 .collect(),
             budget: Budget {
                 managed_policies: self.permission_policies.len(),
                 policy_character_limit: MANAGED_POLICY_LIMIT,
-                trust_policy_characters: {
-                    debug_assert_eq!(
-                        self.sizes.trust_policy,
-                        policy::deployed_size(&self.trust_policy)
-                    );
-                    self.sizes.trust_policy
-                },
+                trust_policy_characters: self.trust_policy_characters(),
                 trust_policy_character_limit: TRUST_POLICY_LIMIT,
             },
             provenance: self

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::error::Result;
 use crate::generate::Generated;
 use crate::lint;
-use crate::policy::{self, MANAGED_POLICY_LIMIT, TRUST_POLICY_LIMIT};
+use crate::policy::{MANAGED_POLICY_LIMIT, TRUST_POLICY_LIMIT};
 use crate::render::Renderer;
 
 /// Table cells must not break the table: `|` escaped, no newlines.
@@ -41,11 +41,12 @@ pub fn render(renderer: &Renderer, generated: &Generated, max_policies: usize) -
     let policies: Vec<Value> = generated
         .permission_policies
         .iter()
+        .zip(generated.permission_policy_characters())
         .zip(&generated.policy_statements)
-        .map(|((name, document), statements)| {
+        .map(|(((name, _), characters), statements)| {
             json!({
                 "name": name,
-                "characters": policy::iam_size(document),
+                "characters": characters,
                 "limit": MANAGED_POLICY_LIMIT,
                 "statements": statements.iter().map(|s| json!({
                     "sid": s.sid,
@@ -78,7 +79,7 @@ pub fn render(renderer: &Renderer, generated: &Generated, max_policies: usize) -
         &json!({
             "managed_policies": generated.permission_policies.len(),
             "max_policies": max_policies,
-            "trust_characters": policy::iam_size(&generated.trust_policy),
+            "trust_characters": generated.trust_policy_characters(),
             "trust_limit": TRUST_POLICY_LIMIT,
         }),
     );

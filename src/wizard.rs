@@ -10,7 +10,7 @@ use crate::catalog::{self, Catalog};
 use crate::error::{Error, Result};
 use crate::generate::{self, Format, Generated};
 use crate::params;
-use crate::policy::{iam_size, MANAGED_POLICY_LIMIT};
+use crate::policy::MANAGED_POLICY_LIMIT;
 use crate::render::Renderer;
 use crate::request::{FieldLabels, RoleSpec};
 use crate::validate::{self, Partition};
@@ -679,12 +679,12 @@ pub fn review(generated: &Generated, spec: &RoleSpec) -> String {
         role.persona.as_deref().unwrap_or("custom")
     ));
     text.push_str(&format!("  activities: {}\n", role.activities.join(", ")));
-    for ((name, document), statements) in generated
+    for (((name, _), &size), statements) in generated
         .permission_policies
         .iter()
+        .zip(generated.permission_policy_characters())
         .zip(&generated.policy_statements)
     {
-        let size = iam_size(document);
         text.push_str(&format!(
             "  policy {name}: {} statements, {size} of {MANAGED_POLICY_LIMIT} characters ({}%)\n",
             statements.len(),
